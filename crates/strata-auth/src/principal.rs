@@ -1,0 +1,225 @@
+//! Who a credential says the caller is, and what each kind of caller may do on the
+//! management plane (SPEC §2's matrix).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use strata_types::{Action, Actor, Error, Permission, UserGroup};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A long-lived management token: every management action, never data.
+    ManagementToken {
+        id: Uuid,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// A database token: data on the databases it names, never management.
+    DatabaseToken {
+        id: Uuid,
+        permissions: Arc<[Permission]>,
+    },
+    /// A user's identity-provider session: management actions by group, never data.
+    User {
+        id: Uuid,
+        group: UserGroup,
+        expires_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// The management actions the permission matrix distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagementAction {
+    /// List or get databases, tables, database tokens, users and clusters.
+    Read,
+    /// Create, update, delete, rename or undelete databases and tables.
+    ManageDatabases,
+    /// Create, update or revoke database tokens.
+    ManageDatabaseTokens,
+    /// Create, update or remove users.
+    ManageUsers,
+    CreateManagementTokens,
+    ListManagementTokens,
+    RevokeManagementTokens,
+    ReadAuditLog,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::ManagementToken { id, .. } => Actor::ManagementToken(*id),
+            Principal::DatabaseToken { id, .. } => Actor::DatabaseToken(*id),
+            Principal::User { id, .. } => Actor::User(*id),
+        }
+    }
+
+    /// Refuses (403) a management action this caller may not take.
+    pub fn authorize(&self, action: ManagementAction) -> Result<(), Error> {
+        use ManagementAction::*;
+        let allowed = match self {
+            Principal::ManagementToken { .. } => true,
+            Principal::DatabaseToken { .. } => {
+                return Err(Error::permission_denied(
+                    "database tokens cannot use the Management API; authenticate with a management token or a user session",
+                ));
+            }
+            Principal::User { group, .. } => match group {
+                UserGroup::Admin => true,
+                UserGroup::Member => matches!(action, Read | ManageDatabaseTokens),
+                UserGroup::Auditor => matches!(action, Read | ListManagementTokens | ReadAuditLog),
+            },
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(Error::permission_denied(format!(
+                "your user group may not {}; ask an Admin",
+                describe(action)
+            )))
+        }
+    }
+
+    /// Whether this caller may read (`Action::Read`) or write time series in `database`.
+    pub fn may_access_data(&self, action: Action, database: &str) -> bool {
+        match self {
+            Principal::DatabaseToken { permissions, .. } => {
+                permissions.iter().any(|p| p.allows(action, database))
+            }
+            Principal::ManagementToken { .. } | Principal::User { .. } => false,
+        }
+    }
+
+    /// Whether this caller may put `permission` into a database token it creates. Management
+    /// principals allowed to manage tokens may grant any data permission; nobody else any.
+    pub fn may_grant(&self, _permission: &Permission) -> bool {
+        self.authorize(ManagementAction::ManageDatabaseTokens)
+            .is_ok()
+    }
+}
+
+fn describe(action: ManagementAction) -> &'static str {
+    match action {
+        ManagementAction::Read => "read management resources",
+        ManagementAction::ManageDatabases => "create, change or delete databases and tables",
+        ManagementAction::ManageDatabaseTokens => "create, change or revoke database tokens",
+        ManagementAction::ManageUsers => "manage users",
+        ManagementAction::CreateManagementTokens => "create management tokens",
+        ManagementAction::ListManagementTokens => "list management tokens",
+        ManagementAction::RevokeManagementTokens => "revoke management tokens",
+        ManagementAction::ReadAuditLog => "read the audit log",
+    }
+}
+
+/// Why a credential was refused (always HTTP 401). The message tells the caller what to do
+/// without saying whether some token id exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    Missing,
+    /// Not a credential this server issues, or no such token.
+    Invalid,
+    Expired {
+        kind: strata_types::TokenKind,
+        id: Uuid,
+    },
+    Revoked {
+        kind: strata_types::TokenKind,
+        id: Uuid,
+    },
+}
+
+impl AuthFailure {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "missing",
+            AuthFailure::Invalid => "invalid",
+            AuthFailure::Expired { .. } => "expired",
+            AuthFailure::Revoked { .. } => "revoked",
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        use strata_types::TokenKind;
+        match self {
+            AuthFailure::Missing | AuthFailure::Invalid => Actor::Anonymous,
+            AuthFailure::Expired { kind, id } | AuthFailure::Revoked { kind, id } => match kind {
+                TokenKind::Management => Actor::ManagementToken(*id),
+                TokenKind::Database => Actor::DatabaseToken(*id),
+            },
+        }
+    }
+
+    pub fn into_error(self) -> Error {
+        Error::unauthenticated(match self {
+            AuthFailure::Missing => {
+                "unauthorized: no credential; send `Authorization: Bearer <token>`"
+            }
+            AuthFailure::Invalid => "unauthorized: the token is not valid",
+            AuthFailure::Expired { .. } => "unauthorized: the token has expired",
+            AuthFailure::Revoked { .. } => "unauthorized: the token has been revoked",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(group: UserGroup) -> Principal {
+        Principal::User {
+            id: Uuid::nil(),
+            group,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn matrix() {
+        use ManagementAction::*;
+        let all = [
+            Read,
+            ManageDatabases,
+            ManageDatabaseTokens,
+            ManageUsers,
+            CreateManagementTokens,
+            ListManagementTokens,
+            RevokeManagementTokens,
+            ReadAuditLog,
+        ];
+        let mgmt = Principal::ManagementToken {
+            id: Uuid::nil(),
+            expires_at: None,
+        };
+        let db = Principal::DatabaseToken {
+            id: Uuid::nil(),
+            permissions: Arc::from(vec![]),
+        };
+        for action in all {
+            assert!(mgmt.authorize(action).is_ok());
+            assert!(user(UserGroup::Admin).authorize(action).is_ok());
+            assert!(db.authorize(action).is_err());
+        }
+        let member = user(UserGroup::Member);
+        assert!(member.authorize(Read).is_ok());
+        assert!(member.authorize(ManageDatabaseTokens).is_ok());
+        assert!(member.authorize(ManageDatabases).is_err());
+        assert!(member.authorize(CreateManagementTokens).is_err());
+        let auditor = user(UserGroup::Auditor);
+        assert!(auditor.authorize(ListManagementTokens).is_ok());
+        assert!(auditor.authorize(ManageDatabaseTokens).is_err());
+        assert!(auditor.authorize(RevokeManagementTokens).is_err());
+    }
+
+    #[test]
+    fn only_database_tokens_touch_data() {
+        let db = Principal::DatabaseToken {
+            id: Uuid::nil(),
+            permissions: Arc::from(vec![Permission {
+                action: Action::Write,
+                resource: "a".into(),
+            }]),
+        };
+        assert!(db.may_access_data(Action::Write, "a"));
+        assert!(!db.may_access_data(Action::Read, "a"));
+        assert!(!user(UserGroup::Admin).may_access_data(Action::Read, "a"));
+    }
+}

@@ -1,0 +1,373 @@
+//! [`Authenticator`]: checks credentials against the index and runs the token lifecycle
+//! (mint, update, revoke), writing the catalog first and then refreshing the index, so a
+//! change is in force on this node before the call that made it returns.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Utc};
+use strata_catalog::Catalog;
+use strata_types::{Actor, DatabaseToken, Error, Permission, Result, TokenKind, TokenRecord};
+use tokio::sync::{Mutex, mpsc};
+use uuid::Uuid;
+
+use crate::index::TokenIndex;
+use crate::pepper::encode_hex;
+use crate::{
+    AuthFailure, LAST_USED_RESOLUTION, ManagementAction, MintedSecret, Pepper, Principal,
+    TOKEN_REFRESH_INTERVAL, TokenClass,
+};
+
+/// The least time between two index refreshes caused by unknown tokens.
+const MISS_REFRESH_SPACING: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A database token to create, as the caller asked for it.
+#[derive(Debug, Clone)]
+pub struct NewDatabaseToken {
+    pub description: String,
+    pub permissions: Vec<Permission>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A management token to create, as the caller asked for it.
+#[derive(Debug, Clone)]
+pub struct NewManagementToken {
+    pub description: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub struct Authenticator {
+    catalog: Arc<dyn Catalog>,
+    pepper: Pepper,
+    index: TokenIndex,
+    /// The newest catalog change the index has taken in; the lock keeps refreshes in order.
+    seq: Mutex<i64>,
+    last_miss_refresh: Mutex<Option<std::time::Instant>>,
+    last_used: mpsc::Sender<(TokenKind, Uuid, DateTime<Utc>)>,
+}
+
+impl Authenticator {
+    /// Loads every token into the index and starts the task that writes `last_used_at`.
+    /// Must be called inside a Tokio runtime.
+    pub async fn new(catalog: Arc<dyn Catalog>, pepper: Pepper) -> Result<Arc<Self>> {
+        let (last_used, mut uses) = mpsc::channel::<(TokenKind, Uuid, DateTime<Utc>)>(1024);
+        let writer_catalog = catalog.clone();
+        tokio::spawn(async move {
+            while let Some((kind, id, at)) = uses.recv().await {
+                if let Err(e) = writer_catalog.record_token_use(kind, id, at).await {
+                    tracing::warn!(token_id = %id, error = %e, "could not record token use");
+                }
+            }
+        });
+        let auth = Arc::new(Self {
+            catalog,
+            pepper,
+            index: TokenIndex::default(),
+            seq: Mutex::new(0),
+            last_miss_refresh: Mutex::new(None),
+            last_used,
+        });
+        auth.refresh().await?;
+        Ok(auth)
+    }
+
+    pub fn catalog(&self) -> &Arc<dyn Catalog> {
+        &self.catalog
+    }
+
+    pub fn index(&self) -> &TokenIndex {
+        &self.index
+    }
+
+    /// Takes token changes made anywhere in the cluster into this node's index.
+    pub async fn refresh(&self) -> Result<()> {
+        let mut seq = self.seq.lock().await;
+        let changes = self.catalog.token_changes_since(*seq).await?;
+        self.index.apply(&changes);
+        *seq = changes.seq;
+        Ok(())
+    }
+
+    /// Refreshes the index every [`TOKEN_REFRESH_INTERVAL`] until the process ends.
+    pub fn spawn_refresh(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let auth = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(TOKEN_REFRESH_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(auth) = auth.upgrade() else { return };
+                if let Err(e) = auth.refresh().await {
+                    tracing::warn!(error = %e, "could not refresh the token index");
+                }
+            }
+        })
+    }
+
+    /// Like [`Self::authenticate`], but a well-formed token this node has not seen yet (minted
+    /// on another node or offline moments ago) triggers one catalog refresh before it is
+    /// refused, so new tokens work at once. Refreshes for misses are spaced out, so a flood
+    /// of made-up tokens costs at most one catalog read per interval.
+    pub async fn authenticate_fresh(
+        &self,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, AuthFailure> {
+        match self.authenticate(secret, now) {
+            Err(AuthFailure::Invalid) if TokenClass::of(secret).is_some() => {
+                let due = {
+                    let mut last = self.last_miss_refresh.lock().await;
+                    let due = last.is_none_or(|at| at.elapsed() >= MISS_REFRESH_SPACING);
+                    if due {
+                        *last = Some(std::time::Instant::now());
+                    }
+                    due
+                };
+                if due && let Err(e) = self.refresh().await {
+                    tracing::warn!(error = %e, "could not refresh the token index");
+                }
+                self.authenticate(secret, now)
+            }
+            other => other,
+        }
+    }
+
+    /// Checks a token secret: format, keyed hash, index lookup, revocation and expiry.
+    pub fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> Result<Principal, AuthFailure> {
+        if TokenClass::of(secret).is_none() {
+            return Err(AuthFailure::Invalid);
+        }
+        let token = self
+            .index
+            .get(&self.pepper.hash(secret))
+            .ok_or(AuthFailure::Invalid)?;
+        if token.revoked_at.is_some() {
+            return Err(AuthFailure::Revoked {
+                kind: token.kind,
+                id: token.id,
+            });
+        }
+        if token.expires_at.is_some_and(|at| now >= at) {
+            return Err(AuthFailure::Expired {
+                kind: token.kind,
+                id: token.id,
+            });
+        }
+        self.note_use(&token, now);
+        Ok(match token.kind {
+            TokenKind::Management => Principal::ManagementToken {
+                id: token.id,
+                expires_at: token.expires_at,
+            },
+            TokenKind::Database => Principal::DatabaseToken {
+                id: token.id,
+                permissions: token.permissions.clone(),
+            },
+        })
+    }
+
+    /// Queues a `last_used_at` write unless one went out for this token within the resolution.
+    fn note_use(&self, token: &crate::IndexedToken, now: DateTime<Utc>) {
+        let now_us = now.timestamp_micros();
+        let last = token.last_use_recorded.load(Ordering::Relaxed);
+        if now_us - last < LAST_USED_RESOLUTION.num_microseconds().unwrap_or(i64::MAX) {
+            return;
+        }
+        if token
+            .last_use_recorded
+            .compare_exchange(last, now_us, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            // A full queue drops the update: last-used is advisory and must never slow a request.
+            let _ = self.last_used.try_send((token.kind, token.id, now));
+        }
+    }
+
+    fn token_record(
+        &self,
+        minted: &MintedSecret,
+        description: String,
+        created_by: Actor,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> TokenRecord {
+        TokenRecord {
+            id: Uuid::new_v4(),
+            description,
+            hash: encode_hex(&self.pepper.hash(&minted.secret)),
+            display_prefix: minted.display_prefix(),
+            created_at: now,
+            created_by,
+            expires_at,
+            revoked_at: None,
+            last_used_at: None,
+        }
+    }
+
+    /// Creates a database token; returns it with the secret, which is never seen again.
+    pub async fn create_database_token(
+        &self,
+        creator: &Principal,
+        new: NewDatabaseToken,
+        now: DateTime<Utc>,
+    ) -> Result<(DatabaseToken, String)> {
+        creator.authorize(ManagementAction::ManageDatabaseTokens)?;
+        let permissions = self.checked_permissions(creator, new.permissions).await?;
+        let expires_at = future_expiry(new.expires_at, now)?;
+        let minted = MintedSecret::mint(TokenClass::Database);
+        let token = DatabaseToken {
+            token: self.token_record(&minted, new.description, creator.actor(), expires_at, now),
+            permissions,
+        };
+        self.catalog.create_database_token(&token).await?;
+        self.refresh().await?;
+        Ok((token, minted.secret))
+    }
+
+    /// Changes a database token's description and/or replaces its whole permission set.
+    pub async fn update_database_token(
+        &self,
+        editor: &Principal,
+        id: Uuid,
+        description: Option<String>,
+        permissions: Option<Vec<Permission>>,
+    ) -> Result<DatabaseToken> {
+        editor.authorize(ManagementAction::ManageDatabaseTokens)?;
+        let permissions = match permissions {
+            Some(p) => Some(self.checked_permissions(editor, p).await?),
+            None => None,
+        };
+        let token = self
+            .catalog
+            .update_database_token(id, description, permissions)
+            .await?;
+        self.refresh().await?;
+        Ok(token)
+    }
+
+    pub async fn revoke_database_token(
+        &self,
+        revoker: &Principal,
+        id: Uuid,
+    ) -> Result<DatabaseToken> {
+        revoker.authorize(ManagementAction::ManageDatabaseTokens)?;
+        let token = self.catalog.revoke_database_token(id, Utc::now()).await?;
+        self.refresh().await?;
+        Ok(token)
+    }
+
+    /// Creates a management token for `creator` (a principal, or the offline admin command
+    /// when `None`). A token minted by one that expires cannot outlive it.
+    pub async fn create_management_token(
+        &self,
+        creator: Option<&Principal>,
+        new: NewManagementToken,
+        now: DateTime<Utc>,
+    ) -> Result<(TokenRecord, String)> {
+        let (actor, expires_at) = match creator {
+            Some(principal) => {
+                principal.authorize(ManagementAction::CreateManagementTokens)?;
+                (
+                    principal.actor(),
+                    checked_expiry(principal, new.expires_at, now)?,
+                )
+            }
+            None => (Actor::System, future_expiry(new.expires_at, now)?),
+        };
+        if new.description.trim().is_empty() {
+            return Err(Error::invalid(
+                "a management token needs a description saying what it is for",
+            ));
+        }
+        let minted = MintedSecret::mint(TokenClass::Management);
+        let token = self.token_record(&minted, new.description, actor, expires_at, now);
+        self.catalog.create_management_token(&token).await?;
+        self.refresh().await?;
+        Ok((token, minted.secret))
+    }
+
+    pub async fn revoke_management_token(
+        &self,
+        revoker: Option<&Principal>,
+        id: Uuid,
+    ) -> Result<TokenRecord> {
+        if let Some(principal) = revoker {
+            principal.authorize(ManagementAction::RevokeManagementTokens)?;
+        }
+        let token = self.catalog.revoke_management_token(id, Utc::now()).await?;
+        self.refresh().await?;
+        Ok(token)
+    }
+
+    /// Validates a permission set: well-formed, grantable by `creator`, naming databases that
+    /// exist (or `*`); duplicates are dropped and the set is sorted.
+    async fn checked_permissions(
+        &self,
+        creator: &Principal,
+        mut permissions: Vec<Permission>,
+    ) -> Result<Vec<Permission>> {
+        permissions.sort();
+        permissions.dedup();
+        for permission in &permissions {
+            permission.validate()?;
+            if !creator.may_grant(permission) {
+                return Err(Error::permission_denied(format!(
+                    "you may not grant {} on {:?}",
+                    permission.action.as_str(),
+                    permission.resource
+                )));
+            }
+            if permission.resource != Permission::ALL_DATABASES {
+                self.catalog.get_database(&permission.resource).await.map_err(|e| {
+                    if e.kind == strata_types::ErrorKind::NotFound {
+                        Error::invalid(format!(
+                            "permission names database {:?}, which does not exist; create it first or use \"*\"",
+                            permission.resource
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
+            }
+        }
+        Ok(permissions)
+    }
+}
+
+/// An expiry must lie in the future.
+fn future_expiry(
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    match expires_at {
+        Some(at) if at <= now => Err(Error::invalid(format!(
+            "expiresAt {} is not in the future",
+            at.to_rfc3339()
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// The expiry of a management token: in the future and, when a management token that expires
+/// mints it, no later than that token's own expiry (which it inherits when none is asked for).
+/// User sessions are short by design and put no such cap on what their users create.
+fn checked_expiry(
+    creator: &Principal,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    let expires_at = future_expiry(expires_at, now)?;
+    let limit = match creator {
+        Principal::ManagementToken { expires_at, .. } => *expires_at,
+        Principal::DatabaseToken { .. } | Principal::User { .. } => None,
+    };
+    match (limit, expires_at) {
+        (Some(limit), None) => Ok(Some(limit)),
+        (Some(limit), Some(at)) if at > limit => Err(Error::invalid(format!(
+            "expiresAt {} is later than your own credential's expiry ({}); a token cannot outlive the credential that creates it",
+            at.to_rfc3339(),
+            limit.to_rfc3339()
+        ))),
+        (_, at) => Ok(at),
+    }
+}

@@ -1,0 +1,106 @@
+//! The catalog: Strata's single source of truth for metadata.
+//!
+//! [`Catalog`] is the one interface the rest of Strata uses. [`SqlCatalog`] implements it on
+//! SQLite (the embedded default) and PostgreSQL (for many nodes), chosen by URL; both run the
+//! same queries through sqlx's `Any` driver and differ only in their migrations' DDL.
+
+mod migrations;
+mod sql;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use strata_types::{
+    AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate, Identity,
+    NewDatabase, PartitionTemplate, Permission, Result, Status, Table, TokenKind, TokenRecord,
+    User, UserGroup,
+};
+use uuid::Uuid;
+
+pub use sql::{SqlCatalog, redact_url};
+
+/// A user as it is created; the catalog assigns id and timestamps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub group: UserGroup,
+}
+
+/// Tokens created, updated or revoked since a change sequence number, for refreshing a
+/// node's in-memory token index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenChanges {
+    /// The newest change included; pass it to the next call.
+    pub seq: i64,
+    pub management: Vec<TokenRecord>,
+    pub database: Vec<DatabaseToken>,
+}
+
+#[async_trait]
+pub trait Catalog: Send + Sync + 'static {
+    /// The account and cluster this catalog serves (created when the catalog was first opened).
+    async fn identity(&self) -> Result<Identity>;
+    async fn list_clusters(&self) -> Result<Vec<Cluster>>;
+
+    async fn create_user(&self, user: NewUser) -> Result<User>;
+    async fn list_users(&self) -> Result<Vec<User>>;
+
+    /// Fails with `Conflict` when an active database has the name.
+    async fn create_database(&self, database: NewDatabase) -> Result<Database>;
+    /// Databases with the given status, or all of them; ordered by name, then id.
+    async fn list_databases(&self, status: Option<Status>) -> Result<Vec<Database>>;
+    /// The active database with this name.
+    async fn get_database(&self, name: &str) -> Result<Database>;
+    async fn update_database(&self, name: &str, update: DatabaseUpdate) -> Result<Database>;
+    /// Soft delete: the database keeps its id and settings and can be undeleted.
+    async fn delete_database(&self, name: &str, at: DateTime<Utc>) -> Result<Database>;
+    async fn rename_database(&self, name: &str, new_name: &str) -> Result<Database>;
+    /// Restores a database deleted at or after `deleted_since`, when its name is free.
+    async fn undelete_database(&self, id: i64, deleted_since: DateTime<Utc>) -> Result<Database>;
+
+    /// Fails with `InvalidArgument` when the database already has its maximum of tables.
+    async fn create_table(
+        &self,
+        database: &str,
+        name: &str,
+        partition_template: Option<PartitionTemplate>,
+    ) -> Result<Table>;
+    async fn list_tables(&self, database: &str, status: Option<Status>) -> Result<Vec<Table>>;
+    async fn delete_table(&self, database: &str, name: &str, at: DateTime<Utc>) -> Result<Table>;
+    async fn rename_table(&self, database: &str, name: &str, new_name: &str) -> Result<Table>;
+    async fn undelete_table(
+        &self,
+        database: &str,
+        id: i64,
+        deleted_since: DateTime<Utc>,
+    ) -> Result<Table>;
+
+    async fn create_database_token(&self, token: &DatabaseToken) -> Result<()>;
+    /// Ordered by creation time, then id.
+    async fn list_database_tokens(&self, include_revoked: bool) -> Result<Vec<DatabaseToken>>;
+    async fn get_database_token(&self, id: Uuid) -> Result<DatabaseToken>;
+    /// Changes description and/or replaces the permission set of a token that is not revoked.
+    async fn update_database_token(
+        &self,
+        id: Uuid,
+        description: Option<String>,
+        permissions: Option<Vec<Permission>>,
+    ) -> Result<DatabaseToken>;
+    async fn revoke_database_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<DatabaseToken>;
+
+    async fn create_management_token(&self, token: &TokenRecord) -> Result<()>;
+    /// Every management token, revoked ones included; ordered by creation time, then id.
+    async fn list_management_tokens(&self) -> Result<Vec<TokenRecord>>;
+    async fn get_management_token(&self, id: Uuid) -> Result<TokenRecord>;
+    async fn revoke_management_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<TokenRecord>;
+
+    /// Records when a token was last used (callers coalesce these writes).
+    async fn record_token_use(&self, kind: TokenKind, id: Uuid, at: DateTime<Utc>) -> Result<()>;
+    /// Every token changed after `seq`; `seq = 0` returns every token.
+    async fn token_changes_since(&self, seq: i64) -> Result<TokenChanges>;
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Newest first.
+    async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+}

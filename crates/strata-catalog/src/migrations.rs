@@ -1,0 +1,158 @@
+//! Schema migrations, one list for both dialects. Each migration runs once, in a transaction,
+//! and is recorded in `schema_migrations`.
+
+use sqlx::{AnyPool, Row};
+use strata_types::{Error, Result};
+
+use crate::sql::{Dialect, db_error};
+
+struct Migration {
+    version: i64,
+    description: &'static str,
+    /// The DDL, with `{id}` standing for the dialect's auto-increment primary key.
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "accounts, clusters, users, databases, tables, tokens, audit log",
+    sql: r#"
+CREATE TABLE accounts (
+    singleton BIGINT PRIMARY KEY CHECK (singleton = 1),
+    id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE clusters (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    user_group TEXT NOT NULL,
+    status TEXT NOT NULL,
+    password_hash TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE databases (
+    id {id},
+    name TEXT NOT NULL,
+    retention_period_ns BIGINT NOT NULL,
+    max_tables BIGINT NOT NULL,
+    max_columns_per_table BIGINT NOT NULL,
+    partition_template TEXT,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    deleted_at BIGINT
+);
+CREATE UNIQUE INDEX databases_active_name ON databases (name) WHERE status = 'active';
+CREATE TABLE tables (
+    id {id},
+    database_id BIGINT NOT NULL REFERENCES databases (id),
+    name TEXT NOT NULL,
+    partition_template TEXT,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    deleted_at BIGINT
+);
+CREATE UNIQUE INDEX tables_active_name ON tables (database_id, name) WHERE status = 'active';
+CREATE TABLE database_tokens (
+    id TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    display_prefix TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at BIGINT,
+    revoked_at BIGINT,
+    last_used_at BIGINT
+);
+CREATE TABLE management_tokens (
+    id TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    display_prefix TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at BIGINT,
+    revoked_at BIGINT,
+    last_used_at BIGINT
+);
+CREATE TABLE token_changes (
+    seq {id},
+    kind TEXT NOT NULL,
+    token_id TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+    id {id},
+    at BIGINT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    source TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+"#,
+}];
+
+pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    if dialect == Dialect::Postgres {
+        // Nodes starting together must not migrate twice.
+        sqlx::query("SELECT pg_advisory_xact_lock(7206914)")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let applied: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+        .fetch_one(&mut *tx)
+        .await
+        .and_then(|row| row.try_get("v"))
+        .map_err(db_error)?;
+    let newest = MIGRATIONS.last().map_or(0, |m| m.version);
+    if applied > newest {
+        return Err(Error::internal(format!(
+            "the catalog has schema version {applied}, newer than this build knows ({newest}); run a newer strata"
+        )));
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
+        let ddl = migration.sql.replace("{id}", dialect.auto_id());
+        for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.description)
+        .bind(chrono::Utc::now().timestamp_micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tracing::info!(
+            version = migration.version,
+            description = migration.description,
+            "catalog migrated"
+        );
+    }
+    tx.commit().await.map_err(db_error)
+}

@@ -1,0 +1,1087 @@
+//! [`SqlCatalog`]: the catalog on SQLite or PostgreSQL through sqlx's `Any` driver.
+//!
+//! Every query is written once, in the SQL both dialects accept (`$n` placeholders,
+//! `RETURNING`, partial unique indexes). Timestamps are stored as microseconds since the Unix
+//! epoch and ids as text, so no query depends on a dialect's date or UUID types.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
+use strata_types::{
+    Actor, AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate,
+    Error, Identity, NewDatabase, Outcome, PartitionTemplate, Permission, Result, Status, Table,
+    TokenKind, TokenRecord, User, UserGroup,
+};
+use uuid::Uuid;
+
+use crate::{Catalog, NewUser, TokenChanges, migrations};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn of_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Dialect::Postgres)
+        } else {
+            Err(Error::invalid(format!(
+                "catalog URL {:?} is not supported; use sqlite://PATH or postgres://USER@HOST/DB",
+                redact_url(url)
+            )))
+        }
+    }
+
+    pub(crate) fn auto_id(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+        }
+    }
+}
+
+/// A catalog URL with any password removed, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn db_error(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return Error::conflict(format!("the change clashes with an existing record: {db}"));
+    }
+    Error::internal(format!("catalog error: {e}"))
+}
+
+/// A query whose text is built at run time, only ever from constants and `$n` placeholders.
+fn query(sql: String) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
+    sqlx::query(AssertSqlSafe(sql))
+}
+
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn from_micros(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(v).unwrap_or_default()
+}
+
+fn opt_from_micros(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.map(from_micros)
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s)
+        .map_err(|e| Error::internal(format!("catalog holds a malformed id {s:?}: {e}")))
+}
+
+fn template_to_json(template: &Option<PartitionTemplate>) -> Option<String> {
+    template
+        .as_ref()
+        .map(|t| serde_json::to_string(t).expect("partition templates serialize"))
+}
+
+fn template_from_json(json: Option<String>) -> Result<Option<PartitionTemplate>> {
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|e| {
+            Error::internal(format!("catalog holds a malformed partition template: {e}"))
+        })
+    })
+    .transpose()
+}
+
+const DATABASE_COLUMNS: &str = "id, name, retention_period_ns, max_tables, max_columns_per_table, partition_template, status, created_at, deleted_at";
+const TABLE_COLUMNS: &str =
+    "id, database_id, name, partition_template, status, created_at, deleted_at";
+const TOKEN_COLUMNS: &str = "id, description, hash, display_prefix, created_at, created_by, expires_at, revoked_at, last_used_at";
+const USER_COLUMNS: &str = "id, email, first_name, last_name, user_group, status, created_at";
+
+fn status_of(s: &str) -> Result<Status> {
+    Status::parse(s)
+        .ok_or_else(|| Error::internal(format!("catalog holds an unknown status {s:?}")))
+}
+
+fn database_from_row(row: &AnyRow) -> Result<Database> {
+    Ok(Database {
+        id: row.try_get("id").map_err(db_error)?,
+        name: row.try_get("name").map_err(db_error)?,
+        retention_period_ns: row.try_get("retention_period_ns").map_err(db_error)?,
+        max_tables: row.try_get::<i64, _>("max_tables").map_err(db_error)? as i32,
+        max_columns_per_table: row
+            .try_get::<i64, _>("max_columns_per_table")
+            .map_err(db_error)? as i32,
+        partition_template: template_from_json(
+            row.try_get("partition_template").map_err(db_error)?,
+        )?,
+        status: status_of(&row.try_get::<String, _>("status").map_err(db_error)?)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        deleted_at: opt_from_micros(row.try_get("deleted_at").map_err(db_error)?),
+    })
+}
+
+fn table_from_row(row: &AnyRow) -> Result<Table> {
+    Ok(Table {
+        id: row.try_get("id").map_err(db_error)?,
+        database_id: row.try_get("database_id").map_err(db_error)?,
+        name: row.try_get("name").map_err(db_error)?,
+        partition_template: template_from_json(
+            row.try_get("partition_template").map_err(db_error)?,
+        )?,
+        status: status_of(&row.try_get::<String, _>("status").map_err(db_error)?)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        deleted_at: opt_from_micros(row.try_get("deleted_at").map_err(db_error)?),
+    })
+}
+
+fn token_from_row(row: &AnyRow) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: parse_uuid(&row.try_get::<String, _>("id").map_err(db_error)?)?,
+        description: row.try_get("description").map_err(db_error)?,
+        hash: row.try_get("hash").map_err(db_error)?,
+        display_prefix: row.try_get("display_prefix").map_err(db_error)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        created_by: Actor::parse_label(&row.try_get::<String, _>("created_by").map_err(db_error)?),
+        expires_at: opt_from_micros(row.try_get("expires_at").map_err(db_error)?),
+        revoked_at: opt_from_micros(row.try_get("revoked_at").map_err(db_error)?),
+        last_used_at: opt_from_micros(row.try_get("last_used_at").map_err(db_error)?),
+    })
+}
+
+fn database_token_from_row(row: &AnyRow) -> Result<DatabaseToken> {
+    let permissions: String = row.try_get("permissions").map_err(db_error)?;
+    Ok(DatabaseToken {
+        token: token_from_row(row)?,
+        permissions: serde_json::from_str(&permissions)
+            .map_err(|e| Error::internal(format!("catalog holds malformed permissions: {e}")))?,
+    })
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    let group: String = row.try_get("user_group").map_err(db_error)?;
+    Ok(User {
+        id: parse_uuid(&row.try_get::<String, _>("id").map_err(db_error)?)?,
+        email: row.try_get("email").map_err(db_error)?,
+        first_name: row.try_get("first_name").map_err(db_error)?,
+        last_name: row.try_get("last_name").map_err(db_error)?,
+        group: UserGroup::parse(&group)
+            .ok_or_else(|| Error::internal(format!("catalog holds an unknown group {group:?}")))?,
+        status: row.try_get("status").map_err(db_error)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+    })
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditEntry> {
+    let actor_id: Option<String> = row.try_get("actor_id").map_err(db_error)?;
+    let actor_kind: String = row.try_get("actor_kind").map_err(db_error)?;
+    let outcome: String = row.try_get("outcome").map_err(db_error)?;
+    Ok(AuditEntry {
+        id: row.try_get("id").map_err(db_error)?,
+        event: AuditEvent {
+            time: from_micros(row.try_get("at").map_err(db_error)?),
+            actor: Actor::from_parts(
+                &actor_kind,
+                actor_id.as_deref().map(parse_uuid).transpose()?,
+            ),
+            action: row.try_get("action").map_err(db_error)?,
+            target: row.try_get("target").map_err(db_error)?,
+            source: row.try_get("source").map_err(db_error)?,
+            outcome: Outcome::parse(&outcome).ok_or_else(|| {
+                Error::internal(format!("catalog holds an unknown outcome {outcome:?}"))
+            })?,
+            detail: row.try_get("detail").map_err(db_error)?,
+        },
+    })
+}
+
+fn token_table(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Management => "management_tokens",
+        TokenKind::Database => "database_tokens",
+    }
+}
+
+fn kind_label(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Management => "management",
+        TokenKind::Database => "database",
+    }
+}
+
+/// The catalog on SQLite or PostgreSQL.
+pub struct SqlCatalog {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl SqlCatalog {
+    /// Connects to `url` (`sqlite://PATH?mode=rwc` or `postgres://…`), migrates the schema and
+    /// creates the account and cluster identity when the catalog is new.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url)?;
+        let options = match dialect {
+            // One connection: SQLite has one writer, and waiting in the pool beats SQLITE_BUSY.
+            Dialect::Sqlite => AnyPoolOptions::new().max_connections(1).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000").await?;
+                    Ok(())
+                })
+            }),
+            Dialect::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = options.connect(url).await.map_err(|e| {
+            Error::internal(format!(
+                "could not open the catalog at {}: {e}",
+                redact_url(url)
+            ))
+        })?;
+        migrations::run(&pool, dialect).await?;
+        let catalog = Self { pool, dialect };
+        catalog.ensure_identity().await?;
+        Ok(catalog)
+    }
+
+    async fn ensure_identity(&self) -> Result<()> {
+        let now = micros(Utc::now());
+        let account_id = Uuid::new_v4().to_string();
+        let mut tx = self.begin_exclusive().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO accounts (singleton, id, created_at) VALUES (1, $1, $2) ON CONFLICT (singleton) DO NOTHING",
+        )
+        .bind(&account_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        if inserted == 1 {
+            sqlx::query(
+                "INSERT INTO clusters (id, account_id, name, state, created_at) VALUES ($1, $2, $3, 'ready', $4)",
+            )
+            .bind(Uuid::new_v4().to_string())
+            .bind(&account_id)
+            .bind("strata")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    /// A transaction that serialises with every other writer of token state, so that the
+    /// order of `token_changes.seq` is the order in which changes become visible.
+    async fn begin_exclusive(&self) -> Result<Transaction<'static, Any>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("LOCK TABLE token_changes IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(tx)
+    }
+
+    async fn log_token_change(
+        tx: &mut Transaction<'static, Any>,
+        kind: TokenKind,
+        id: Uuid,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO token_changes (kind, token_id) VALUES ($1, $2)")
+            .bind(kind_label(kind))
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn active_database(tx: &mut Transaction<'static, Any>, name: &str) -> Result<Database> {
+        let row = query(format!(
+            "SELECT {DATABASE_COLUMNS} FROM databases WHERE name = $1 AND status = 'active'"
+        ))
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        match row {
+            Some(row) => database_from_row(&row),
+            None => Err(database_not_found(name)),
+        }
+    }
+
+    async fn active_table_exists(
+        tx: &mut Transaction<'static, Any>,
+        database_id: i64,
+        name: &str,
+    ) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT id FROM tables WHERE database_id = $1 AND name = $2 AND status = 'active'",
+        )
+        .bind(database_id)
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        Ok(row.is_some())
+    }
+
+    async fn active_table_count(
+        tx: &mut Transaction<'static, Any>,
+        database_id: i64,
+    ) -> Result<i64> {
+        sqlx::query("SELECT COUNT(*) AS n FROM tables WHERE database_id = $1 AND status = 'active'")
+            .bind(database_id)
+            .fetch_one(&mut **tx)
+            .await
+            .and_then(|row| row.try_get("n"))
+            .map_err(db_error)
+    }
+
+    async fn get_token(&self, kind: TokenKind, id: Uuid) -> Result<AnyRow> {
+        let table = token_table(kind);
+        let extra = if kind == TokenKind::Database {
+            ", permissions"
+        } else {
+            ""
+        };
+        query(format!(
+            "SELECT {TOKEN_COLUMNS}{extra} FROM {table} WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(format!("{} token {id} not found", kind_label(kind))))
+    }
+
+    async fn revoke_token(&self, kind: TokenKind, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin_exclusive().await?;
+        let updated = query(format!(
+            "UPDATE {} SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            token_table(kind)
+        ))
+        .bind(micros(at))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        if updated == 0 {
+            // Tell apart "no such token" from "already revoked" for the caller.
+            let revoked: Option<i64> = query(format!(
+                "SELECT revoked_at FROM {} WHERE id = $1",
+                token_table(kind)
+            ))
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| Error::not_found(format!("{} token {id} not found", kind_label(kind))))?
+            .try_get("revoked_at")
+            .map_err(db_error)?;
+            if let Some(revoked) = revoked {
+                return Err(Error::not_found(format!(
+                    "{} token {id} was already revoked at {}",
+                    kind_label(kind),
+                    from_micros(revoked).to_rfc3339()
+                )));
+            }
+        }
+        Self::log_token_change(&mut tx, kind, id).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn insert_token(
+        tx: &mut Transaction<'static, Any>,
+        kind: TokenKind,
+        token: &TokenRecord,
+        permissions: Option<String>,
+    ) -> Result<()> {
+        let (extra_column, extra_value) = match kind {
+            TokenKind::Database => (", permissions", ", $10"),
+            TokenKind::Management => ("", ""),
+        };
+        let statement = format!(
+            "INSERT INTO {} ({TOKEN_COLUMNS}{extra_column}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9{extra_value})",
+            token_table(kind)
+        );
+        let mut q = query(statement)
+            .bind(token.id.to_string())
+            .bind(&token.description)
+            .bind(&token.hash)
+            .bind(&token.display_prefix)
+            .bind(micros(token.created_at))
+            .bind(token.created_by.label())
+            .bind(token.expires_at.map(micros))
+            .bind(token.revoked_at.map(micros))
+            .bind(token.last_used_at.map(micros));
+        if let Some(permissions) = permissions {
+            q = q.bind(permissions);
+        }
+        q.execute(&mut **tx).await.map_err(db_error)?;
+        Self::log_token_change(tx, kind, token.id).await
+    }
+}
+
+fn database_not_found(name: &str) -> Error {
+    Error::not_found(format!("database {name:?} not found"))
+}
+
+fn table_not_found(database: &str, name: &str) -> Error {
+    Error::not_found(format!("table {name:?} not found in database {database:?}"))
+}
+
+fn permissions_json(permissions: &[Permission]) -> String {
+    serde_json::to_string(permissions).expect("permissions serialize")
+}
+
+#[async_trait]
+impl Catalog for SqlCatalog {
+    async fn identity(&self) -> Result<Identity> {
+        let row = sqlx::query("SELECT id FROM accounts WHERE singleton = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let account_id = parse_uuid(&row.try_get::<String, _>("id").map_err(db_error)?)?;
+        let cluster = self
+            .list_clusters()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("the catalog has an account but no cluster"))?;
+        Ok(Identity {
+            account_id,
+            cluster,
+        })
+    }
+
+    async fn list_clusters(&self) -> Result<Vec<Cluster>> {
+        let rows = sqlx::query(
+            "SELECT id, account_id, name, state, created_at FROM clusters ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Cluster {
+                    id: parse_uuid(&row.try_get::<String, _>("id").map_err(db_error)?)?,
+                    account_id: parse_uuid(
+                        &row.try_get::<String, _>("account_id").map_err(db_error)?,
+                    )?,
+                    name: row.try_get("name").map_err(db_error)?,
+                    state: row.try_get("state").map_err(db_error)?,
+                    created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<User> {
+        let now = Utc::now();
+        let id = Uuid::new_v4();
+        let result = sqlx::query(
+            "INSERT INTO users (id, email, first_name, last_name, user_group, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $6)",
+        )
+        .bind(id.to_string())
+        .bind(&user.email)
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(user.group.as_str())
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(Error::conflict(format!(
+                    "a user with email {:?} already exists",
+                    user.email
+                )));
+            }
+            other => other.map_err(db_error)?,
+        };
+        Ok(User {
+            id,
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            group: user.group,
+            status: "active".into(),
+            created_at: from_micros(micros(now)),
+        })
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let rows = query(format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn create_database(&self, database: NewDatabase) -> Result<Database> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if Self::active_database(&mut tx, &database.name).await.is_ok() {
+            return Err(Error::conflict(format!(
+                "database {:?} already exists; choose another name or delete it first",
+                database.name
+            )));
+        }
+        let row = query(format!(
+            "INSERT INTO databases (name, retention_period_ns, max_tables, max_columns_per_table, partition_template, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING {DATABASE_COLUMNS}"
+        ))
+        .bind(&database.name)
+        .bind(database.retention_period_ns)
+        .bind(i64::from(database.max_tables))
+        .bind(i64::from(database.max_columns_per_table))
+        .bind(template_to_json(&database.partition_template))
+        .bind(micros(Utc::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let created = database_from_row(&row)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(created)
+    }
+
+    async fn list_databases(&self, status: Option<Status>) -> Result<Vec<Database>> {
+        let rows =
+            match status {
+                Some(status) => query(format!(
+                    "SELECT {DATABASE_COLUMNS} FROM databases WHERE status = $1 ORDER BY name, id"
+                ))
+                .bind(status.as_str())
+                .fetch_all(&self.pool)
+                .await,
+                None => {
+                    query(format!(
+                        "SELECT {DATABASE_COLUMNS} FROM databases ORDER BY name, id"
+                    ))
+                    .fetch_all(&self.pool)
+                    .await
+                }
+            }
+            .map_err(db_error)?;
+        rows.iter().map(database_from_row).collect()
+    }
+
+    async fn get_database(&self, name: &str) -> Result<Database> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let database = Self::active_database(&mut tx, name).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(database)
+    }
+
+    async fn update_database(&self, name: &str, update: DatabaseUpdate) -> Result<Database> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut database = Self::active_database(&mut tx, name).await?;
+        if let Some(retention) = update.retention_period_ns {
+            database.retention_period_ns = retention;
+        }
+        if let Some(max_tables) = update.max_tables {
+            database.max_tables = max_tables;
+        }
+        if let Some(max_columns) = update.max_columns_per_table {
+            database.max_columns_per_table = max_columns;
+        }
+        sqlx::query(
+            "UPDATE databases SET retention_period_ns = $1, max_tables = $2, max_columns_per_table = $3 WHERE id = $4",
+        )
+        .bind(database.retention_period_ns)
+        .bind(i64::from(database.max_tables))
+        .bind(i64::from(database.max_columns_per_table))
+        .bind(database.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(database)
+    }
+
+    async fn delete_database(&self, name: &str, at: DateTime<Utc>) -> Result<Database> {
+        let row = query(format!(
+            "UPDATE databases SET status = 'deleted', deleted_at = $1 WHERE name = $2 AND status = 'active' RETURNING {DATABASE_COLUMNS}"
+        ))
+        .bind(micros(at))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        match row {
+            Some(row) => database_from_row(&row),
+            None => Err(database_not_found(name)),
+        }
+    }
+
+    async fn rename_database(&self, name: &str, new_name: &str) -> Result<Database> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut database = Self::active_database(&mut tx, name).await?;
+        if name == new_name {
+            return Ok(database);
+        }
+        if Self::active_database(&mut tx, new_name).await.is_ok() {
+            return Err(Error::conflict(format!(
+                "cannot rename database {name:?} to {new_name:?}: a database with that name already exists"
+            )));
+        }
+        sqlx::query("UPDATE databases SET name = $1 WHERE id = $2")
+            .bind(new_name)
+            .bind(database.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        database.name = new_name.to_string();
+        Ok(database)
+    }
+
+    async fn undelete_database(&self, id: i64, deleted_since: DateTime<Utc>) -> Result<Database> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let row = query(format!(
+            "SELECT {DATABASE_COLUMNS} FROM databases WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(format!("no database has id {id}")))?;
+        let mut database = database_from_row(&row)?;
+        let deleted_at = match (database.status, database.deleted_at) {
+            (Status::Deleted, Some(at)) => at,
+            _ => {
+                return Err(Error::conflict(format!(
+                    "database {:?} (id {id}) is not deleted",
+                    database.name
+                )));
+            }
+        };
+        if deleted_at < deleted_since {
+            return Err(Error::not_found(format!(
+                "database {:?} (id {id}) was deleted at {} and can no longer be restored: the undelete window has passed",
+                database.name,
+                deleted_at.to_rfc3339()
+            )));
+        }
+        if Self::active_database(&mut tx, &database.name).await.is_ok() {
+            return Err(Error::conflict(format!(
+                "cannot undelete database {:?} (id {id}): an active database has that name; rename or delete it first",
+                database.name
+            )));
+        }
+        sqlx::query("UPDATE databases SET status = 'active', deleted_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        database.status = Status::Active;
+        database.deleted_at = None;
+        Ok(database)
+    }
+
+    async fn create_table(
+        &self,
+        database: &str,
+        name: &str,
+        partition_template: Option<PartitionTemplate>,
+    ) -> Result<Table> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let db = Self::active_database(&mut tx, database).await?;
+        if Self::active_table_exists(&mut tx, db.id, name).await? {
+            return Err(Error::conflict(format!(
+                "table {name:?} already exists in database {database:?}"
+            )));
+        }
+        check_table_limit(&db, Self::active_table_count(&mut tx, db.id).await?)?;
+        let row = query(format!(
+            "INSERT INTO tables (database_id, name, partition_template, status, created_at) VALUES ($1, $2, $3, 'active', $4) RETURNING {TABLE_COLUMNS}"
+        ))
+        .bind(db.id)
+        .bind(name)
+        .bind(template_to_json(&partition_template))
+        .bind(micros(Utc::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let table = table_from_row(&row)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(table)
+    }
+
+    async fn list_tables(&self, database: &str, status: Option<Status>) -> Result<Vec<Table>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let db = Self::active_database(&mut tx, database).await?;
+        let rows = match status {
+            Some(status) => query(format!(
+                "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 AND status = $2 ORDER BY name, id"
+            ))
+            .bind(db.id)
+            .bind(status.as_str())
+            .fetch_all(&mut *tx)
+            .await,
+            None => query(format!(
+                "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 ORDER BY name, id"
+            ))
+            .bind(db.id)
+            .fetch_all(&mut *tx)
+            .await,
+        }
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        rows.iter().map(table_from_row).collect()
+    }
+
+    async fn delete_table(&self, database: &str, name: &str, at: DateTime<Utc>) -> Result<Table> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let db = Self::active_database(&mut tx, database).await?;
+        let row = query(format!(
+            "UPDATE tables SET status = 'deleted', deleted_at = $1 WHERE database_id = $2 AND name = $3 AND status = 'active' RETURNING {TABLE_COLUMNS}"
+        ))
+        .bind(micros(at))
+        .bind(db.id)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| table_not_found(database, name))?;
+        let table = table_from_row(&row)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(table)
+    }
+
+    async fn rename_table(&self, database: &str, name: &str, new_name: &str) -> Result<Table> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let db = Self::active_database(&mut tx, database).await?;
+        if name != new_name && Self::active_table_exists(&mut tx, db.id, new_name).await? {
+            return Err(Error::conflict(format!(
+                "cannot rename table {name:?} to {new_name:?}: database {database:?} already has a table with that name"
+            )));
+        }
+        let row = query(format!(
+            "UPDATE tables SET name = $1 WHERE database_id = $2 AND name = $3 AND status = 'active' RETURNING {TABLE_COLUMNS}"
+        ))
+        .bind(new_name)
+        .bind(db.id)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| table_not_found(database, name))?;
+        let table = table_from_row(&row)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(table)
+    }
+
+    async fn undelete_table(
+        &self,
+        database: &str,
+        id: i64,
+        deleted_since: DateTime<Utc>,
+    ) -> Result<Table> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let db = Self::active_database(&mut tx, database).await?;
+        let row = query(format!(
+            "SELECT {TABLE_COLUMNS} FROM tables WHERE id = $1 AND database_id = $2"
+        ))
+        .bind(id)
+        .bind(db.id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| {
+            Error::not_found(format!("database {database:?} has no table with id {id}"))
+        })?;
+        let mut table = table_from_row(&row)?;
+        let deleted_at = match (table.status, table.deleted_at) {
+            (Status::Deleted, Some(at)) => at,
+            _ => {
+                return Err(Error::conflict(format!(
+                    "table {:?} (id {id}) is not deleted",
+                    table.name
+                )));
+            }
+        };
+        if deleted_at < deleted_since {
+            return Err(Error::not_found(format!(
+                "table {:?} (id {id}) was deleted at {} and can no longer be restored: the undelete window has passed",
+                table.name,
+                deleted_at.to_rfc3339()
+            )));
+        }
+        if Self::active_table_exists(&mut tx, db.id, &table.name).await? {
+            return Err(Error::conflict(format!(
+                "cannot undelete table {:?} (id {id}): an active table has that name; rename or delete it first",
+                table.name
+            )));
+        }
+        check_table_limit(&db, Self::active_table_count(&mut tx, db.id).await?)?;
+        sqlx::query("UPDATE tables SET status = 'active', deleted_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        table.status = Status::Active;
+        table.deleted_at = None;
+        Ok(table)
+    }
+
+    async fn create_database_token(&self, token: &DatabaseToken) -> Result<()> {
+        let mut tx = self.begin_exclusive().await?;
+        Self::insert_token(
+            &mut tx,
+            TokenKind::Database,
+            &token.token,
+            Some(permissions_json(&token.permissions)),
+        )
+        .await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn list_database_tokens(&self, include_revoked: bool) -> Result<Vec<DatabaseToken>> {
+        let filter = if include_revoked {
+            ""
+        } else {
+            "WHERE revoked_at IS NULL"
+        };
+        let rows = query(format!(
+            "SELECT {TOKEN_COLUMNS}, permissions FROM database_tokens {filter} ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(database_token_from_row).collect()
+    }
+
+    async fn get_database_token(&self, id: Uuid) -> Result<DatabaseToken> {
+        database_token_from_row(&self.get_token(TokenKind::Database, id).await?)
+    }
+
+    async fn update_database_token(
+        &self,
+        id: Uuid,
+        description: Option<String>,
+        permissions: Option<Vec<Permission>>,
+    ) -> Result<DatabaseToken> {
+        let mut tx = self.begin_exclusive().await?;
+        let row = query(format!(
+            "SELECT {TOKEN_COLUMNS}, permissions FROM database_tokens WHERE id = $1 AND revoked_at IS NULL"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(format!("database token {id} not found or revoked")))?;
+        let mut token = database_token_from_row(&row)?;
+        if let Some(description) = description {
+            token.token.description = description;
+        }
+        if let Some(permissions) = permissions {
+            token.permissions = permissions;
+        }
+        sqlx::query("UPDATE database_tokens SET description = $1, permissions = $2 WHERE id = $3")
+            .bind(&token.token.description)
+            .bind(permissions_json(&token.permissions))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        Self::log_token_change(&mut tx, TokenKind::Database, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(token)
+    }
+
+    async fn revoke_database_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<DatabaseToken> {
+        self.revoke_token(TokenKind::Database, id, at).await?;
+        self.get_database_token(id).await
+    }
+
+    async fn create_management_token(&self, token: &TokenRecord) -> Result<()> {
+        let mut tx = self.begin_exclusive().await?;
+        Self::insert_token(&mut tx, TokenKind::Management, token, None).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn list_management_tokens(&self) -> Result<Vec<TokenRecord>> {
+        let rows = query(format!(
+            "SELECT {TOKEN_COLUMNS} FROM management_tokens ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn get_management_token(&self, id: Uuid) -> Result<TokenRecord> {
+        token_from_row(&self.get_token(TokenKind::Management, id).await?)
+    }
+
+    async fn revoke_management_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<TokenRecord> {
+        self.revoke_token(TokenKind::Management, id, at).await?;
+        self.get_management_token(id).await
+    }
+
+    async fn record_token_use(&self, kind: TokenKind, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        query(format!(
+            "UPDATE {} SET last_used_at = $1 WHERE id = $2",
+            token_table(kind)
+        ))
+        .bind(micros(at))
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn token_changes_since(&self, seq: i64) -> Result<TokenChanges> {
+        let newest: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM token_changes")
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| row.try_get("seq"))
+            .map_err(db_error)?;
+        if newest <= seq {
+            return Ok(TokenChanges {
+                seq,
+                ..TokenChanges::default()
+            });
+        }
+        let changed =
+            "WHERE id IN (SELECT token_id FROM token_changes WHERE seq > $1 AND kind = $2)";
+        let management = query(format!(
+            "SELECT {TOKEN_COLUMNS} FROM management_tokens {changed}"
+        ))
+        .bind(seq)
+        .bind(kind_label(TokenKind::Management))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let database = query(format!(
+            "SELECT {TOKEN_COLUMNS}, permissions FROM database_tokens {changed}"
+        ))
+        .bind(seq)
+        .bind(kind_label(TokenKind::Database))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(TokenChanges {
+            seq: newest,
+            management: management
+                .iter()
+                .map(token_from_row)
+                .collect::<Result<_>>()?,
+            database: database
+                .iter()
+                .map(database_token_from_row)
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_kind, actor_id, action, target, source, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(micros(event.time))
+        .bind(event.actor.kind())
+        .bind(event.actor.id().map(|id| id.to_string()))
+        .bind(&event.action)
+        .bind(&event.target)
+        .bind(&event.source)
+        .bind(event.outcome.as_str())
+        .bind(&event.detail)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, audit_query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        enum Bind {
+            Int(i64),
+            Text(String),
+        }
+        let mut conditions = Vec::new();
+        let mut binds = Vec::new();
+        let mut condition = |sql: &str, bind: Bind| {
+            binds.push(bind);
+            conditions.push(format!("{sql} ${}", binds.len()));
+        };
+        if let Some(actor) = audit_query.actor_id {
+            condition("actor_id =", Bind::Text(actor.to_string()));
+        }
+        if let Some(action) = &audit_query.action {
+            condition("action =", Bind::Text(action.clone()));
+        }
+        if let Some(since) = audit_query.since {
+            condition("at >=", Bind::Int(micros(since)));
+        }
+        if let Some(until) = audit_query.until {
+            condition("at <", Bind::Int(micros(until)));
+        }
+        if let Some(before) = audit_query.before {
+            condition("id <", Bind::Int(before));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT id, at, actor_kind, actor_id, action, target, source, outcome, detail FROM audit_log {filter} ORDER BY id DESC LIMIT {}",
+            audit_query.limit
+        );
+        let mut q = query(sql);
+        for bind in binds {
+            q = match bind {
+                Bind::Int(v) => q.bind(v),
+                Bind::Text(v) => q.bind(v),
+            };
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}
+
+fn check_table_limit(database: &Database, active_tables: i64) -> Result<()> {
+    if active_tables >= i64::from(database.max_tables) {
+        return Err(Error::invalid(format!(
+            "database {:?} already has its maximum of {} tables; delete a table or raise the limit with `database update --max-tables`",
+            database.name, database.max_tables
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://strata:s3cret@db:5432/strata"),
+            "postgres://strata:***@db:5432/strata"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/catalog.db"),
+            "sqlite://data/catalog.db"
+        );
+    }
+}

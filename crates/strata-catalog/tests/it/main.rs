@@ -1,0 +1,85 @@
+//! The catalog contract: what every [`strata_catalog::Catalog`] must do, checked on each
+//! backend. Every case is written once, in a module below, and the [`contract!`] list turns it
+//! into two tests, `sqlite::CASE` on a new SQLite file and `postgres::CASE` on a new database
+//! of the server named by `STRATA_TEST_POSTGRES_URL` (see `fixture.rs`; without that variable
+//! the PostgreSQL tests are skipped, or fail when `CI` is set).
+//!
+//! Run one backend with e.g. `cargo nextest run -p strata-catalog -E 'test(/^postgres::/)'`.
+
+mod audit;
+mod databases;
+mod fixture;
+mod identity;
+mod support;
+mod tables;
+mod tokens;
+
+/// Generates `sqlite::CASE` and `postgres::CASE` for every `module::CASE(how)`, where `how` is
+/// `catalog` for a case taking `&dyn Catalog` or `fixture` for one taking `&Fixture`.
+macro_rules! contract {
+    (@run catalog, $fixture:ident, $case:path) => {
+        $case($fixture.catalog()).await
+    };
+    (@run fixture, $fixture:ident, $case:path) => {
+        $case(&$fixture).await
+    };
+    ($($module:ident :: $case:ident ($how:ident)),* $(,)?) => {
+        /// The contract on SQLite, each case on a new catalog file.
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let fixture = crate::fixture::Fixture::sqlite().await;
+                    contract!(@run $how, fixture, crate::$module::$case);
+                    fixture.finish().await;
+                }
+            )*
+        }
+
+        /// The contract on PostgreSQL, each case in a new database.
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(fixture) = crate::fixture::Fixture::postgres().await else {
+                        return;
+                    };
+                    contract!(@run $how, fixture, crate::$module::$case);
+                    fixture.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+contract! {
+    identity::identity_is_created_once_and_stable_across_reopen(fixture),
+    identity::list_clusters_returns_the_one_cluster(catalog),
+    identity::users_are_created_listed_and_unique_by_email(catalog),
+
+    databases::database_create_returns_id_and_settings(catalog),
+    databases::database_duplicate_active_name_conflicts(catalog),
+    databases::database_list_filters_by_status(catalog),
+    databases::database_get_finds_only_active_databases(catalog),
+    databases::database_update_changes_only_given_fields(catalog),
+    databases::database_delete_is_soft_and_undelete_needs_the_name_free(catalog),
+    databases::database_undelete_outside_the_window_is_not_found(catalog),
+    databases::database_undelete_of_an_active_database_conflicts(catalog),
+    databases::database_rename_keeps_the_id_and_refuses_taken_names(catalog),
+
+    tables::table_create_and_duplicate(catalog),
+    tables::table_limit_counts_active_tables_only(catalog),
+    tables::table_list_filters_by_status(catalog),
+    tables::table_delete_rename_and_undelete(catalog),
+    tables::tables_of_an_unknown_or_deleted_database_are_not_found(catalog),
+
+    tokens::database_token_create_get_and_list(catalog),
+    tokens::database_token_update_changes_only_given_fields(catalog),
+    tokens::database_token_revoke_hides_it_and_is_not_repeatable(catalog),
+    tokens::token_duplicate_hash_or_id_conflicts(catalog),
+    tokens::management_token_create_list_get_revoke(catalog),
+    tokens::record_token_use_sets_last_used_at(catalog),
+    tokens::token_changes_since_returns_what_changed(catalog),
+
+    audit::audit_lists_newest_first_with_filters_and_pages(catalog),
+}

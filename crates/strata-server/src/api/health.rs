@@ -1,0 +1,41 @@
+use axum::Json;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub async fn health() -> impl IntoResponse {
+    Json(serde_json::json!({ "name": "strata", "status": "pass", "version": VERSION }))
+}
+
+/// `GET|HEAD /ping`: 204 with the version headers InfluxDB clients look for.
+pub async fn ping() -> impl IntoResponse {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                HeaderName::from_static("x-influxdb-build"),
+                HeaderValue::from_static("Strata"),
+            ),
+            (
+                HeaderName::from_static("x-influxdb-version"),
+                HeaderValue::from_static(VERSION),
+            ),
+        ],
+    )
+}
+
+pub async fn metrics() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
+        let handle = crate::metrics::handle();
+        handle.run_upkeep();
+        handle.render()
+    })
+}
+
+pub async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::OPENAPI_JSON,
+    )
+}

@@ -1,0 +1,92 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use strata_auth::{ManagementAction, NewManagementToken};
+
+use super::tokens::{TokenPath, parse_expiry, parse_token_id, token_fields};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiResult, JsonBody};
+
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller
+        .principal
+        .authorize(ManagementAction::ListManagementTokens)?;
+    let tokens = state.catalog.list_management_tokens().await?;
+    Ok(Json(Value::Array(
+        tokens.iter().map(|t| token_fields(&state, t)).collect(),
+    )))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(path): Path<TokenPath>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
+    caller
+        .principal
+        .authorize(ManagementAction::ListManagementTokens)?;
+    let token = state
+        .catalog
+        .get_management_token(parse_token_id(&path.token_id)?)
+        .await?;
+    Ok(Json(token_fields(&state, &token)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateManagementToken {
+    description: String,
+    expires_at: Option<String>,
+    expiration_type: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateManagementToken>,
+) -> ApiResult<Json<Value>> {
+    let result = async {
+        let expires_at = parse_expiry(body.expires_at.as_deref(), body.expiration_type.as_deref())?;
+        let new = NewManagementToken {
+            description: body.description.clone(),
+            expires_at,
+        };
+        state
+            .auth
+            .create_management_token(Some(&caller.principal), new, Utc::now())
+            .await
+    }
+    .await;
+    let target = result
+        .as_ref()
+        .map_or_else(|_| body.description.clone(), |(t, _)| t.id.to_string());
+    let (token, secret) = caller
+        .audited(&state, "managementToken.create", target, result)
+        .await?;
+    let mut value = token_fields(&state, &token);
+    value["accessToken"] = json!(secret);
+    Ok(Json(value))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(path): Path<TokenPath>,
+    caller: Caller,
+) -> ApiResult<StatusCode> {
+    let result = async {
+        let id = parse_token_id(&path.token_id)?;
+        state
+            .auth
+            .revoke_management_token(Some(&caller.principal), id)
+            .await
+    }
+    .await;
+    caller
+        .audited(&state, "managementToken.revoke", &path.token_id, result)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

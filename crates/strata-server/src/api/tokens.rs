@@ -1,0 +1,229 @@
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use strata_auth::{ManagementAction, NewDatabaseToken};
+use strata_types::{DatabaseToken, Error, Permission, Result, TokenRecord};
+use uuid::Uuid;
+
+use super::rfc3339;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiResult, JsonBody};
+
+/// Fields both token kinds share, without any secret.
+pub fn token_fields(state: &AppState, token: &TokenRecord) -> Value {
+    let mut value = json!({
+        "accountId": state.identity.account_id,
+        "clusterId": state.identity.cluster.id,
+        "id": token.id,
+        "description": token.description,
+        "tokenPrefix": token.display_prefix,
+        "createdAt": rfc3339(token.created_at),
+        "createdBy": token.created_by.label(),
+    });
+    for (key, at) in [
+        ("expiresAt", token.expires_at),
+        ("revokedAt", token.revoked_at),
+        ("lastUsedAt", token.last_used_at),
+    ] {
+        if let Some(at) = at {
+            value[key] = json!(rfc3339(at));
+        }
+    }
+    value
+}
+
+fn database_token_json(state: &AppState, token: &DatabaseToken) -> Value {
+    let mut value = token_fields(state, &token.token);
+    value["permissions"] = json!(token.permissions);
+    value
+}
+
+pub fn parse_token_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::invalid(format!("token id {id:?} is not a UUID")))
+}
+
+/// `expiresAt` as RFC 3339, with the `expirationType` some clients send beside it.
+pub fn parse_expiry(
+    expires_at: Option<&str>,
+    expiration_type: Option<&str>,
+) -> Result<Option<DateTime<Utc>>> {
+    let at = expires_at
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| Error::invalid(format!("expiresAt {v:?} is not an RFC 3339 time ({e}); write e.g. 2030-01-31T00:00:00Z")))
+        })
+        .transpose()?;
+    match (expiration_type, at) {
+        (None, at) => Ok(at),
+        (Some("noExpiration"), None) => Ok(None),
+        (Some("noExpiration"), Some(_)) => Err(Error::invalid(
+            "expirationType noExpiration cannot be given with expiresAt",
+        )),
+        (Some("datetime"), Some(at)) => Ok(Some(at)),
+        (Some("datetime"), None) => Err(Error::invalid("expirationType datetime needs expiresAt")),
+        (Some(other), _) => Err(Error::invalid(format!(
+            "expirationType {other:?} is not supported; use datetime or noExpiration"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    include_revoked: Option<bool>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<Value>> {
+    caller.principal.authorize(ManagementAction::Read)?;
+    let tokens = state
+        .catalog
+        .list_database_tokens(params.include_revoked.unwrap_or(false))
+        .await?;
+    Ok(Json(Value::Array(
+        tokens
+            .iter()
+            .map(|t| database_token_json(&state, t))
+            .collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct TokenPath {
+    #[serde(rename = "tokenId")]
+    pub token_id: String,
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(path): Path<TokenPath>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<Value>> {
+    caller.principal.authorize(ManagementAction::Read)?;
+    let id = parse_token_id(&path.token_id)?;
+    let token = state.catalog.get_database_token(id).await?;
+    if token.token.revoked_at.is_some() && !params.include_revoked.unwrap_or(false) {
+        return Err(Error::not_found(format!(
+            "database token {id} is revoked; add includeRevoked=true to see it"
+        ))
+        .into());
+    }
+    Ok(Json(database_token_json(&state, &token)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateToken {
+    description: String,
+    #[serde(default)]
+    permissions: Vec<Permission>,
+    expires_at: Option<String>,
+    expiration_type: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateToken>,
+) -> ApiResult<Json<Value>> {
+    let result = async {
+        if body.description.trim().is_empty() {
+            return Err(Error::invalid(
+                "a database token needs a description saying what it is for",
+            ));
+        }
+        let expires_at = parse_expiry(body.expires_at.as_deref(), body.expiration_type.as_deref())?;
+        let new = NewDatabaseToken {
+            description: body.description.clone(),
+            permissions: body.permissions.clone(),
+            expires_at,
+        };
+        state
+            .auth
+            .create_database_token(&caller.principal, new, Utc::now())
+            .await
+    }
+    .await;
+    let target = result.as_ref().map_or_else(
+        |_| body.description.clone(),
+        |(t, _)| t.token.id.to_string(),
+    );
+    let (token, secret) = caller
+        .audited(&state, "token.create", target, result)
+        .await?;
+    let mut value = database_token_json(&state, &token);
+    value["accessToken"] = json!(secret);
+    Ok(Json(value))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateToken {
+    description: Option<String>,
+    permissions: Option<Vec<Permission>>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(path): Path<TokenPath>,
+    caller: Caller,
+    JsonBody(body): JsonBody<UpdateToken>,
+) -> ApiResult<Json<Value>> {
+    let result = async {
+        let id = parse_token_id(&path.token_id)?;
+        if body.description.is_none() && body.permissions.is_none() {
+            return Err(Error::invalid(
+                "give description and/or permissions to change",
+            ));
+        }
+        if body
+            .description
+            .as_deref()
+            .is_some_and(|d| d.trim().is_empty())
+        {
+            return Err(Error::invalid("description must not be empty"));
+        }
+        state
+            .auth
+            .update_database_token(
+                &caller.principal,
+                id,
+                body.description.clone(),
+                body.permissions.clone(),
+            )
+            .await
+    }
+    .await;
+    let token = caller
+        .audited(&state, "token.update", &path.token_id, result)
+        .await?;
+    Ok(Json(database_token_json(&state, &token)))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(path): Path<TokenPath>,
+    caller: Caller,
+) -> ApiResult<StatusCode> {
+    let result = async {
+        let id = parse_token_id(&path.token_id)?;
+        state
+            .auth
+            .revoke_database_token(&caller.principal, id)
+            .await
+    }
+    .await;
+    caller
+        .audited(&state, "token.revoke", &path.token_id, result)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,79 @@
+//! Errors on the wire: always `{"code": <status>, "message": "…"}`.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use strata_types::{Error, ErrorKind};
+
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::InvalidArgument => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::PermissionDenied => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "code": status.as_u16(), "message": message });
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.0.kind == ErrorKind::Internal {
+            tracing::error!(error = %self.0.message, "internal error");
+        }
+        error_response(status_of(self.0.kind), &self.0.message)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON request body whose rejections use the API's error shape and say what was wrong.
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError(Error::invalid(describe_rejection(&rejection)))),
+        }
+    }
+}
+
+fn describe_rejection(rejection: &JsonRejection) -> String {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "the request body must be JSON: send `Content-Type: application/json`".to_string()
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            format!("the request body is not valid JSON: {}", e.body_text())
+        }
+        JsonRejection::JsonDataError(e) => format!(
+            "the request body does not match the expected shape: {}",
+            e.body_text()
+        ),
+        other => format!("cannot read the request body: {}", other.body_text()),
+    }
+}

@@ -1,0 +1,66 @@
+//! The HTTP front of a Strata node: the Management API under both URL shapes, `/health`,
+//! `/ping`, `/metrics` and the OpenAPI document. Handlers translate HTTP to library calls.
+
+mod api;
+mod auth;
+mod error;
+mod metrics;
+mod openapi;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::header::AUTHORIZATION;
+use chrono::TimeDelta;
+use strata_auth::{Audit, Authenticator};
+use strata_catalog::Catalog;
+use strata_types::Identity;
+
+pub use openapi::OPENAPI_JSON;
+pub use routes::served_routes;
+
+/// Settings of the management plane that are not in the catalog.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// How long a deleted database or table can be undeleted.
+    pub soft_delete_window: TimeDelta,
+    /// The address clients reach this node at, shown as the cluster's URL.
+    pub public_url: String,
+}
+
+/// Everything a handler may use; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalog: Arc<dyn Catalog>,
+    pub auth: Arc<Authenticator>,
+    pub audit: Audit,
+    pub identity: Arc<Identity>,
+    pub settings: Arc<ServerSettings>,
+}
+
+impl AppState {
+    pub async fn new(
+        catalog: Arc<dyn Catalog>,
+        auth: Arc<Authenticator>,
+        settings: ServerSettings,
+    ) -> strata_types::Result<Self> {
+        let identity = catalog.identity().await?;
+        Ok(Self {
+            audit: Audit::new(catalog.clone()),
+            catalog,
+            auth,
+            identity: Arc::new(identity),
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// The whole HTTP service. Credentials are marked sensitive before any layer could log them.
+pub fn router(state: AppState) -> Router {
+    metrics::handle();
+    routes::build(state.clone())
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
+        .with_state(state)
+}

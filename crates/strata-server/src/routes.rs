@@ -1,0 +1,195 @@
+//! The route table. Every route is registered through [`RouteTable`], which also records it,
+//! so a test can check the OpenAPI document against what the server really serves.
+
+use axum::Router;
+use axum::extract::{OriginalUri, Request, State};
+use axum::handler::Handler;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use crate::AppState;
+use crate::api::{audit, clusters, databases, health, management_tokens, tables, tokens, users};
+use crate::error::error_response;
+
+pub const DEDICATED_PREFIX: &str = "/api/v0/accounts/{accountId}/clusters/{clusterId}";
+pub const CLUSTERED_PREFIX: &str = "/api/v0";
+
+struct RouteTable {
+    router: Router<AppState>,
+    served: Vec<(&'static str, String)>,
+}
+
+impl RouteTable {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            served: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.served.push((method, path.to_string()));
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        self.add("get", path, on(MethodFilter::GET, h))
+    }
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        self.add("post", path, on(MethodFilter::POST, h))
+    }
+    fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        self.add("put", path, on(MethodFilter::PUT, h))
+    }
+    fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        self.add("patch", path, on(MethodFilter::PATCH, h))
+    }
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        self.add("delete", path, on(MethodFilter::DELETE, h))
+    }
+}
+
+/// The Management API resources, relative to either URL prefix.
+fn management() -> RouteTable {
+    RouteTable::new()
+        .get("/databases", databases::list)
+        .post("/databases", databases::create)
+        .patch("/databases/{databaseName}", databases::update)
+        .delete("/databases/{databaseName}", databases::delete)
+        .put("/databases/{databaseName}/rename", databases::rename)
+        .put("/databases/{databaseName}/undelete", databases::undelete)
+        .get("/databases/{databaseName}/tables", tables::list)
+        .post("/databases/{databaseName}/tables", tables::create)
+        .delete(
+            "/databases/{databaseName}/tables/{tableName}",
+            tables::delete,
+        )
+        .put(
+            "/databases/{databaseName}/tables/{tableName}/rename",
+            tables::rename,
+        )
+        .put(
+            "/databases/{databaseName}/tables/{tableName}/undelete",
+            tables::undelete,
+        )
+        .get("/tokens", tokens::list)
+        .post("/tokens", tokens::create)
+        .get("/tokens/{tokenId}", tokens::get)
+        .patch("/tokens/{tokenId}", tokens::update)
+        .delete("/tokens/{tokenId}", tokens::revoke)
+        .get("/managementTokens", management_tokens::list)
+        .post("/managementTokens", management_tokens::create)
+        .get("/managementTokens/{tokenId}", management_tokens::get)
+        .delete("/managementTokens/{tokenId}", management_tokens::revoke)
+        .get("/users", users::list)
+        .get("/auditLog", audit::list)
+}
+
+fn top_level() -> RouteTable {
+    RouteTable::new()
+        .get("/health", health::health)
+        .add(
+            "get",
+            "/ping",
+            on(MethodFilter::GET.or(MethodFilter::HEAD), health::ping),
+        )
+        .get("/metrics", health::metrics)
+        .get("/api/v0/openapi.json", health::openapi)
+        .get("/api/v0/clusters", clusters::list)
+        .get("/api/v0/clusters/{clusterId}", clusters::get)
+}
+
+fn dedicated_clusters() -> RouteTable {
+    RouteTable::new()
+        .get("/api/v0/accounts/{accountId}/clusters", clusters::list)
+        .get(
+            "/api/v0/accounts/{accountId}/clusters/{clusterId}",
+            clusters::get,
+        )
+}
+
+/// Every (method, path) the server serves, with both prefixes spelled out.
+pub fn served_routes() -> Vec<(&'static str, String)> {
+    let management = management().served;
+    let mut all = top_level().served;
+    all.extend(dedicated_clusters().served);
+    for prefix in [CLUSTERED_PREFIX, DEDICATED_PREFIX] {
+        all.extend(management.iter().map(|(m, p)| (*m, format!("{prefix}{p}"))));
+    }
+    all
+}
+
+pub fn build(state: AppState) -> Router<AppState> {
+    let dedicated = Router::new()
+        .merge(dedicated_clusters().router)
+        .nest(DEDICATED_PREFIX, management().router)
+        .layer(middleware::from_fn_with_state(
+            state,
+            check_account_and_cluster,
+        ));
+    top_level()
+        .router
+        .nest(CLUSTERED_PREFIX, management().router)
+        .merge(dedicated)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Dedicated-shape URLs must name this catalog's account (and cluster, when they name one).
+async fn check_account_and_cluster(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    req: Request,
+    next: Next,
+) -> Response {
+    let segments: Vec<&str> = uri.path().split('/').collect();
+    // ["", "api", "v0", "accounts", account, "clusters", cluster?, ...]
+    let account_ok = segments
+        .get(4)
+        .is_some_and(|a| *a == state.identity.account_id.to_string());
+    let cluster_ok = segments
+        .get(6)
+        .is_none_or(|c| c.is_empty() || *c == state.identity.cluster.id.to_string());
+    if !account_ok {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            "account not found: check the account id in the URL (or `account_id` in your profile)",
+        );
+    }
+    if !cluster_ok {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            "cluster not found: check the cluster id in the URL (or `cluster_id` in your profile)",
+        );
+    }
+    next.run(req).await
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> impl IntoResponse {
+    error_response(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "no such endpoint: {}; see /api/v0/openapi.json for the API",
+            uri.path()
+        ),
+    )
+}
+
+async fn method_not_allowed(req: Request) -> impl IntoResponse {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "{} is not allowed on {}; see /api/v0/openapi.json for the API",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}

@@ -1,0 +1,27 @@
+//! Types shared by every Strata crate: the error type, validated names, permissions,
+//! partition templates and the records the catalog stores.
+//!
+//! Nothing here does I/O; everything here validates its input and says what was wrong.
+
+mod error;
+mod names;
+mod partition;
+mod permission;
+mod records;
+mod retention;
+
+pub use error::{Error, ErrorKind, Result};
+pub use names::{validate_database_name, validate_table_name};
+pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TemplatePart};
+pub use permission::{Action, Permission};
+pub use records::*;
+pub use retention::{NANOS_PER_HOUR, validate_retention_period};
+
+/// Defaults for a new database, as InfluxDB Cloud Dedicated has them.
+pub const DEFAULT_MAX_TABLES: i32 = 500;
+pub const DEFAULT_MAX_COLUMNS_PER_TABLE: i32 = 250;
+/// The largest column limit a database may be given (including `time`).
+pub const MAX_COLUMNS_PER_TABLE_LIMIT: i32 = 1000;
+
+mod time;
+pub use time::{parse_duration, parse_timestamp};

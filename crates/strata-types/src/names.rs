@@ -1,0 +1,85 @@
+use crate::{Error, Result};
+
+/// Database names: 1–64 characters of `[A-Za-z0-9_-]` and `/` (for `db/rp`), not starting with `_`.
+pub fn validate_database_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(Error::invalid(format!(
+            "database name {name:?} must be between 1 and 64 characters long"
+        )));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/')))
+    {
+        return Err(Error::invalid(format!(
+            "database name {name:?} contains {bad:?}; use only letters, digits, '_', '-' and '/'"
+        )));
+    }
+    if name.starts_with('_') {
+        return Err(Error::invalid(format!(
+            "database name {name:?} must not start with '_' (reserved for system databases)"
+        )));
+    }
+    Ok(())
+}
+
+/// Table (measurement) names: non-empty UTF-8 without control characters; the `iox_` and `_`
+/// prefixes are reserved and `time` names the timestamp column.
+pub fn validate_table_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::invalid("table name must not be empty"));
+    }
+    if name.len() > 255 {
+        return Err(Error::invalid(format!(
+            "table name {name:?} is longer than 255 bytes"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(format!(
+            "table name {name:?} contains a control character"
+        )));
+    }
+    if name.starts_with("iox_") || name.starts_with('_') {
+        return Err(Error::invalid(format!(
+            "table name {name:?} uses a reserved prefix ('iox_' and '_' are reserved)"
+        )));
+    }
+    if name == "time" {
+        return Err(Error::invalid(
+            "table name \"time\" is reserved for the timestamp column",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names() {
+        for ok in ["a", "my-db_1", "telegraf/autogen", &"x".repeat(64)] {
+            validate_database_name(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "_internal",
+            "has space",
+            "dot.ted",
+            &"x".repeat(65),
+            "é",
+        ] {
+            assert!(validate_database_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn table_names() {
+        for ok in ["cpu", "température", "a-b_c"] {
+            validate_table_name(ok).unwrap();
+        }
+        for bad in ["", "iox_x", "_x", "time", "a\nb"] {
+            assert!(validate_table_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Where a node keeps its state, shared by `serve` and the offline `admin` commands.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use strata_auth::Pepper;
+use strata_catalog::{Catalog, SqlCatalog};
+
+#[derive(Args, Debug, Clone)]
+pub struct StorageArgs {
+    /// Directory for the embedded catalog, local object store and token pepper.
+    #[arg(long, env = "STRATA_DATA_DIR", default_value = "./strata-data")]
+    pub data_dir: PathBuf,
+    /// Catalog URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB
+    /// [default: sqlite://DATA_DIR/catalog.db]
+    #[arg(long, env = "STRATA_CATALOG", hide_env_values = true)]
+    pub catalog: Option<String>,
+    /// File holding the token pepper (64 hex characters) [default: DATA_DIR/token-pepper,
+    /// created on first start]. STRATA_TOKEN_PEPPER may hold the value itself.
+    #[arg(long, env = "STRATA_TOKEN_PEPPER_FILE")]
+    pub token_pepper_file: Option<PathBuf>,
+}
+
+impl StorageArgs {
+    pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))
+    }
+
+    pub fn catalog_url(&self) -> String {
+        self.catalog.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("catalog.db").display()
+            )
+        })
+    }
+
+    pub async fn open_catalog(&self) -> anyhow::Result<Arc<dyn Catalog>> {
+        let catalog = SqlCatalog::open(&self.catalog_url()).await?;
+        Ok(Arc::new(catalog))
+    }
+
+    /// The pepper from STRATA_TOKEN_PEPPER, the pepper file, or DATA_DIR/token-pepper.
+    pub fn pepper(&self) -> anyhow::Result<Pepper> {
+        if let Ok(hex) = std::env::var("STRATA_TOKEN_PEPPER") {
+            return Pepper::from_hex(&hex).context("STRATA_TOKEN_PEPPER");
+        }
+        match &self.token_pepper_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read token pepper file {}", path.display()))?;
+                Ok(Pepper::from_hex(&text).with_context(|| path.display().to_string())?)
+            }
+            None => Ok(Pepper::load_or_create(Path::new(&self.data_dir))?),
+        }
+    }
+}
