@@ -42,7 +42,8 @@ pub struct Authenticator {
     index: TokenIndex,
     /// The newest catalog change the index has taken in; the lock keeps refreshes in order.
     seq: Mutex<i64>,
-    last_miss_refresh: Mutex<Option<std::time::Instant>>,
+    /// When the last refresh caused by an unknown token started.
+    miss_refresh: Mutex<Option<std::time::Instant>>,
     last_used: mpsc::Sender<(TokenKind, Uuid, DateTime<Utc>)>,
 }
 
@@ -64,7 +65,7 @@ impl Authenticator {
             pepper,
             index: TokenIndex::default(),
             seq: Mutex::new(0),
-            last_miss_refresh: Mutex::new(None),
+            miss_refresh: Mutex::new(None),
             last_used,
         });
         auth.refresh().await?;
@@ -105,9 +106,10 @@ impl Authenticator {
     }
 
     /// Like [`Self::authenticate`], but a well-formed token this node has not seen yet (minted
-    /// on another node or offline moments ago) triggers one catalog refresh before it is
-    /// refused, so new tokens work at once. Refreshes for misses are spaced out, so a flood
-    /// of made-up tokens costs at most one catalog read per interval.
+    /// on another node or offline moments ago) waits for a catalog refresh that starts after
+    /// the request arrived, so new tokens work at once. Such refreshes run one at a time, at
+    /// most one per [`MISS_REFRESH_SPACING`], and every request waiting on one is answered by
+    /// it: a flood of made-up tokens costs a bounded number of catalog reads.
     pub async fn authenticate_fresh(
         &self,
         secret: &str,
@@ -115,21 +117,27 @@ impl Authenticator {
     ) -> Result<Principal, AuthFailure> {
         match self.authenticate(secret, now) {
             Err(AuthFailure::Invalid) if TokenClass::of(secret).is_some() => {
-                let due = {
-                    let mut last = self.last_miss_refresh.lock().await;
-                    let due = last.is_none_or(|at| at.elapsed() >= MISS_REFRESH_SPACING);
-                    if due {
-                        *last = Some(std::time::Instant::now());
-                    }
-                    due
-                };
-                if due && let Err(e) = self.refresh().await {
-                    tracing::warn!(error = %e, "could not refresh the token index");
-                }
+                self.refresh_after(std::time::Instant::now()).await;
                 self.authenticate(secret, now)
             }
             other => other,
         }
+    }
+
+    /// Makes sure a refresh that started at or after `asked_at` has completed.
+    async fn refresh_after(&self, asked_at: std::time::Instant) {
+        let mut last_started = self.miss_refresh.lock().await;
+        if last_started.is_some_and(|started| started >= asked_at) {
+            return;
+        }
+        if let Some(started) = *last_started {
+            tokio::time::sleep_until((started + MISS_REFRESH_SPACING).into()).await;
+        }
+        let started = std::time::Instant::now();
+        if let Err(e) = self.refresh().await {
+            tracing::warn!(error = %e, "could not refresh the token index");
+        }
+        *last_started = Some(started);
     }
 
     /// Checks a token secret: format, keyed hash, index lookup, revocation and expiry.
@@ -196,9 +204,9 @@ impl Authenticator {
             description,
             hash: encode_hex(&self.pepper.hash(&minted.secret)),
             display_prefix: minted.display_prefix(),
-            created_at: now,
+            created_at: catalog_precision(now),
             created_by,
-            expires_at,
+            expires_at: expires_at.map(catalog_precision),
             revoked_at: None,
             last_used_at: None,
         }
@@ -332,6 +340,12 @@ impl Authenticator {
         }
         Ok(permissions)
     }
+}
+
+/// Times as the catalog keeps them (microseconds), so a token reads the same before and
+/// after it is stored.
+fn catalog_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
 /// An expiry must lie in the future.

@@ -49,6 +49,25 @@ impl FromRequestParts<AppState> for Caller {
             Err(failure) => Err(failure),
         };
         match checked {
+            // The management plane never serves database tokens, whatever the request.
+            Ok(principal @ Principal::DatabaseToken { .. }) => {
+                token_check("wrong_plane");
+                let refusal = principal
+                    .authorize(strata_auth::ManagementAction::Read)
+                    .expect_err("database tokens are refused on the management plane");
+                state
+                    .audit
+                    .record(
+                        principal.actor(),
+                        "auth.forbidden",
+                        format!("{} {}", parts.method, parts.uri.path()),
+                        &source,
+                        Outcome::Denied,
+                        "database token on the Management API",
+                    )
+                    .await;
+                Err(ApiError(refusal))
+            }
             Ok(principal) => {
                 token_check("valid");
                 Ok(Caller { principal, source })

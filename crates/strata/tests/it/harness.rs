@@ -1,0 +1,300 @@
+//! Starts the real `strata` binary on an ephemeral loopback port with a temporary data
+//! directory, collects everything it logs, and talks to it over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_strata");
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    logs: Arc<Mutex<String>>,
+}
+
+pub struct ServerBuilder {
+    data_dir: Option<PathBuf>,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+}
+
+impl ServerBuilder {
+    /// Shares a data directory (and so catalog and pepper) with another server.
+    pub fn data_dir(mut self, dir: &Path) -> Self {
+        self.data_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn start(self) -> Server {
+        let (temp, data_dir) = match self.data_dir {
+            Some(dir) => (None, dir),
+            None => {
+                let temp = tempfile::tempdir().unwrap();
+                let dir = temp.path().to_path_buf();
+                (Some(temp), dir)
+            }
+        };
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--http-bind", "127.0.0.1:0"])
+            .args(&self.args)
+            .envs(self.envs)
+            .env("STRATA_LOG", "debug,sqlx=warn,hyper=info,h2=info")
+            .env_remove("STRATA_CATALOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start strata serve");
+        let logs = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = mpsc::channel();
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let logs = logs.clone();
+            let addr_tx = addr_tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.split("listening on ").nth(1) {
+                        let _ = addr_tx.send(rest.trim().to_string());
+                    }
+                    let mut logs = logs.lock().unwrap();
+                    logs.push_str(&line);
+                    logs.push('\n');
+                }
+            });
+        }
+        let base = match addr_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "strata serve did not start; its output:\n{}",
+                    logs.lock().unwrap()
+                );
+            }
+        };
+        Server {
+            child,
+            base,
+            data_dir,
+            _temp: temp,
+            logs,
+        }
+    }
+}
+
+impl Server {
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            data_dir: None,
+            args: Vec::new(),
+            envs: Vec::new(),
+        }
+    }
+
+    pub fn start() -> Self {
+        Self::builder().start()
+    }
+
+    /// Everything the server has printed so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// A management token made with the offline `strata admin` command.
+    pub fn bootstrap_token(&self) -> String {
+        let out = admin(
+            &self.data_dir,
+            &["management-token", "create", "--description", "bootstrap"],
+        );
+        assert!(
+            out.status.success(),
+            "admin failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    pub fn api(&self, token: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: self.base.clone(),
+            token: Some(token.to_string()),
+        }
+    }
+
+    pub fn anonymous(&self) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: self.base.clone(),
+            token: None,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the process to end; returns whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("strata serve did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `strata admin ARGS --data-dir DIR`.
+pub fn admin(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("admin")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("STRATA_CATALOG")
+        .output()
+        .expect("run strata admin")
+}
+
+pub struct Api {
+    http: reqwest::Client,
+    pub base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn with_token(&self, token: &str) -> Api {
+        Api {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token: Some(token.to_string()),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request failed");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, body).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Creates a database and returns its JSON, failing the test on any error.
+    pub async fn create_database(&self, name: &str) -> Value {
+        let (status, body) = self
+            .post("/api/v0/databases", serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Creates a database token and returns (id, secret).
+    pub async fn create_token(&self, permissions: Value) -> (String, String) {
+        let (status, body) = self
+            .post(
+                "/api/v0/tokens",
+                serde_json::json!({ "description": "test token", "permissions": permissions }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (
+            body["id"].as_str().unwrap().to_string(),
+            body["accessToken"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+/// Asserts an error response: status, the `{code, message}` shape, and words in the message.
+#[track_caller]
+pub fn assert_error(response: &(StatusCode, Value), status: StatusCode, words: &str) {
+    let (got, body) = response;
+    assert_eq!(*got, status, "body: {body}");
+    assert_eq!(body["code"], status.as_u16(), "body: {body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(words),
+        "message {message:?} does not mention {words:?}"
+    );
+}
+
+/// Polls `check` until it returns true or `limit` passes.
+pub async fn eventually(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

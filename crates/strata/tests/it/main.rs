@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `strata` binary, driven over HTTP on loopback.
+
+mod harness;
+
+mod admin;
+mod audit;
+mod auth;
+mod databases;
+mod server;
+mod tables;
+mod tokens;

@@ -1,0 +1,223 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{Server, assert_error};
+
+#[tokio::test]
+async fn health_ping_metrics_and_openapi_need_no_credential() {
+    let server = Server::start();
+    let api = server.anonymous();
+    let (status, body) = api.get("/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "pass");
+
+    let ping = reqwest::get(format!("{}/ping", server.base)).await.unwrap();
+    assert_eq!(ping.status(), StatusCode::NO_CONTENT);
+    assert!(ping.headers().contains_key("x-influxdb-version"));
+    let head = reqwest::Client::new()
+        .head(format!("{}/ping", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::NO_CONTENT);
+
+    let (status, doc) = api.get("/api/v0/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc["paths"].as_object().is_some_and(|p| !p.is_empty()),
+        "{doc}"
+    );
+
+    // A refused management call and a served one, then both show in the metrics.
+    assert_eq!(
+        api.get("/api/v0/databases").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("strata_http_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains(r#"route="/api/v0/databases""#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"status="401""#), "{metrics}");
+    assert!(
+        metrics.contains(r#"strata_token_checks_total{outcome="missing"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("strata_http_request_duration_seconds"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_the_error_shape() {
+    let server = Server::start();
+    let api = server.anonymous();
+    assert_error(
+        &api.get("/api/v0/nothing-here").await,
+        StatusCode::NOT_FOUND,
+        "no such endpoint",
+    );
+    assert_error(
+        &api.send(reqwest::Method::PUT, "/health", None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not allowed",
+    );
+}
+
+#[tokio::test]
+async fn both_url_shapes_reach_the_same_resources() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    let (status, clusters) = api.get("/api/v0/clusters").await;
+    assert_eq!(status, StatusCode::OK);
+    let cluster = &clusters[0];
+    let account = cluster["accountId"].as_str().unwrap();
+    let cluster_id = cluster["id"].as_str().unwrap();
+    assert_eq!(cluster["state"], "ready");
+    assert_eq!(cluster["url"], server.base.as_str());
+
+    let dedicated = format!("/api/v0/accounts/{account}/clusters/{cluster_id}");
+    let (status, created) = api
+        .post(&format!("{dedicated}/databases"), json!({"name": "shaped"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["accountId"], account);
+    assert_eq!(created["clusterId"], cluster_id);
+    let (_, listed) = api.get("/api/v0/databases").await;
+    assert_eq!(listed[0]["name"], "shaped");
+
+    let (status, got) = api.get(&dedicated).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["id"], cluster_id);
+    let (status, list) = api
+        .get(&format!("/api/v0/accounts/{account}/clusters"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        api.get(&format!("/api/v0/clusters/{cluster_id}")).await.0,
+        StatusCode::OK
+    );
+
+    let other = uuid::Uuid::new_v4();
+    assert_error(
+        &api.get(&format!(
+            "/api/v0/accounts/{other}/clusters/{cluster_id}/databases"
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        "account not found",
+    );
+    assert_error(
+        &api.get(&format!(
+            "/api/v0/accounts/{account}/clusters/{other}/databases"
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        "cluster not found",
+    );
+    assert_error(
+        &api.get(&format!("/api/v0/clusters/{other}")).await,
+        StatusCode::NOT_FOUND,
+        "not found",
+    );
+}
+
+#[tokio::test]
+async fn users_list_is_an_empty_array_before_anyone_is_added() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    let (status, users) = api.get("/api/v0/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(users, json!([]));
+}
+
+#[tokio::test]
+async fn identity_is_created_once_and_kept_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::builder().data_dir(dir.path()).start();
+    let token = first.bootstrap_token();
+    let (_, before) = first.api(&token).get("/api/v0/clusters").await;
+    assert!(
+        first.logs().contains(before[0]["id"].as_str().unwrap()),
+        "cluster id is logged at start"
+    );
+    drop(first);
+    let second = Server::builder().data_dir(dir.path()).start();
+    let (_, after) = second.api(&token).get("/api/v0/clusters").await;
+    for key in ["id", "accountId", "createdAt", "name"] {
+        assert_eq!(before[0][key], after[0][key], "{key}");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_gracefully() {
+    let mut server = Server::start();
+    assert!(server.terminate(), "exit status was not success");
+    assert!(server.logs().contains("stopped"), "{}", server.logs());
+}
+
+#[tokio::test]
+async fn serves_the_same_port_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let server = Server::builder()
+        .arg("--tls-cert")
+        .arg(cert_path.to_str().unwrap())
+        .arg("--tls-key")
+        .arg(key_path.to_str().unwrap())
+        .start();
+    assert!(server.base.starts_with("https://"), "{}", server.base);
+    let port = server.base.rsplit(':').next().unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let health = client
+        .get(format!("https://localhost:{port}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    // Plain HTTP to the TLS port is not served.
+    let plain = reqwest::get(format!("http://127.0.0.1:{port}/health")).await;
+    assert!(plain.map_or(true, |r| r.status() != StatusCode::OK));
+}
+
+#[tokio::test]
+async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args(["serve", "--http-bind", "not-an-address", "--data-dir"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--http-bind") && stderr.contains("HOST:PORT"),
+        "{stderr}"
+    );
+
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args(["serve", "--catalog", "mysql://x", "--data-dir"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sqlite://") && stderr.contains("postgres://"),
+        "{stderr}"
+    );
+}
