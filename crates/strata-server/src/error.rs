@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequestParts, Query};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use strata_types::{Error, ErrorKind};
@@ -75,5 +77,26 @@ fn describe_rejection(rejection: &JsonRejection) -> String {
             e.body_text()
         ),
         other => format!("cannot read the request body: {}", other.body_text()),
+    }
+}
+
+/// Query parameters whose rejections use the API's error shape.
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for QueryParams<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError(Error::invalid(format!(
+                "bad query parameters: {}",
+                rejection.body_text()
+            )))),
+        }
     }
 }

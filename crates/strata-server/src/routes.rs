@@ -96,11 +96,8 @@ fn management() -> RouteTable {
 fn top_level() -> RouteTable {
     RouteTable::new()
         .get("/health", health::health)
-        .add(
-            "get",
-            "/ping",
-            on(MethodFilter::GET.or(MethodFilter::HEAD), health::ping),
-        )
+        .get("/ping", health::ping)
+        .add("head", "/ping", on(MethodFilter::HEAD, health::ping))
         .get("/metrics", health::metrics)
         .get("/api/v0/openapi.json", health::openapi)
         .get("/api/v0/clusters", clusters::list)

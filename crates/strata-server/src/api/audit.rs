@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::rfc3339;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, QueryParams};
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
@@ -41,11 +41,9 @@ fn parse_time(name: &str, value: &Option<String>) -> Result<Option<DateTime<Utc>
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+    QueryParams(params): QueryParams<AuditParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::ReadAuditLog)?;
-    let Query(params) =
-        params.map_err(|e| Error::invalid(format!("bad query parameters: {}", e.body_text())))?;
     let actor_id = params
         .actor
         .as_deref()

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use strata_types::{
 use super::{rfc3339, status_filter};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody};
+use crate::error::{ApiResult, JsonBody, QueryParams};
 
 pub fn database_json(state: &AppState, db: &Database) -> Value {
     let mut value = json!({
@@ -51,7 +51,7 @@ pub struct StatusParams {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(params): Query<StatusParams>,
+    QueryParams(params): QueryParams<StatusParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::Read)?;
     let databases = state

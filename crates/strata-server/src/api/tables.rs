@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use super::databases::{Rename, StatusParams, parse_id};
 use super::{rfc3339, status_filter};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody};
+use crate::error::{ApiResult, JsonBody, QueryParams};
 
 fn table_json(state: &AppState, database: &str, table: &Table) -> Value {
     let mut value = json!({
@@ -95,7 +95,7 @@ pub async fn list(
     State(state): State<AppState>,
     Path(path): Path<DatabasePath>,
     caller: Caller,
-    Query(params): Query<StatusParams>,
+    QueryParams(params): QueryParams<StatusParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::Read)?;
     let tables = state

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::rfc3339;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody};
+use crate::error::{ApiResult, JsonBody, QueryParams};
 
 /// Fields both token kinds share, without any secret.
 pub fn token_fields(state: &AppState, token: &TokenRecord) -> Value {
@@ -81,7 +81,7 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(params): Query<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::Read)?;
     let tokens = state
@@ -106,7 +106,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(path): Path<TokenPath>,
     caller: Caller,
-    Query(params): Query<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::Read)?;
     let id = parse_token_id(&path.token_id)?;

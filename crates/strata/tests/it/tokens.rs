@@ -187,3 +187,14 @@ async fn token_validation_errors() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn malformed_query_parameters_get_the_error_shape() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    assert_error(
+        &api.get("/api/v0/tokens?includeRevoked=maybe").await,
+        StatusCode::BAD_REQUEST,
+        "bad query parameters",
+    );
+}

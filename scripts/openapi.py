@@ -1,0 +1,1185 @@
+#!/usr/bin/env python3
+"""Writes the OpenAPI document the server embeds: python3 scripts/openapi.py > crates/strata-server/src/openapi.json
+
+Edit this, not the JSON, when routes change; the strata-server tests check the two agree."""
+import json
+import sys
+
+CLUSTERED = "/api/v0"
+DEDICATED = "/api/v0/accounts/{accountId}/clusters/{clusterId}"
+
+
+def ref(kind, name):
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def schema(name):
+    return ref("schemas", name)
+
+
+def param(name):
+    return ref("parameters", name)
+
+
+def resp(name):
+    return ref("responses", name)
+
+
+BEARER = [{"bearerAuth": []}]
+
+ROLE = {
+    "read": "Allowed to: management tokens and users of every group (Admin, Member, Auditor).",
+    "manageDatabases": "Allowed to: management tokens and Admin users.",
+    "manageDatabaseTokens": "Allowed to: management tokens and Admin or Member users.",
+    "createManagementTokens": "Allowed to: management tokens and Admin users.",
+    "listManagementTokens": "Allowed to: management tokens and Admin or Auditor users.",
+    "revokeManagementTokens": "Allowed to: management tokens and Admin users.",
+    "readAuditLog": "Allowed to: management tokens and Admin or Auditor users.",
+}
+DB_TOKEN_NOTE = " Database tokens are always refused (403)."
+
+
+def ok_json(description, sch):
+    return {"description": description, "content": {"application/json": {"schema": sch}}}
+
+
+def array_of(name):
+    return {"type": "array", "items": schema(name)}
+
+
+def body(name, description=None):
+    b = {"required": True, "content": {"application/json": {"schema": schema(name)}}}
+    if description:
+        b["description"] = description
+    return b
+
+
+def op(op_id, tag, summary, description, role, responses, errors, request_body=None, parameters=None):
+    o = {
+        "operationId": op_id,
+        "tags": [tag],
+        "summary": summary,
+        "description": (description + "\n\n" if description else "") + ROLE[role] + DB_TOKEN_NOTE,
+    }
+    if parameters:
+        o["parameters"] = parameters
+    if request_body:
+        o["requestBody"] = request_body
+    r = dict(responses)
+    for code in errors:
+        r[code] = resp(
+            {
+                "400": "BadRequest",
+                "400q": "BadRequestQuery",
+                "401": "Unauthorized",
+                "403": "Forbidden",
+                "404": "NotFound",
+                "409": "Conflict",
+                "500": "InternalError",
+            }[code]
+        )
+    o["responses"] = {k.rstrip("q"): v for k, v in r.items()}
+    o["security"] = BEARER
+    return o
+
+
+# ---------------------------------------------------------------------------
+# Management API operations, relative to a prefix. Each entry: relative path,
+# path-level parameters (beyond the prefix's), {method: operation builder}.
+
+UNDELETE_DB_ID = {
+    "name": "databaseName",
+    "in": "path",
+    "required": True,
+    "description": "Despite its name, the numeric **id** of the deleted database (as listed with "
+    "`status=deleted`), not its name: a deleted database's name may be reused. "
+    "Anything but a positive integer is refused with 400.",
+    "schema": {"type": "integer", "format": "int64", "minimum": 1},
+    "example": 42,
+}
+UNDELETE_TABLE_ID = {
+    "name": "tableName",
+    "in": "path",
+    "required": True,
+    "description": "Despite its name, the numeric **id** of the deleted table (as listed with "
+    "`status=deleted`), not its name. Anything but a positive integer is refused with 400.",
+    "schema": {"type": "integer", "format": "int64", "minimum": 1},
+    "example": 7,
+}
+
+
+def management(sfx):
+    """The Management API paths relative to a prefix; sfx makes operationIds unique."""
+    # On dedicated paths every operation can also answer 404 (wrong account or cluster).
+    extra = ["404"] if sfx else []
+
+    def errs(*codes):
+        return sorted(set(codes) | set(extra), key=lambda c: c.rstrip("q"))
+
+    return [
+        (
+            "/databases",
+            [],
+            {
+                "get": op(
+                    "listDatabases" + sfx,
+                    "Databases",
+                    "List databases",
+                    "Lists databases, oldest first. By default only active ones; "
+                    "`status=deleted` lists soft-deleted databases (with `deletedAt`), whose `id` "
+                    "undelete takes.",
+                    "read",
+                    {"200": ok_json("The databases.", array_of("Database"))},
+                    errs("400", "401", "403", "500"),
+                    parameters=[param("status")],
+                ),
+                "post": op(
+                    "createDatabase" + sfx,
+                    "Databases",
+                    "Create a database",
+                    "Creates a database. Limits given as 0 or left out take the defaults "
+                    "(500 tables, 250 columns per table); `retentionPeriod` 0 or left out means "
+                    "infinite retention.",
+                    "manageDatabases",
+                    {"200": ok_json("The created database.", schema("Database"))},
+                    errs("400", "401", "403", "409", "500"),
+                    request_body=body("CreateDatabaseRequest"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}",
+            [param("databaseName")],
+            {
+                "patch": op(
+                    "updateDatabase" + sfx,
+                    "Databases",
+                    "Update a database",
+                    "Changes an active database's limits and/or retention period; give at least "
+                    "one of them. Limits given as 0 take the defaults.",
+                    "manageDatabases",
+                    {"200": ok_json("The updated database.", schema("Database"))},
+                    errs("400", "401", "403", "404", "500"),
+                    request_body=body("UpdateDatabaseRequest"),
+                ),
+                "delete": op(
+                    "deleteDatabase" + sfx,
+                    "Databases",
+                    "Delete a database",
+                    "Soft-deletes an active database: it is listed with `status=deleted` and can "
+                    "be undeleted by id within the server's undelete window.",
+                    "manageDatabases",
+                    {"204": {"description": "Deleted."}},
+                    errs("401", "403", "404", "500"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}/rename",
+            [param("databaseName")],
+            {
+                "put": op(
+                    "renameDatabase" + sfx,
+                    "Databases",
+                    "Rename a database",
+                    "Renames an active database. Renaming to its own name changes nothing.",
+                    "manageDatabases",
+                    {"200": ok_json("The renamed database.", schema("Database"))},
+                    errs("400", "401", "403", "404", "409", "500"),
+                    request_body=body("RenameRequest"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}/undelete",
+            [UNDELETE_DB_ID],
+            {
+                "put": op(
+                    "undeleteDatabase" + sfx,
+                    "Databases",
+                    "Undelete a database by id",
+                    "Restores a soft-deleted database, identified by its numeric id, within the "
+                    "undelete window. 404 when no database has the id or the window has passed; "
+                    "409 when it is not deleted or an active database has its name.",
+                    "manageDatabases",
+                    {"200": ok_json("The restored database.", schema("Database"))},
+                    errs("400", "401", "403", "404", "409", "500"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}/tables",
+            [param("databaseName")],
+            {
+                "get": op(
+                    "listTables" + sfx,
+                    "Tables",
+                    "List tables",
+                    "Lists the tables of an active database. By default only active ones; "
+                    "`status=deleted` lists soft-deleted tables, whose `id` undelete takes.",
+                    "read",
+                    {"200": ok_json("The tables.", array_of("Table"))},
+                    errs("400", "401", "403", "404", "500"),
+                    parameters=[param("status")],
+                ),
+                "post": op(
+                    "createTable" + sfx,
+                    "Tables",
+                    "Create a table",
+                    "Creates a table in an active database. A table without its own partition "
+                    "template inherits the database's. 400 also when the database already has "
+                    "its maximum number of tables.",
+                    "manageDatabases",
+                    {"200": ok_json("The created table.", schema("Table"))},
+                    errs("400", "401", "403", "404", "409", "500"),
+                    request_body=body("CreateTableRequest"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}/tables/{tableName}",
+            [param("databaseName"), param("tableName")],
+            {
+                "delete": op(
+                    "deleteTable" + sfx,
+                    "Tables",
+                    "Delete a table",
+                    "Soft-deletes an active table; it can be undeleted by id within the server's "
+                    "undelete window.",
+                    "manageDatabases",
+                    {"204": {"description": "Deleted."}},
+                    errs("401", "403", "404", "500"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}/tables/{tableName}/rename",
+            [param("databaseName"), param("tableName")],
+            {
+                "put": op(
+                    "renameTable" + sfx,
+                    "Tables",
+                    "Rename a table",
+                    "Renames an active table of an active database.",
+                    "manageDatabases",
+                    {"200": ok_json("The renamed table.", schema("Table"))},
+                    errs("400", "401", "403", "404", "409", "500"),
+                    request_body=body("RenameRequest"),
+                ),
+            },
+        ),
+        (
+            "/databases/{databaseName}/tables/{tableName}/undelete",
+            [param("databaseName"), UNDELETE_TABLE_ID],
+            {
+                "put": op(
+                    "undeleteTable" + sfx,
+                    "Tables",
+                    "Undelete a table by id",
+                    "Restores a soft-deleted table of an active database, identified by its "
+                    "numeric id, within the undelete window. 404 when the database has no table "
+                    "with the id or the window has passed; 409 when it is not deleted or an "
+                    "active table has its name; 400 also when the database is at its table limit.",
+                    "manageDatabases",
+                    {"200": ok_json("The restored table.", schema("Table"))},
+                    errs("400", "401", "403", "404", "409", "500"),
+                ),
+            },
+        ),
+        (
+            "/tokens",
+            [],
+            {
+                "get": op(
+                    "listDatabaseTokens" + sfx,
+                    "Database tokens",
+                    "List database tokens",
+                    "Lists database tokens, oldest first; revoked ones only with "
+                    "`includeRevoked=true`. Secrets are never returned, only `tokenPrefix`.",
+                    "read",
+                    {"200": ok_json("The database tokens.", array_of("DatabaseToken"))},
+                    errs("400q", "401", "403", "500"),
+                    parameters=[param("includeRevoked")],
+                ),
+                "post": op(
+                    "createDatabaseToken" + sfx,
+                    "Database tokens",
+                    "Create a database token",
+                    "Creates a database token. The response carries the secret in `accessToken`; "
+                    "it is shown this once and never again. Every permission must name an "
+                    "existing database or `*` (400 otherwise).",
+                    "manageDatabaseTokens",
+                    {
+                        "200": ok_json(
+                            "The created token, with its secret.", schema("CreatedDatabaseToken")
+                        )
+                    },
+                    errs("400", "401", "403", "500"),
+                    request_body=body("CreateDatabaseTokenRequest"),
+                ),
+            },
+        ),
+        (
+            "/tokens/{tokenId}",
+            [param("tokenId")],
+            {
+                "get": op(
+                    "getDatabaseToken" + sfx,
+                    "Database tokens",
+                    "Get a database token",
+                    "A revoked token is 404 unless `includeRevoked=true`.",
+                    "read",
+                    {"200": ok_json("The database token.", schema("DatabaseToken"))},
+                    errs("400q", "401", "403", "404", "500"),
+                    parameters=[param("includeRevoked")],
+                ),
+                "patch": op(
+                    "updateDatabaseToken" + sfx,
+                    "Database tokens",
+                    "Update a database token",
+                    "Changes the description and/or replaces the whole permission set of a token "
+                    "that is not revoked (404 if it is).",
+                    "manageDatabaseTokens",
+                    {"200": ok_json("The updated database token.", schema("DatabaseToken"))},
+                    errs("400", "401", "403", "404", "500"),
+                    request_body=body("UpdateDatabaseTokenRequest"),
+                ),
+                "delete": op(
+                    "revokeDatabaseToken" + sfx,
+                    "Database tokens",
+                    "Revoke a database token",
+                    "Revokes the token at once. 404 when there is no such token or it was "
+                    "already revoked.",
+                    "manageDatabaseTokens",
+                    {"204": {"description": "Revoked."}},
+                    errs("400", "401", "403", "404", "500"),
+                ),
+            },
+        ),
+        (
+            "/managementTokens",
+            [],
+            {
+                "get": op(
+                    "listManagementTokens" + sfx,
+                    "Management tokens",
+                    "List management tokens",
+                    "Lists every management token, oldest first, revoked ones included "
+                    "(with `revokedAt`). Secrets are never returned, only `tokenPrefix`.",
+                    "listManagementTokens",
+                    {"200": ok_json("The management tokens.", array_of("ManagementToken"))},
+                    errs("401", "403", "500"),
+                ),
+                "post": op(
+                    "createManagementToken" + sfx,
+                    "Management tokens",
+                    "Create a management token",
+                    "Creates a management token. The response carries the secret in "
+                    "`accessToken`; it is shown this once and never again. A token created by a "
+                    "management token that expires cannot outlive it: it inherits that expiry "
+                    "when none is given, and a later `expiresAt` is refused with 400.",
+                    "createManagementTokens",
+                    {
+                        "200": ok_json(
+                            "The created token, with its secret.",
+                            schema("CreatedManagementToken"),
+                        )
+                    },
+                    errs("400", "401", "403", "500"),
+                    request_body=body("CreateManagementTokenRequest"),
+                ),
+            },
+        ),
+        (
+            "/managementTokens/{tokenId}",
+            [param("tokenId")],
+            {
+                "get": op(
+                    "getManagementToken" + sfx,
+                    "Management tokens",
+                    "Get a management token",
+                    "Revoked tokens are returned too (with `revokedAt`).",
+                    "listManagementTokens",
+                    {"200": ok_json("The management token.", schema("ManagementToken"))},
+                    errs("400", "401", "403", "404", "500"),
+                ),
+                "delete": op(
+                    "revokeManagementToken" + sfx,
+                    "Management tokens",
+                    "Revoke a management token",
+                    "Revokes the token at once. 404 when there is no such token or it was "
+                    "already revoked.",
+                    "revokeManagementTokens",
+                    {"204": {"description": "Revoked."}},
+                    errs("400", "401", "403", "404", "500"),
+                ),
+            },
+        ),
+        (
+            "/users",
+            [],
+            {
+                "get": op(
+                    "listUsers" + sfx,
+                    "Users",
+                    "List users",
+                    "Lists the account's users, ordered by email.",
+                    "read",
+                    {"200": ok_json("The users.", array_of("User"))},
+                    errs("401", "403", "500"),
+                ),
+            },
+        ),
+        (
+            "/auditLog",
+            [],
+            {
+                "get": op(
+                    "listAuditLog" + sfx,
+                    "Audit log",
+                    "List audit log entries",
+                    "Lists audit log entries newest first, at most `limit` of them. To page, pass "
+                    "`before` = the `id` of the last entry seen. Unknown query parameters are "
+                    "refused with 400.",
+                    "readAuditLog",
+                    {"200": ok_json("The audit log entries.", array_of("AuditEntry"))},
+                    errs("400", "401", "403", "500"),
+                    parameters=[
+                        param("auditActor"),
+                        param("auditAction"),
+                        param("auditSince"),
+                        param("auditUntil"),
+                        param("auditBefore"),
+                        param("auditLimit"),
+                    ],
+                ),
+            },
+        ),
+    ]
+
+
+def public_get(op_id, summary, description, responses):
+    return {
+        "operationId": op_id,
+        "tags": ["Service"],
+        "summary": summary,
+        "description": description,
+        "responses": responses,
+        "security": [],
+    }
+
+
+PING_RESPONSE = {
+    "204": {
+        "description": "The server is up.",
+        "headers": {
+            "X-Influxdb-Build": {
+                "description": "Always `Strata`.",
+                "schema": {"type": "string", "enum": ["Strata"]},
+            },
+            "X-Influxdb-Version": {
+                "description": "The server's version.",
+                "schema": {"type": "string"},
+            },
+        },
+    }
+}
+
+
+def cluster_ops(sfx, dedicated):
+    nf = ["404"] if dedicated else []
+    list_op = op(
+        "listClusters" + sfx,
+        "Clusters",
+        "List clusters",
+        "Lists the clusters of the account: the one cluster this server serves.",
+        "read",
+        {"200": ok_json("The clusters.", array_of("Cluster"))},
+        ["401", "403"] + nf + ["500"],
+    )
+    get_op = op(
+        "getCluster" + sfx,
+        "Clusters",
+        "Get a cluster",
+        "Gets a cluster by id; 404 when it is not the cluster this server serves.",
+        "read",
+        {"200": ok_json("The cluster.", schema("Cluster"))},
+        ["401", "403", "404", "500"],
+    )
+    return list_op, get_op
+
+
+def paths():
+    p = {}
+    p["/health"] = {
+        "get": public_get(
+            "health",
+            "Health check",
+            "Always answers 200 while the process serves HTTP. No credentials needed.",
+            {"200": ok_json("The server is healthy.", schema("Health"))},
+        )
+    }
+    p["/ping"] = {
+        "get": public_get(
+            "ping",
+            "Ping",
+            "Answers 204 with the version headers InfluxDB clients look for. No credentials "
+            "needed.",
+            PING_RESPONSE,
+        ),
+        "head": public_get(
+            "pingHead",
+            "Ping (HEAD)",
+            "Same as `GET /ping`.",
+            PING_RESPONSE,
+        ),
+    }
+    p["/metrics"] = {
+        "get": public_get(
+            "metrics",
+            "Prometheus metrics",
+            "Metrics in the Prometheus text exposition format: requests by route, method and "
+            "status, their latencies, and token checks by outcome. No credentials needed.",
+            {
+                "200": {
+                    "description": "The metrics.",
+                    "content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
+                }
+            },
+        )
+    }
+    p["/api/v0/openapi.json"] = {
+        "get": public_get(
+            "openapi",
+            "This OpenAPI document",
+            "The OpenAPI 3.0.3 document describing every route the server serves. No "
+            "credentials needed.",
+            {
+                "200": {
+                    "description": "The OpenAPI document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        )
+    }
+
+    list_op, get_op = cluster_ops("", False)
+    p["/api/v0/clusters"] = {"get": list_op}
+    p["/api/v0/clusters/{clusterId}"] = {"parameters": [param("clusterId")], "get": get_op}
+    list_op, get_op = cluster_ops("Dedicated", True)
+    p["/api/v0/accounts/{accountId}/clusters"] = {"parameters": [param("accountId")], "get": list_op}
+    p["/api/v0/accounts/{accountId}/clusters/{clusterId}"] = {
+        "parameters": [param("accountId"), param("clusterId")],
+        "get": get_op,
+    }
+
+    for prefix, sfx, prefix_params in [
+        (CLUSTERED, "", []),
+        (DEDICATED, "Dedicated", [param("accountId"), param("clusterId")]),
+    ]:
+        for rel, params, ops in management(sfx):
+            item = {}
+            if prefix_params or params:
+                item["parameters"] = prefix_params + params
+            item.update(ops)
+            p[prefix + rel] = item
+    return p
+
+
+TS = {"type": "string", "format": "date-time"}
+UUID = {"type": "string", "format": "uuid"}
+
+
+def ts(description):
+    return dict(TS, description=description)
+
+
+def uuid(description):
+    return dict(UUID, description=description)
+
+
+def error_response(description):
+    return ok_json(description, schema("Error"))
+
+
+DATABASE_NAME_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 64,
+    "pattern": "^[A-Za-z0-9/-][A-Za-z0-9_/-]*$",
+}
+
+components = {
+    "securitySchemes": {
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A management token (`strata_mgmt_…`) or a user session (a JWT from the "
+            "identity provider) in `Authorization: Bearer <token>`; `Authorization: Token <token>` "
+            "is accepted too. Missing, malformed, unknown, expired or revoked credentials are "
+            "refused with 401; database tokens authenticate but are refused with 403.",
+        }
+    },
+    "parameters": {
+        "accountId": {
+            "name": "accountId",
+            "in": "path",
+            "required": True,
+            "description": "The account this server serves; any other answers 404.",
+            "schema": UUID,
+        },
+        "clusterId": {
+            "name": "clusterId",
+            "in": "path",
+            "required": True,
+            "description": "The cluster this server serves; any other answers 404.",
+            "schema": UUID,
+        },
+        "databaseName": {
+            "name": "databaseName",
+            "in": "path",
+            "required": True,
+            "description": "The name of an active database.",
+            "schema": {"type": "string"},
+        },
+        "tableName": {
+            "name": "tableName",
+            "in": "path",
+            "required": True,
+            "description": "The name of an active table.",
+            "schema": {"type": "string"},
+        },
+        "tokenId": {
+            "name": "tokenId",
+            "in": "path",
+            "required": True,
+            "description": "The token's id; anything but a UUID is refused with 400.",
+            "schema": UUID,
+        },
+        "status": {
+            "name": "status",
+            "in": "query",
+            "required": False,
+            "description": "Which to list: `active` (the default), `deleted` (soft-deleted, "
+            "with `deletedAt`) or `all`. Any other value is refused with 400.",
+            "schema": {"type": "string", "enum": ["active", "deleted", "all"], "default": "active"},
+        },
+        "includeRevoked": {
+            "name": "includeRevoked",
+            "in": "query",
+            "required": False,
+            "description": "Include revoked tokens. A value other than `true` or `false` is "
+            "refused with 400.",
+            "schema": {"type": "boolean", "default": False},
+        },
+        "auditActor": {
+            "name": "actor",
+            "in": "query",
+            "required": False,
+            "description": "Only entries by this user or token id.",
+            "schema": UUID,
+        },
+        "auditAction": {
+            "name": "action",
+            "in": "query",
+            "required": False,
+            "description": "Only entries with exactly this action, e.g. `database.create`, "
+            "`table.rename`, `token.revoke`, `managementToken.create` or `auth.failed`.",
+            "schema": {"type": "string"},
+        },
+        "auditSince": {
+            "name": "since",
+            "in": "query",
+            "required": False,
+            "description": "Only entries at or after this time (RFC 3339).",
+            "schema": TS,
+        },
+        "auditUntil": {
+            "name": "until",
+            "in": "query",
+            "required": False,
+            "description": "Only entries before this time (RFC 3339).",
+            "schema": TS,
+        },
+        "auditBefore": {
+            "name": "before",
+            "in": "query",
+            "required": False,
+            "description": "Only entries with an id below this one: the `id` of the last entry "
+            "of the previous page.",
+            "schema": {"type": "integer", "format": "int64"},
+        },
+        "auditLimit": {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "The most entries to return.",
+            "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 1000, "default": 100},
+        },
+    },
+    "responses": {
+        "BadRequest": error_response(
+            "Bad request: a malformed or invalid body, path parameter or query parameter. "
+            "The message says what was wrong."
+        ),
+        "BadRequestQuery": error_response(
+            "Bad request: an invalid path parameter, or an `includeRevoked` that is not a boolean."
+        ),
+        "Unauthorized": error_response(
+            "Unauthorized: the credential is missing, malformed, unknown, expired or revoked. "
+            "Every such failure is written to the audit log."
+        ),
+        "Forbidden": error_response(
+            "Forbidden: the credential is valid but may not do this (a database token, or a user "
+            "whose group does not allow it)."
+        ),
+        "NotFound": error_response(
+            "Not found: the named resource does not exist (on `/api/v0/accounts/{accountId}/…` "
+            "paths, also when accountId or clusterId is not the one this server serves)."
+        ),
+        "Conflict": error_response(
+            "Conflict: the change clashes with an existing record (a name in use, or the "
+            "resource is not in the state the operation needs)."
+        ),
+        "InternalError": error_response("Internal server error."),
+    },
+    "schemas": {
+        "Error": {
+            "type": "object",
+            "description": "Every error the Management API answers with.",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "integer", "description": "The HTTP status code.", "example": 404},
+                "message": {
+                    "type": "string",
+                    "description": "What was wrong and, where it helps, what to do.",
+                    "example": "database \"telemetry\" not found",
+                },
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["name", "status", "version"],
+            "properties": {
+                "name": {"type": "string", "enum": ["strata"]},
+                "status": {"type": "string", "enum": ["pass"]},
+                "version": {"type": "string", "description": "The server's version."},
+            },
+        },
+        "PartitionTemplatePart": {
+            "description": "One part of a partition template.",
+            "oneOf": [
+                schema("PartitionTemplateTimePart"),
+                schema("PartitionTemplateTagPart"),
+                schema("PartitionTemplateBucketPart"),
+            ],
+            "discriminator": {
+                "propertyName": "type",
+                "mapping": {
+                    "time": "#/components/schemas/PartitionTemplateTimePart",
+                    "tag": "#/components/schemas/PartitionTemplateTagPart",
+                    "bucket": "#/components/schemas/PartitionTemplateBucketPart",
+                },
+            },
+        },
+        "PartitionTemplateTimePart": {
+            "type": "object",
+            "description": "Partition by time, with a strftime format.",
+            "required": ["type", "value"],
+            "properties": {
+                "type": {"type": "string", "enum": ["time"]},
+                "value": {"type": "string", "enum": ["%Y-%m-%d", "%Y-%m", "%Y"]},
+            },
+        },
+        "PartitionTemplateTagPart": {
+            "type": "object",
+            "description": "Partition by the value of a tag (not `time`).",
+            "required": ["type", "value"],
+            "properties": {
+                "type": {"type": "string", "enum": ["tag"]},
+                "value": {"type": "string", "minLength": 1, "description": "The tag name."},
+            },
+        },
+        "PartitionTemplateBucketPart": {
+            "type": "object",
+            "description": "Partition by a hash of a tag's value into a number of buckets.",
+            "required": ["type", "value"],
+            "properties": {
+                "type": {"type": "string", "enum": ["bucket"]},
+                "value": {
+                    "type": "object",
+                    "required": ["tagName", "numberOfBuckets"],
+                    "properties": {
+                        "tagName": {"type": "string", "minLength": 1},
+                        "numberOfBuckets": {
+                            "type": "integer",
+                            "format": "int32",
+                            "minimum": 1,
+                            "maximum": 100000,
+                        },
+                    },
+                },
+            },
+        },
+        "PartitionTemplate": {
+            "type": "array",
+            "description": "1 to 8 parts: at most one time part, and each tag in one part only.",
+            "minItems": 1,
+            "maxItems": 8,
+            "items": schema("PartitionTemplatePart"),
+            "example": [
+                {"type": "time", "value": "%Y-%m-%d"},
+                {"type": "tag", "value": "host"},
+                {"type": "bucket", "value": {"tagName": "rack", "numberOfBuckets": 10}},
+            ],
+        },
+        "Database": {
+            "type": "object",
+            "required": [
+                "accountId",
+                "clusterId",
+                "id",
+                "name",
+                "maxTables",
+                "maxColumnsPerTable",
+                "retentionPeriod",
+                "status",
+                "createdAt",
+            ],
+            "properties": {
+                "accountId": UUID,
+                "clusterId": UUID,
+                "id": {"type": "integer", "format": "int64", "description": "The database's numeric id; undelete takes it."},
+                "name": {"type": "string"},
+                "maxTables": {"type": "integer", "format": "int32"},
+                "maxColumnsPerTable": {"type": "integer", "format": "int32"},
+                "retentionPeriod": {
+                    "type": "integer",
+                    "format": "int64",
+                    "description": "In nanoseconds; 0 means infinite.",
+                },
+                "status": {"type": "string", "enum": ["active", "deleted"]},
+                "createdAt": TS,
+                "partitionTemplate": schema("PartitionTemplate"),
+                "deletedAt": ts("Present only on deleted databases."),
+            },
+        },
+        "Table": {
+            "type": "object",
+            "required": ["accountId", "clusterId", "databaseName", "id", "name", "status", "createdAt"],
+            "properties": {
+                "accountId": UUID,
+                "clusterId": UUID,
+                "databaseName": {"type": "string"},
+                "id": {"type": "integer", "format": "int64", "description": "The table's numeric id; undelete takes it."},
+                "name": {"type": "string"},
+                "status": {"type": "string", "enum": ["active", "deleted"]},
+                "createdAt": TS,
+                "partitionTemplate": schema("PartitionTemplate"),
+                "deletedAt": ts("Present only on deleted tables."),
+            },
+        },
+        "Permission": {
+            "type": "object",
+            "description": "One grant of a database token.",
+            "required": ["action", "resource"],
+            "properties": {
+                "action": {"type": "string", "enum": ["read", "write"]},
+                "resource": {
+                    "type": "string",
+                    "description": "A database name, or `*` for every database (including ones "
+                    "created later).",
+                    "example": "*",
+                },
+            },
+        },
+        "ManagementToken": {
+            "type": "object",
+            "description": "A token's metadata; the secret is never returned after creation.",
+            "required": ["accountId", "clusterId", "id", "description", "tokenPrefix", "createdAt", "createdBy"],
+            "properties": {
+                "accountId": UUID,
+                "clusterId": UUID,
+                "id": UUID,
+                "description": {"type": "string"},
+                "tokenPrefix": {
+                    "type": "string",
+                    "description": "A short, non-secret beginning of the token to recognise it by.",
+                },
+                "createdAt": TS,
+                "createdBy": {
+                    "type": "string",
+                    "description": "`user:<id>`, `managementToken:<id>` or `system` (the offline "
+                    "admin command).",
+                    "example": "user:3f0c2b9e-6d1a-4c4e-9a57-0d7f3e9b1a2c",
+                },
+                "expiresAt": ts("Present only when the token expires."),
+                "revokedAt": ts("Present only when the token is revoked."),
+                "lastUsedAt": ts("When the token last authenticated (coalesced to about a minute); absent if never."),
+            },
+        },
+        "DatabaseToken": {
+            "description": "A database token's metadata and permissions.",
+            "allOf": [
+                schema("ManagementToken"),
+                {
+                    "type": "object",
+                    "required": ["permissions"],
+                    "properties": {"permissions": {"type": "array", "items": schema("Permission")}},
+                },
+            ],
+        },
+        "CreatedDatabaseToken": {
+            "description": "A new database token, with its secret.",
+            "allOf": [schema("DatabaseToken"), schema("AccessToken")],
+        },
+        "CreatedManagementToken": {
+            "description": "A new management token, with its secret.",
+            "allOf": [schema("ManagementToken"), schema("AccessToken")],
+        },
+        "AccessToken": {
+            "type": "object",
+            "required": ["accessToken"],
+            "properties": {
+                "accessToken": {
+                    "type": "string",
+                    "description": "The token's secret (`strata_db_…` or `strata_mgmt_…`). "
+                    "Returned only here, once; store it now.",
+                }
+            },
+        },
+        "Cluster": {
+            "type": "object",
+            "required": ["id", "accountId", "name", "state", "url", "category", "createdAt"],
+            "properties": {
+                "id": UUID,
+                "accountId": UUID,
+                "name": {"type": "string"},
+                "state": {"type": "string", "example": "ready"},
+                "url": {"type": "string", "description": "The address clients reach the cluster at."},
+                "category": {"type": "integer", "enum": [1]},
+                "createdAt": TS,
+            },
+        },
+        "User": {
+            "type": "object",
+            "required": ["id", "accountId", "email", "firstName", "lastName", "group", "status", "createdAt"],
+            "properties": {
+                "id": UUID,
+                "accountId": UUID,
+                "email": {"type": "string"},
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "group": {"type": "string", "enum": ["Admin", "Member", "Auditor"]},
+                "status": {"type": "string", "example": "active"},
+                "createdAt": TS,
+            },
+        },
+        "AuditEntry": {
+            "type": "object",
+            "required": [
+                "id",
+                "time",
+                "actorKind",
+                "actorId",
+                "action",
+                "target",
+                "sourceAddress",
+                "outcome",
+                "detail",
+            ],
+            "properties": {
+                "id": {"type": "integer", "format": "int64", "description": "Increasing; page with `before`."},
+                "time": TS,
+                "actorKind": {
+                    "type": "string",
+                    "enum": ["user", "managementToken", "databaseToken", "system", "anonymous"],
+                },
+                "actorId": dict(UUID, nullable=True, description="Null for `system` and `anonymous`."),
+                "action": {"type": "string", "example": "database.create"},
+                "target": {"type": "string", "description": "What was acted on (a name, a token id, or `METHOD path` for `auth.failed`)."},
+                "sourceAddress": {"type": "string", "description": "The client's IP address."},
+                "outcome": {"type": "string", "enum": ["success", "denied", "failed"]},
+                "detail": {"type": "string", "description": "Why it was denied or failed; empty on success."},
+            },
+        },
+        "CreateDatabaseRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": dict(
+                    DATABASE_NAME_SCHEMA,
+                    description="1 to 64 letters, digits, `_`, `-` and `/`; not starting with `_`.",
+                ),
+                "maxTables": {
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 0,
+                    "default": 0,
+                    "description": "0 or absent takes the default of 500.",
+                },
+                "maxColumnsPerTable": {
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 0,
+                    "maximum": 1000,
+                    "default": 0,
+                    "description": "1 to 1000 (including `time`); 0 or absent takes the default of 250.",
+                },
+                "retentionPeriod": {
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0,
+                    "default": 0,
+                    "description": "In nanoseconds: 0 or absent for infinite, otherwise at least "
+                    "one hour (3600000000000).",
+                },
+                "partitionTemplate": schema("PartitionTemplate"),
+            },
+        },
+        "UpdateDatabaseRequest": {
+            "type": "object",
+            "description": "Give at least one property.",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "maxTables": {
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 0,
+                    "description": "0 takes the default of 500.",
+                },
+                "maxColumnsPerTable": {
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 0,
+                    "maximum": 1000,
+                    "description": "0 takes the default of 250.",
+                },
+                "retentionPeriod": {
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0,
+                    "description": "In nanoseconds: 0 for infinite, otherwise at least one hour.",
+                },
+            },
+        },
+        "RenameRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "description": "The new name, following the same rules as at creation.",
+                }
+            },
+        },
+        "CreateTableRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 255,
+                    "description": "Up to 255 bytes, no control characters, not `time`, not "
+                    "starting with `_` or `iox_`.",
+                },
+                "partitionTemplate": schema("PartitionTemplate"),
+            },
+        },
+        "CreateDatabaseTokenRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["description"],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "What the token is for; must not be blank.",
+                },
+                "permissions": {
+                    "type": "array",
+                    "items": schema("Permission"),
+                    "default": [],
+                    "description": "Duplicates are dropped. Absent means no permissions.",
+                },
+                "expiresAt": ts("When the token stops working; must be in the future. Absent means never."),
+                "expirationType": {
+                    "type": "string",
+                    "enum": ["datetime", "noExpiration"],
+                    "description": "Optional, as some clients send it: `datetime` needs "
+                    "`expiresAt`; `noExpiration` forbids it.",
+                },
+            },
+        },
+        "UpdateDatabaseTokenRequest": {
+            "type": "object",
+            "description": "Give at least one property.",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "description": {"type": "string", "minLength": 1, "description": "Must not be blank."},
+                "permissions": {
+                    "type": "array",
+                    "items": schema("Permission"),
+                    "description": "Replaces the whole permission set.",
+                },
+            },
+        },
+        "CreateManagementTokenRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["description"],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "What the token is for; must not be blank.",
+                },
+                "expiresAt": ts("When the token stops working; must be in the future. Absent means never (or the creating token's own expiry)."),
+                "expirationType": {
+                    "type": "string",
+                    "enum": ["datetime", "noExpiration"],
+                    "description": "Optional: `datetime` needs `expiresAt`; `noExpiration` forbids it.",
+                },
+            },
+        },
+    },
+}
+
+doc = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Strata Management API",
+        "version": "0.1.0",
+        "description": "The Management API of a Strata node, in the shape of InfluxDB 3 Cloud "
+        "Dedicated's REST API (`v0`). Every Management API route is served under two prefixes "
+        "that reach the same handlers: the clustered shape `/api/v0/…` and the dedicated shape "
+        "`/api/v0/accounts/{accountId}/clusters/{clusterId}/…` (which must name this server's "
+        "account and cluster, else 404).\n\n"
+        "Fields are camelCase; times are RFC 3339; token, user, account and cluster ids are "
+        "UUIDs; database and table ids are int64. Errors are always "
+        "`{\"code\": <HTTP status>, \"message\": \"…\"}`; a method a path does not serve answers "
+        "405 and an unknown path 404, in the same shape. Request bodies must be JSON "
+        "(`Content-Type: application/json`) and unknown fields are refused with 400.",
+    },
+    "tags": [
+        {"name": "Service", "description": "Health, ping, metrics and this document; no credentials."},
+        {"name": "Clusters"},
+        {"name": "Databases"},
+        {"name": "Tables"},
+        {"name": "Database tokens"},
+        {"name": "Management tokens"},
+        {"name": "Users"},
+        {"name": "Audit log"},
+    ],
+    "paths": paths(),
+    "components": components,
+}
+
+json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+sys.stdout.write("\n")
