@@ -69,23 +69,25 @@ install_postgres() {
         command -v sudo >/dev/null || die "PostgreSQL is not installed; run as root or install sudo so that apt-get can install it"
         sudo=(sudo)
     fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update 3>&-
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql 3>&-
 }
 
 # The user who owns the server when we are root: PostgreSQL refuses to run as root.
 OWNER=postgres
 
 # Runs a command as the owner of the server: $OWNER when we are root, ourselves otherwise.
+# Fd 3 (the caller's stdout) is closed for it: a server started with it open would hold the
+# caller's pipe, and `URL=$(pg.sh start DIR)` would never return.
 as_owner() {
     if is_root; then
         if command -v runuser >/dev/null; then
-            runuser -u "$OWNER" -- "$@"
+            runuser -u "$OWNER" -- "$@" 3>&-
         else
-            su "$OWNER" -s /bin/sh -c "$(printf '%q ' "$@")"
+            su "$OWNER" -s /bin/sh -c "$(printf '%q ' "$@")" 3>&-
         fi
     else
-        "$@"
+        "$@" 3>&-
     fi
 }
 

@@ -43,6 +43,16 @@ impl Dialect {
             Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
         }
     }
+
+    /// The collation that orders text by its bytes, as SQLite does by default: lists must come
+    /// in the same order on both, and a PostgreSQL database's own collation (often
+    /// `en_US.UTF-8`) would put `beta` before `DB_c` and `db_b` before `db-a`.
+    fn bytewise(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BINARY",
+            Dialect::Postgres => "\"C\"",
+        }
+    }
 }
 
 /// A catalog URL with any password removed, for messages and logs.
@@ -353,6 +363,27 @@ impl SqlCatalog {
             .map_err(db_error)
     }
 
+    /// On PostgreSQL, locks the row of the active database `name` until the transaction ends,
+    /// so that table changes in one database are checked and made one at a time: otherwise
+    /// concurrent creates each count the tables before the others commit and together exceed
+    /// `max_tables`. SQLite needs nothing: it has one writer, and this catalog one connection.
+    async fn lock_active_database(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        name: &str,
+    ) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query(
+                "SELECT id FROM databases WHERE name = $1 AND status = 'active' FOR UPDATE",
+            )
+            .bind(name)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
     async fn get_token(&self, kind: TokenKind, id: Uuid) -> Result<AnyRow> {
         let table = token_table(kind);
         let extra = if kind == TokenKind::Database {
@@ -528,10 +559,13 @@ impl Catalog for SqlCatalog {
     }
 
     async fn list_users(&self) -> Result<Vec<User>> {
-        let rows = query(format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let bytewise = self.dialect.bytewise();
+        let rows = query(format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY email COLLATE {bytewise}"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -562,17 +596,18 @@ impl Catalog for SqlCatalog {
     }
 
     async fn list_databases(&self, status: Option<Status>) -> Result<Vec<Database>> {
+        let bytewise = self.dialect.bytewise();
         let rows =
             match status {
                 Some(status) => query(format!(
-                    "SELECT {DATABASE_COLUMNS} FROM databases WHERE status = $1 ORDER BY name, id"
+                    "SELECT {DATABASE_COLUMNS} FROM databases WHERE status = $1 ORDER BY name COLLATE {bytewise}, id"
                 ))
                 .bind(status.as_str())
                 .fetch_all(&self.pool)
                 .await,
                 None => {
                     query(format!(
-                        "SELECT {DATABASE_COLUMNS} FROM databases ORDER BY name, id"
+                        "SELECT {DATABASE_COLUMNS} FROM databases ORDER BY name COLLATE {bytewise}, id"
                     ))
                     .fetch_all(&self.pool)
                     .await
@@ -703,6 +738,7 @@ impl Catalog for SqlCatalog {
         partition_template: Option<PartitionTemplate>,
     ) -> Result<Table> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        self.lock_active_database(&mut tx, database).await?;
         let db = Self::active_database(&mut tx, database).await?;
         if Self::active_table_exists(&mut tx, db.id, name).await? {
             return Err(Error::conflict(format!(
@@ -726,18 +762,19 @@ impl Catalog for SqlCatalog {
     }
 
     async fn list_tables(&self, database: &str, status: Option<Status>) -> Result<Vec<Table>> {
+        let bytewise = self.dialect.bytewise();
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let db = Self::active_database(&mut tx, database).await?;
         let rows = match status {
             Some(status) => query(format!(
-                "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 AND status = $2 ORDER BY name, id"
+                "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 AND status = $2 ORDER BY name COLLATE {bytewise}, id"
             ))
             .bind(db.id)
             .bind(status.as_str())
             .fetch_all(&mut *tx)
             .await,
             None => query(format!(
-                "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 ORDER BY name, id"
+                "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 ORDER BY name COLLATE {bytewise}, id"
             ))
             .bind(db.id)
             .fetch_all(&mut *tx)
@@ -796,6 +833,7 @@ impl Catalog for SqlCatalog {
         deleted_since: DateTime<Utc>,
     ) -> Result<Table> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        self.lock_active_database(&mut tx, database).await?;
         let db = Self::active_database(&mut tx, database).await?;
         let row = query(format!(
             "SELECT {TABLE_COLUMNS} FROM tables WHERE id = $1 AND database_id = $2"

@@ -391,3 +391,24 @@ pub async fn database_rename_keeps_the_id_and_refuses_taken_names(catalog: &dyn 
     assert_eq!(renamed.id, alpha.id);
     assert_eq!(catalog.get_database("beta").await.unwrap().id, alpha.id);
 }
+
+pub async fn database_and_table_lists_sort_names_bytewise(catalog: &dyn Catalog) {
+    // Upper case before lower case, '-' before '_': the order of the names' bytes, whatever
+    // the collation of the database holding the catalog.
+    let shuffled = ["db_b", "Alpha", "dbz", "DB_c", "beta", "db-a"];
+    let sorted = ["Alpha", "DB_c", "beta", "db-a", "db_b", "dbz"];
+    for name in shuffled {
+        catalog.create_database(new_database(name)).await.unwrap();
+    }
+    for name in shuffled {
+        catalog.create_table("Alpha", name, None).await.unwrap();
+    }
+    let databases = catalog.list_databases(None).await.unwrap();
+    let names: Vec<&str> = databases.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, sorted);
+    let active = catalog.list_databases(Some(Status::Active)).await.unwrap();
+    assert_eq!(active, databases);
+    let tables = catalog.list_tables("Alpha", None).await.unwrap();
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, sorted);
+}

@@ -1,5 +1,7 @@
 //! A fresh, empty catalog for one test, on SQLite or on PostgreSQL.
 
+use std::sync::Mutex;
+
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use strata_catalog::{Catalog, SqlCatalog, redact_url};
 use tempfile::TempDir;
@@ -14,11 +16,13 @@ pub struct Fixture {
     url: String,
     catalog: SqlCatalog,
     store: Store,
+    /// Further PostgreSQL databases made by [`Fixture::empty_store`], dropped by `finish`.
+    extra_databases: Mutex<Vec<String>>,
 }
 
 enum Store {
     /// The directory holding the SQLite file; removed when dropped.
-    Sqlite { _dir: TempDir },
+    Sqlite { dir: TempDir },
     /// A database of its own on the server at `admin_url`.
     Postgres { admin_url: String, database: String },
 }
@@ -32,7 +36,8 @@ impl Fixture {
         Self {
             url,
             catalog,
-            store: Store::Sqlite { _dir: dir },
+            store: Store::Sqlite { dir },
+            extra_databases: Mutex::default(),
         }
     }
 
@@ -40,18 +45,7 @@ impl Fixture {
     /// `STRATA_TEST_POSTGRES_URL`, or `None` (after saying so) when that is unset outside CI.
     pub async fn postgres() -> Option<Self> {
         let admin_url = postgres_url()?;
-        let database = format!("strata_t_{}", Uuid::new_v4().simple());
-        let mut admin = admin_connection(&admin_url).await;
-        admin
-            .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "could not create database {database} on {}: {e}",
-                    redact_url(&admin_url)
-                )
-            });
-        admin.close().await.ok();
+        let database = create_database(&admin_url).await;
         let url = with_database(&admin_url, &database);
         let catalog = open(&url).await;
         Some(Self {
@@ -61,7 +55,25 @@ impl Fixture {
                 admin_url,
                 database,
             },
+            extra_databases: Mutex::default(),
         })
+    }
+
+    /// The URL of another, empty store on the same backend, for cases that need a catalog
+    /// nobody has opened yet.
+    pub async fn empty_store(&self) -> String {
+        match &self.store {
+            Store::Sqlite { dir } => format!(
+                "sqlite://{}/{}.db?mode=rwc",
+                dir.path().display(),
+                Uuid::new_v4().simple()
+            ),
+            Store::Postgres { admin_url, .. } => {
+                let database = create_database(admin_url).await;
+                self.extra_databases.lock().unwrap().push(database.clone());
+                with_database(admin_url, &database)
+            }
+        }
     }
 
     pub fn catalog(&self) -> &dyn Catalog {
@@ -76,7 +88,12 @@ impl Fixture {
     /// Closes the catalog and drops its PostgreSQL database (a SQLite file goes with its
     /// temporary directory). Not called when a test fails, so that its data can be looked at.
     pub async fn finish(self) {
-        let Self { catalog, store, .. } = self;
+        let Self {
+            catalog,
+            store,
+            extra_databases,
+            ..
+        } = self;
         drop(catalog);
         if let Store::Postgres {
             admin_url,
@@ -84,18 +101,51 @@ impl Fixture {
         } = store
         {
             let mut admin = admin_connection(&admin_url).await;
-            // FORCE (PostgreSQL 13+) ends the connections the closed pool may still hold.
-            if let Err(e) = admin
-                .execute(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-                )))
-                .await
-            {
-                eprintln!("note: could not drop test database {database}: {e}");
+            let mut databases = extra_databases.into_inner().unwrap();
+            databases.push(database);
+            for database in databases {
+                // FORCE (PostgreSQL 13+) ends the connections a closed pool may still hold.
+                if let Err(e) = admin
+                    .execute(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                    )))
+                    .await
+                {
+                    eprintln!("note: could not drop test database {database}: {e}");
+                }
             }
             admin.close().await.ok();
         }
     }
+}
+
+/// Creates a new, empty database named `strata_t_<random>` on the server; returns its name.
+///
+/// Where the server can (PostgreSQL 15+ with ICU), the database sorts text by the `en-US`
+/// collation, as a typical production server (`en_US.UTF-8`) does, rather than by the bytewise
+/// `C` collation a test server often has: the catalog must behave the same under both.
+async fn create_database(admin_url: &str) -> String {
+    let database = format!("strata_t_{}", Uuid::new_v4().simple());
+    let mut admin = admin_connection(admin_url).await;
+    let linguistic = admin
+        .execute(AssertSqlSafe(format!(
+            "CREATE DATABASE {database} TEMPLATE template0 ENCODING 'UTF8' \
+             LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"
+        )))
+        .await;
+    if linguistic.is_err() {
+        admin
+            .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "could not create database {database} on {}: {e}",
+                    redact_url(admin_url)
+                )
+            });
+    }
+    admin.close().await.ok();
+    database
 }
 
 async fn open(url: &str) -> SqlCatalog {

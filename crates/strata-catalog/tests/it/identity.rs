@@ -112,3 +112,28 @@ pub async fn users_are_created_listed_and_unique_by_email(catalog: &dyn Catalog)
     let users = catalog.list_users().await.unwrap();
     assert_eq!(users, vec![alice, bob, carol]);
 }
+
+pub async fn users_are_listed_by_email_bytewise(catalog: &dyn Catalog) {
+    for email in [
+        "b.x@example.com",
+        "Zed@example.com",
+        "b_a@example.com",
+        "a@example.com",
+    ] {
+        catalog
+            .create_user(new_user(email, "F", "L", UserGroup::Member))
+            .await
+            .unwrap();
+    }
+    let users = catalog.list_users().await.unwrap();
+    let emails: Vec<&str> = users.iter().map(|u| u.email.as_str()).collect();
+    assert_eq!(
+        emails,
+        [
+            "Zed@example.com",
+            "a@example.com",
+            "b.x@example.com",
+            "b_a@example.com"
+        ]
+    );
+}

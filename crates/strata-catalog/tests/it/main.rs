@@ -7,6 +7,7 @@
 //! Run one backend with e.g. `cargo nextest run -p strata-catalog -E 'test(/^postgres::/)'`.
 
 mod audit;
+mod concurrency;
 mod databases;
 mod fixture;
 mod identity;
@@ -56,6 +57,7 @@ contract! {
     identity::identity_is_created_once_and_stable_across_reopen(fixture),
     identity::list_clusters_returns_the_one_cluster(catalog),
     identity::users_are_created_listed_and_unique_by_email(catalog),
+    identity::users_are_listed_by_email_bytewise(catalog),
 
     databases::database_create_returns_id_and_settings(catalog),
     databases::database_duplicate_active_name_conflicts(catalog),
@@ -66,6 +68,7 @@ contract! {
     databases::database_undelete_outside_the_window_is_not_found(catalog),
     databases::database_undelete_of_an_active_database_conflicts(catalog),
     databases::database_rename_keeps_the_id_and_refuses_taken_names(catalog),
+    databases::database_and_table_lists_sort_names_bytewise(catalog),
 
     tables::table_create_and_duplicate(catalog),
     tables::table_limit_counts_active_tables_only(catalog),
@@ -82,4 +85,10 @@ contract! {
     tokens::token_changes_since_returns_what_changed(catalog),
 
     audit::audit_lists_newest_first_with_filters_and_pages(catalog),
+
+    concurrency::nodes_opening_a_new_catalog_together_share_one_identity(fixture),
+    concurrency::concurrent_creates_of_one_database_name_leave_one(catalog),
+    concurrency::concurrent_table_creates_respect_the_table_limit(catalog),
+    concurrency::concurrent_creates_of_one_table_name_leave_one(catalog),
+    concurrency::concurrent_revokes_of_one_token_succeed_once(catalog),
 }
