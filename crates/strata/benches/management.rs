@@ -63,7 +63,7 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probes benches this way
     }
-    let server = Server::builder().env("STRATA_LOG", "warn").start();
+    let server = Server::builder().env("STRATA_LOG", "warn,strata::serve=info").start();
     let api = Arc::new(server.api(&server.bootstrap_token()));
     api.create_database("bench").await;
     println!("management benchmark: {TOKENS} database tokens over HTTP/1.1 on SQLite, {IN_FLIGHT} requests in flight");
