@@ -5,20 +5,17 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Utc};
 use strata_catalog::TokenChanges;
-use strata_types::{Permission, TokenKind, TokenRecord};
-use uuid::Uuid;
+use strata_types::{DatabaseToken, Permission, TokenKind, TokenRecord};
 
 use crate::pepper::{TokenHash, decode_hex};
 
+/// A token as the index knows it: its whole catalog record, so listings need no catalog read.
 #[derive(Debug)]
 pub struct IndexedToken {
     pub kind: TokenKind,
-    pub id: Uuid,
+    pub record: TokenRecord,
     pub permissions: Arc<[Permission]>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
     /// When this node last wrote `last_used_at` for the token (µs since the epoch; 0 = never).
     pub(crate) last_use_recorded: AtomicI64,
 }
@@ -43,6 +40,37 @@ impl TokenIndex {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Tokens of one kind, ordered by creation time then id, as the catalog lists them.
+    fn of_kind(&self, kind: TokenKind, include_revoked: bool) -> Vec<Arc<IndexedToken>> {
+        let mut found: Vec<_> = self
+            .tokens
+            .read()
+            .expect("token index lock poisoned")
+            .values()
+            .filter(|t| t.kind == kind && (include_revoked || t.record.revoked_at.is_none()))
+            .cloned()
+            .collect();
+        found.sort_by_key(|t| (t.record.created_at, t.record.id));
+        found
+    }
+
+    pub fn database_tokens(&self, include_revoked: bool) -> Vec<DatabaseToken> {
+        self.of_kind(TokenKind::Database, include_revoked)
+            .into_iter()
+            .map(|t| DatabaseToken {
+                token: t.record.clone(),
+                permissions: t.permissions.to_vec(),
+            })
+            .collect()
+    }
+
+    pub fn management_tokens(&self) -> Vec<TokenRecord> {
+        self.of_kind(TokenKind::Management, true)
+            .into_iter()
+            .map(|t| t.record.clone())
+            .collect()
     }
 
     /// Takes in tokens read from the catalog, replacing older state of the same tokens.
@@ -71,10 +99,8 @@ impl TokenIndex {
                 hash,
                 Arc::new(IndexedToken {
                     kind,
-                    id: record.id,
+                    record: record.clone(),
                     permissions,
-                    expires_at: record.expires_at,
-                    revoked_at: record.revoked_at,
                     last_use_recorded: AtomicI64::new(last_use_recorded),
                 }),
             );

@@ -89,6 +89,19 @@ impl Authenticator {
         Ok(())
     }
 
+    /// Database tokens as the catalog holds them now: the index, refreshed first, so a listing
+    /// costs one change-feed read instead of reading every token row.
+    pub async fn list_database_tokens(&self, include_revoked: bool) -> Result<Vec<DatabaseToken>> {
+        self.refresh().await?;
+        Ok(self.index.database_tokens(include_revoked))
+    }
+
+    /// Every management token, revoked ones included; see [`Self::list_database_tokens`].
+    pub async fn list_management_tokens(&self) -> Result<Vec<TokenRecord>> {
+        self.refresh().await?;
+        Ok(self.index.management_tokens())
+    }
+
     /// Refreshes the index every [`TOKEN_REFRESH_INTERVAL`] until the process ends.
     pub fn spawn_refresh(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let auth = Arc::downgrade(self);
@@ -149,26 +162,21 @@ impl Authenticator {
             .index
             .get(&self.pepper.hash(secret))
             .ok_or(AuthFailure::Invalid)?;
-        if token.revoked_at.is_some() {
-            return Err(AuthFailure::Revoked {
-                kind: token.kind,
-                id: token.id,
-            });
+        let (id, kind) = (token.record.id, token.kind);
+        if token.record.revoked_at.is_some() {
+            return Err(AuthFailure::Revoked { kind, id });
         }
-        if token.expires_at.is_some_and(|at| now >= at) {
-            return Err(AuthFailure::Expired {
-                kind: token.kind,
-                id: token.id,
-            });
+        if token.record.expires_at.is_some_and(|at| now >= at) {
+            return Err(AuthFailure::Expired { kind, id });
         }
         self.note_use(&token, now);
         Ok(match token.kind {
             TokenKind::Management => Principal::ManagementToken {
-                id: token.id,
-                expires_at: token.expires_at,
+                id,
+                expires_at: token.record.expires_at,
             },
             TokenKind::Database => Principal::DatabaseToken {
-                id: token.id,
+                id,
                 permissions: token.permissions.clone(),
             },
         })
@@ -187,7 +195,7 @@ impl Authenticator {
             .is_ok()
         {
             // A full queue drops the update: last-used is advisory and must never slow a request.
-            let _ = self.last_used.try_send((token.kind, token.id, now));
+            let _ = self.last_used.try_send((token.kind, token.record.id, now));
         }
     }
 

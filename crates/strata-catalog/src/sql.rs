@@ -294,10 +294,21 @@ impl SqlCatalog {
         tx.commit().await.map_err(db_error)
     }
 
+    /// A write transaction. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so another
+    /// process writing at the same moment (the offline admin command) waits for it
+    /// (busy_timeout) instead of failing with "database is locked" on lock upgrade.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
+        .map_err(db_error)
+    }
+
     /// A transaction that serialises with every other writer of token state, so that the
     /// order of `token_changes.seq` is the order in which changes become visible.
     async fn begin_exclusive(&self) -> Result<Transaction<'static, Any>> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         if self.dialect == Dialect::Postgres {
             sqlx::query("LOCK TABLE token_changes IN EXCLUSIVE MODE")
                 .execute(&mut *tx)
@@ -570,7 +581,7 @@ impl Catalog for SqlCatalog {
     }
 
     async fn create_database(&self, database: NewDatabase) -> Result<Database> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         if Self::active_database(&mut tx, &database.name).await.is_ok() {
             return Err(Error::conflict(format!(
                 "database {:?} already exists; choose another name or delete it first",
@@ -625,7 +636,7 @@ impl Catalog for SqlCatalog {
     }
 
     async fn update_database(&self, name: &str, update: DatabaseUpdate) -> Result<Database> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let mut database = Self::active_database(&mut tx, name).await?;
         if let Some(retention) = update.retention_period_ns {
             database.retention_period_ns = retention;
@@ -666,7 +677,7 @@ impl Catalog for SqlCatalog {
     }
 
     async fn rename_database(&self, name: &str, new_name: &str) -> Result<Database> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let mut database = Self::active_database(&mut tx, name).await?;
         if name == new_name {
             return Ok(database);
@@ -688,7 +699,7 @@ impl Catalog for SqlCatalog {
     }
 
     async fn undelete_database(&self, id: i64, deleted_since: DateTime<Utc>) -> Result<Database> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let row = query(format!(
             "SELECT {DATABASE_COLUMNS} FROM databases WHERE id = $1"
         ))
@@ -737,7 +748,7 @@ impl Catalog for SqlCatalog {
         name: &str,
         partition_template: Option<PartitionTemplate>,
     ) -> Result<Table> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         self.lock_active_database(&mut tx, database).await?;
         let db = Self::active_database(&mut tx, database).await?;
         if Self::active_table_exists(&mut tx, db.id, name).await? {
@@ -786,7 +797,7 @@ impl Catalog for SqlCatalog {
     }
 
     async fn delete_table(&self, database: &str, name: &str, at: DateTime<Utc>) -> Result<Table> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let db = Self::active_database(&mut tx, database).await?;
         let row = query(format!(
             "UPDATE tables SET status = 'deleted', deleted_at = $1 WHERE database_id = $2 AND name = $3 AND status = 'active' RETURNING {TABLE_COLUMNS}"
@@ -804,7 +815,7 @@ impl Catalog for SqlCatalog {
     }
 
     async fn rename_table(&self, database: &str, name: &str, new_name: &str) -> Result<Table> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         let db = Self::active_database(&mut tx, database).await?;
         if name != new_name && Self::active_table_exists(&mut tx, db.id, new_name).await? {
             return Err(Error::conflict(format!(
@@ -832,7 +843,7 @@ impl Catalog for SqlCatalog {
         id: i64,
         deleted_since: DateTime<Utc>,
     ) -> Result<Table> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = self.begin_write().await?;
         self.lock_active_database(&mut tx, database).await?;
         let db = Self::active_database(&mut tx, database).await?;
         let row = query(format!(
@@ -977,16 +988,19 @@ impl Catalog for SqlCatalog {
     }
 
     async fn record_token_use(&self, kind: TokenKind, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin_exclusive().await?;
         query(format!(
             "UPDATE {} SET last_used_at = $1 WHERE id = $2",
             token_table(kind)
         ))
         .bind(micros(at))
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(())
+        // Nodes serve token listings from their index, so the new time travels the feed too.
+        Self::log_token_change(&mut tx, kind, id).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn token_changes_since(&self, seq: i64) -> Result<TokenChanges> {

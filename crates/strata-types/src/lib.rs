@@ -12,7 +12,7 @@ mod retention;
 
 pub use error::{Error, ErrorKind, Result};
 pub use names::{validate_database_name, validate_table_name};
-pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TemplatePart};
+pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TagBucket, TemplatePart};
 pub use permission::{Action, Permission};
 pub use records::*;
 pub use retention::{NANOS_PER_HOUR, validate_retention_period};

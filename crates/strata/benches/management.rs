@@ -63,10 +63,14 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probes benches this way
     }
-    let server = Server::builder().env("STRATA_LOG", "warn,strata::serve=info").start();
+    let server = Server::builder()
+        .env("STRATA_LOG", "warn,strata::serve=info")
+        .start();
     let api = Arc::new(server.api(&server.bootstrap_token()));
     api.create_database("bench").await;
-    println!("management benchmark: {TOKENS} database tokens over HTTP/1.1 on SQLite, {IN_FLIGHT} requests in flight");
+    println!(
+        "management benchmark: {TOKENS} database tokens over HTTP/1.1 on SQLite, {IN_FLIGHT} requests in flight"
+    );
 
     let ids = Arc::new(std::sync::Mutex::new(Vec::with_capacity(TOKENS)));
     let (latencies, total) = run_all(TOKENS, |i| {

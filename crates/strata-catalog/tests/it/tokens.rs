@@ -368,11 +368,18 @@ pub async fn token_changes_since_returns_what_changed(catalog: &dyn Catalog) {
     assert_eq!(none.seq, all.seq);
     assert!(none.database.is_empty() && none.management.is_empty());
 
-    // Using a token is not a change nodes need to hear about.
+    // Using a token is a change too: nodes list tokens from their index, last use included.
+    let used_at = t + seconds(2);
     catalog
-        .record_token_use(TokenKind::Database, a.token.id, t + seconds(2))
+        .record_token_use(TokenKind::Database, a.token.id, used_at)
         .await
         .unwrap();
+    let after_use = catalog.token_changes_since(all.seq).await.unwrap();
+    assert!(after_use.seq > all.seq);
+    assert_eq!(after_use.database.len(), 1);
+    assert_eq!(after_use.database[0].token.id, a.token.id);
+    assert_eq!(after_use.database[0].token.last_used_at, Some(used_at));
+    let all = after_use;
 
     // A revoke: just that token, revoked.
     let at = t + seconds(3);

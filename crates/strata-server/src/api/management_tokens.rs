@@ -15,7 +15,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     caller
         .principal
         .authorize(ManagementAction::ListManagementTokens)?;
-    let tokens = state.catalog.list_management_tokens().await?;
+    let tokens = state.auth.list_management_tokens().await?;
     Ok(Json(Value::Array(
         tokens.iter().map(|t| token_fields(&state, t)).collect(),
     )))

@@ -153,10 +153,6 @@ impl Server {
         }
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Sends SIGTERM and waits for the process to end; returns whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
         Command::new("kill")
