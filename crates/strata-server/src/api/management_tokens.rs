@@ -1,31 +1,33 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use strata_auth::{ManagementAction, NewManagementToken};
 
-use super::tokens::{TokenPath, parse_expiry, parse_token_id, token_fields};
+use super::tokens::{TokenPath, TokenView, parse_expiry, parse_token_id};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiResult, JsonBody};
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     caller
         .principal
         .authorize(ManagementAction::ListManagementTokens)?;
     let tokens = state.auth.list_management_tokens().await?;
-    Ok(Json(Value::Array(
-        tokens.iter().map(|t| token_fields(&state, t)).collect(),
-    )))
+    let views: Vec<_> = tokens
+        .iter()
+        .map(|t| TokenView::management(&state, t))
+        .collect();
+    Ok(Json(views).into_response())
 }
 
 pub async fn get(
     State(state): State<AppState>,
     Path(path): Path<TokenPath>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     caller
         .principal
         .authorize(ManagementAction::ListManagementTokens)?;
@@ -33,7 +35,7 @@ pub async fn get(
         .catalog
         .get_management_token(parse_token_id(&path.token_id)?)
         .await?;
-    Ok(Json(token_fields(&state, &token)))
+    Ok(Json(TokenView::management(&state, &token)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -48,7 +50,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<CreateManagementToken>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let result = async {
         let expires_at = parse_expiry(body.expires_at.as_deref(), body.expiration_type.as_deref())?;
         let new = NewManagementToken {
@@ -67,9 +69,7 @@ pub async fn create(
     let (token, secret) = caller
         .audited(&state, "managementToken.create", target, result)
         .await?;
-    let mut value = token_fields(&state, &token);
-    value["accessToken"] = json!(secret);
-    Ok(Json(value))
+    Ok(Json(TokenView::management(&state, &token).with_secret(&secret)).into_response())
 }
 
 pub async fn revoke(

@@ -21,6 +21,15 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// A time that serializes as RFC 3339 in UTC (as [`rfc3339`] writes it) with no string in between.
+pub struct Rfc3339(pub DateTime<Utc>);
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.format("%Y-%m-%dT%H:%M:%S%.fZ"))
+    }
+}
+
 impl Caller {
     /// Writes the audit entry for a management action with its outcome, then returns the result.
     pub async fn audited<T>(
@@ -60,5 +69,24 @@ pub fn status_filter(status: Option<&str>) -> Result<Option<strata_types::Status
                 "status {other:?} is not supported; use active, deleted or all"
             ))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_and_string_times_agree() {
+        for at in [
+            "2026-01-02T03:04:05Z",
+            "2026-01-02T03:04:05.120Z",
+            "2026-01-02T03:04:05.123456Z",
+            "2026-01-02T03:04:05.123456789Z",
+        ] {
+            let at: DateTime<Utc> = at.parse().unwrap();
+            let typed = serde_json::to_string(&Rfc3339(at)).unwrap();
+            assert_eq!(typed, format!("\"{}\"", rfc3339(at)));
+        }
     }
 }

@@ -1,45 +1,75 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use strata_auth::{ManagementAction, NewDatabaseToken};
 use strata_types::{DatabaseToken, Error, Permission, Result, TokenRecord};
 use uuid::Uuid;
 
-use super::rfc3339;
+use super::Rfc3339;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiResult, JsonBody, QueryParams};
 
-/// Fields both token kinds share, without any secret.
-pub fn token_fields(state: &AppState, token: &TokenRecord) -> Value {
-    let mut value = json!({
-        "accountId": state.identity.account_id,
-        "clusterId": state.identity.cluster.id,
-        "id": token.id,
-        "description": token.description,
-        "tokenPrefix": token.display_prefix,
-        "createdAt": rfc3339(token.created_at),
-        "createdBy": token.created_by.label(),
-    });
-    for (key, at) in [
-        ("expiresAt", token.expires_at),
-        ("revokedAt", token.revoked_at),
-        ("lastUsedAt", token.last_used_at),
-    ] {
-        if let Some(at) = at {
-            value[key] = json!(rfc3339(at));
-        }
-    }
-    value
+/// A token as the API shows it: never the secret, except `accessToken` once, on creation.
+/// Borrowed and typed, so listing thousands serializes straight into the response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView<'a> {
+    account_id: Uuid,
+    cluster_id: Uuid,
+    id: Uuid,
+    description: &'a str,
+    token_prefix: &'a str,
+    created_at: Rfc3339,
+    created_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Rfc3339>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<Rfc3339>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<Rfc3339>,
+    /// Database tokens only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions: Option<&'a [Permission]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
 }
 
-fn database_token_json(state: &AppState, token: &DatabaseToken) -> Value {
-    let mut value = token_fields(state, &token.token);
-    value["permissions"] = json!(token.permissions);
-    value
+impl<'a> TokenView<'a> {
+    pub fn management(state: &AppState, token: &'a TokenRecord) -> Self {
+        Self {
+            account_id: state.identity.account_id,
+            cluster_id: state.identity.cluster.id,
+            id: token.id,
+            description: &token.description,
+            token_prefix: &token.display_prefix,
+            created_at: Rfc3339(token.created_at),
+            created_by: token.created_by.label(),
+            expires_at: token.expires_at.map(Rfc3339),
+            revoked_at: token.revoked_at.map(Rfc3339),
+            last_used_at: token.last_used_at.map(Rfc3339),
+            permissions: None,
+            access_token: None,
+        }
+    }
+
+    pub fn database(state: &AppState, token: &'a DatabaseToken) -> Self {
+        Self {
+            permissions: Some(&token.permissions),
+            ..Self::management(state, &token.token)
+        }
+    }
+
+    /// The creation response: the only time the secret is shown.
+    pub fn with_secret(self, secret: &'a str) -> Self {
+        Self {
+            access_token: Some(secret),
+            ..self
+        }
+    }
 }
 
 pub fn parse_token_id(id: &str) -> Result<Uuid> {
@@ -82,18 +112,17 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     caller.principal.authorize(ManagementAction::Read)?;
     let tokens = state
-        .catalog
+        .auth
         .list_database_tokens(params.include_revoked.unwrap_or(false))
         .await?;
-    Ok(Json(Value::Array(
-        tokens
-            .iter()
-            .map(|t| database_token_json(&state, t))
-            .collect(),
-    )))
+    let views: Vec<_> = tokens
+        .iter()
+        .map(|t| TokenView::database(&state, t))
+        .collect();
+    Ok(Json(views).into_response())
 }
 
 #[derive(Deserialize)]
@@ -107,7 +136,7 @@ pub async fn get(
     Path(path): Path<TokenPath>,
     caller: Caller,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     caller.principal.authorize(ManagementAction::Read)?;
     let id = parse_token_id(&path.token_id)?;
     let token = state.catalog.get_database_token(id).await?;
@@ -117,7 +146,7 @@ pub async fn get(
         ))
         .into());
     }
-    Ok(Json(database_token_json(&state, &token)))
+    Ok(Json(TokenView::database(&state, &token)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -134,7 +163,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<CreateToken>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let result = async {
         if body.description.trim().is_empty() {
             return Err(Error::invalid(
@@ -160,9 +189,7 @@ pub async fn create(
     let (token, secret) = caller
         .audited(&state, "token.create", target, result)
         .await?;
-    let mut value = database_token_json(&state, &token);
-    value["accessToken"] = json!(secret);
-    Ok(Json(value))
+    Ok(Json(TokenView::database(&state, &token).with_secret(&secret)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -177,7 +204,7 @@ pub async fn update(
     Path(path): Path<TokenPath>,
     caller: Caller,
     JsonBody(body): JsonBody<UpdateToken>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let result = async {
         let id = parse_token_id(&path.token_id)?;
         if body.description.is_none() && body.permissions.is_none() {
@@ -206,7 +233,7 @@ pub async fn update(
     let token = caller
         .audited(&state, "token.update", &path.token_id, result)
         .await?;
-    Ok(Json(database_token_json(&state, &token)))
+    Ok(Json(TokenView::database(&state, &token)).into_response())
 }
 
 pub async fn revoke(
