@@ -40,7 +40,11 @@ DB_TOKEN_NOTE = " Database tokens are always refused (403)."
 
 
 def ok_json(description, sch):
-    return {"description": description, "content": {"application/json": {"schema": sch}}}
+    r = {"description": description, "content": {"application/json": {"schema": sch}}}
+    if sch.get("$ref", "").startswith("#/components/schemas/Created"):
+        # Responses that carry a secret must not be cached anywhere.
+        r["headers"] = {"Cache-Control": {"schema": {"type": "string", "enum": ["no-store"]}}}
+    return r
 
 
 def array_of(name):
@@ -66,6 +70,8 @@ def op(op_id, tag, summary, description, role, responses, errors, request_body=N
     if request_body:
         o["requestBody"] = request_body
     r = dict(responses)
+    if request_body:
+        r["413"] = resp("PayloadTooLarge")
     for code in errors:
         r[code] = resp(
             {
@@ -110,7 +116,8 @@ UNDELETE_TABLE_ID = {
 
 def management(sfx):
     """The Management API paths relative to a prefix; sfx makes operationIds unique."""
-    # On dedicated paths every operation can also answer 404 (wrong account or cluster).
+    # On dedicated paths every operation can also answer 404 (wrong account or cluster),
+    # checked after authentication.
     extra = ["404"] if sfx else []
 
     def errs(*codes):
@@ -327,11 +334,10 @@ def management(sfx):
                     "getDatabaseToken" + sfx,
                     "Database tokens",
                     "Get a database token",
-                    "A revoked token is 404 unless `includeRevoked=true`.",
+                    "Revoked tokens too, with `revokedAt`.",
                     "read",
                     {"200": ok_json("The database token.", schema("DatabaseToken"))},
                     errs("400q", "401", "403", "404", "500"),
-                    parameters=[param("includeRevoked")],
                 ),
                 "patch": op(
                     "updateDatabaseToken" + sfx,
@@ -676,8 +682,9 @@ components = {
             "name": "actor",
             "in": "query",
             "required": False,
-            "description": "Only entries by this user or token id.",
-            "schema": UUID,
+            "description": "Only entries by this actor: a user or token id, `system` (the offline "
+            "admin commands) or `anonymous` (refused requests without a known token).",
+            "schema": {"type": "string", "example": "system"},
         },
         "auditAction": {
             "name": "action",
@@ -741,7 +748,11 @@ components = {
             "Conflict: the change clashes with an existing record (a name in use, or the "
             "resource is not in the state the operation needs)."
         ),
-        "InternalError": error_response("Internal server error."),
+        "InternalError": error_response(
+            "Internal server error. The message names an incident id; the details are in the "
+            "server's log, never in the answer."
+        ),
+        "PayloadTooLarge": error_response("The request body is larger than 2 MiB."),
     },
     "schemas": {
         "Error": {

@@ -1,22 +1,50 @@
-//! The audit trail writer: every management action and every failed authentication.
+//! The audit trail writer: every management change and every failed authentication.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use strata_catalog::Catalog;
 use strata_types::{Actor, AuditEvent, Outcome};
+use tokio::sync::mpsc;
+
+use crate::redact_secrets;
+
+/// Entries waiting for the background writer; past this, new ones are dropped (and counted).
+const BACKGROUND_QUEUE: usize = 10_000;
+/// The most entries the background writer appends in one transaction.
+const BATCH: usize = 500;
 
 #[derive(Clone)]
 pub struct Audit {
     catalog: Arc<dyn Catalog>,
+    background: mpsc::Sender<AuditEvent>,
+    dropped: Arc<AtomicU64>,
 }
 
 impl Audit {
+    /// Starts the background writer; must be called inside a Tokio runtime.
     pub fn new(catalog: Arc<dyn Catalog>) -> Self {
-        Self { catalog }
+        let (background, mut queue) = mpsc::channel::<AuditEvent>(BACKGROUND_QUEUE);
+        let writer = catalog.clone();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while queue.recv_many(&mut batch, BATCH).await > 0 {
+                if let Err(e) = writer.append_audit(&batch).await {
+                    tracing::error!(entries = batch.len(), error = %e, "could not append to the audit log");
+                }
+                batch.clear();
+            }
+        });
+        Self {
+            catalog,
+            background,
+            dropped: Arc::new(AtomicU64::new(0)),
+        }
     }
 
-    /// Appends one entry. A failure to append is logged, not returned: the action it
+    /// Appends one entry before returning; anything shaped like a token in `target` or
+    /// `detail` is redacted. A failure to append is logged, not returned: the action it
     /// describes has already happened (or been refused) and its caller deserves that answer.
     pub async fn record(
         &self,
@@ -27,17 +55,56 @@ impl Audit {
         outcome: Outcome,
         detail: impl Into<String>,
     ) {
-        let event = AuditEvent {
-            time: Utc::now(),
-            actor,
-            action: action.to_string(),
-            target: target.into(),
-            source: source.to_string(),
-            outcome,
-            detail: detail.into(),
-        };
-        if let Err(e) = self.catalog.append_audit(&event).await {
+        let event = event(actor, action, target.into(), source, outcome, detail.into());
+        if let Err(e) = self
+            .catalog
+            .append_audit(std::slice::from_ref(&event))
+            .await
+        {
             tracing::error!(action, error = %e, "could not append to the audit log");
         }
+    }
+
+    /// Queues an entry for the background writer, which appends in batches. For refusals that
+    /// anyone can cause without a credential: a flood of them costs a bounded queue and batched
+    /// writes, never the caller's latency. Entries beyond the queue are dropped and counted.
+    pub fn record_in_background(
+        &self,
+        actor: Actor,
+        action: &str,
+        target: impl Into<String>,
+        source: &str,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) {
+        let event = event(actor, action, target.into(), source, outcome, detail.into());
+        if self.background.try_send(event).is_err() {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(
+                    dropped,
+                    "the audit queue is full; entries are being dropped"
+                );
+            }
+        }
+    }
+}
+
+fn event(
+    actor: Actor,
+    action: &str,
+    target: String,
+    source: &str,
+    outcome: Outcome,
+    detail: String,
+) -> AuditEvent {
+    AuditEvent {
+        time: Utc::now(),
+        actor,
+        action: action.to_string(),
+        target: redact_secrets(&target).into_owned(),
+        source: source.to_string(),
+        outcome,
+        detail: redact_secrets(&detail).into_owned(),
     }
 }

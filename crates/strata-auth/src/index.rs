@@ -92,14 +92,19 @@ impl TokenIndex {
                 tracing::error!(token_id = %record.id, "catalog holds a malformed token hash; token ignored");
                 continue;
             };
-            let last_use_recorded = tokens
-                .get(&hash)
-                .map_or(0, |old| old.last_use_recorded.load(Ordering::Relaxed));
+            let old = tokens.get(&hash);
+            let last_use_recorded =
+                old.map_or(0, |old| old.last_use_recorded.load(Ordering::Relaxed));
+            // Revocation is final: a stale copy of a token never un-revokes it.
+            let mut record = record.clone();
+            if record.revoked_at.is_none() {
+                record.revoked_at = old.and_then(|old| old.record.revoked_at);
+            }
             tokens.insert(
                 hash,
                 Arc::new(IndexedToken {
                     kind,
-                    record: record.clone(),
+                    record,
                     permissions,
                     last_use_recorded: AtomicI64::new(last_use_recorded),
                 }),

@@ -37,18 +37,40 @@ impl Pepper {
     }
 
     /// Reads `DIR/token-pepper`, creating it (mode 0600) with 32 random bytes when absent.
+    /// Two processes creating it at once agree on one pepper: each writes a private temporary
+    /// file and links it into place; whoever loses the race reads the winner's.
     pub fn load_or_create(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(PEPPER_FILE);
-        match std::fs::read_to_string(&path) {
+        if let Some(pepper) = Self::read(&path)? {
+            return Ok(pepper);
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key)
+            .map_err(|e| Error::internal(format!("no random numbers: {e}")))?;
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| Error::internal(format!("no random numbers: {e}")))?;
+        let temp = data_dir.join(format!(".{PEPPER_FILE}.{}", encode_hex(&nonce)));
+        write_private(&temp, &encode_hex(&key))?;
+        let linked = std::fs::hard_link(&temp, &path);
+        let _ = std::fs::remove_file(&temp);
+        match linked {
+            Ok(()) => Ok(Self { key }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::read(&path)?
+                .ok_or_else(|| Error::internal(format!("{} vanished", path.display()))),
+            Err(e) => Err(Error::internal(format!(
+                "cannot create {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    fn read(path: &Path) -> Result<Option<Self>> {
+        match std::fs::read_to_string(path) {
             Ok(text) => Self::from_hex(&text)
+                .map(Some)
                 .map_err(|e| Error::invalid(format!("{}: {}", path.display(), e.message))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key)
-                    .map_err(|e| Error::internal(format!("no random numbers: {e}")))?;
-                write_private(&path, &encode_hex(&key))?;
-                Ok(Self { key })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::internal(format!(
                 "cannot read {}: {e}",
                 path.display()
@@ -106,6 +128,22 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let second = Pepper::load_or_create(dir.path()).unwrap();
         assert_eq!(first.hash("x"), second.hash("x"));
+    }
+
+    #[test]
+    fn concurrent_creators_agree_on_one_pepper() {
+        let dir = tempfile::tempdir().unwrap();
+        let peppers: Vec<Pepper> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| Pepper::load_or_create(dir.path()).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for pepper in &peppers {
+            assert_eq!(pepper.hash("x"), peppers[0].hash("x"));
+        }
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "only the pepper file remains");
     }
 
     #[test]

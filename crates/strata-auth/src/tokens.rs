@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
-use strata_catalog::Catalog;
+use strata_catalog::{Catalog, TokenChanges};
 use strata_types::{Actor, DatabaseToken, Error, Permission, Result, TokenKind, TokenRecord};
 use tokio::sync::{Mutex, mpsc};
 use uuid::Uuid;
@@ -17,6 +17,13 @@ use crate::{
     AuthFailure, LAST_USED_RESOLUTION, ManagementAction, MintedSecret, Pepper, Principal,
     TOKEN_REFRESH_INTERVAL, TokenClass,
 };
+
+/// Token changes kept in the feed; a node further behind than this reloads every token.
+const TOKEN_CHANGES_KEPT: i64 = 100_000;
+/// How often (in refresh ticks) a node prunes the change feed.
+const PRUNE_EVERY_TICKS: u64 = 300;
+const PEPPER_FINGERPRINT_KEY: &str = "token_pepper_fingerprint";
+const PEPPER_FINGERPRINT_TEXT: &str = "strata token pepper fingerprint v1";
 
 /// The least time between two index refreshes caused by unknown tokens.
 const MISS_REFRESH_SPACING: std::time::Duration = std::time::Duration::from_millis(100);
@@ -68,8 +75,27 @@ impl Authenticator {
             miss_refresh: Mutex::new(None),
             last_used,
         });
+        auth.check_pepper().await?;
         auth.refresh().await?;
         Ok(auth)
+    }
+
+    /// Every node and admin command on a catalog must hash with the same pepper, or tokens
+    /// minted by one are refused by another. The first to open the catalog records the
+    /// pepper's fingerprint (an HMAC of a fixed text, which reveals nothing of the pepper);
+    /// the rest must match it.
+    async fn check_pepper(&self) -> Result<()> {
+        let fingerprint = encode_hex(&self.pepper.hash(PEPPER_FINGERPRINT_TEXT));
+        let recorded = self
+            .catalog
+            .claim_setting(PEPPER_FINGERPRINT_KEY, &fingerprint)
+            .await?;
+        if recorded != fingerprint {
+            return Err(Error::invalid(
+                "the token pepper differs from the one this catalog's tokens were made with; give every node and admin command the same pepper (--token-pepper-file, STRATA_TOKEN_PEPPER, or the token-pepper file of the first node's data directory)",
+            ));
+        }
+        Ok(())
     }
 
     pub fn catalog(&self) -> &Arc<dyn Catalog> {
@@ -108,11 +134,22 @@ impl Authenticator {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(TOKEN_REFRESH_INTERVAL);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut ticks: u64 = 0;
             loop {
                 tick.tick().await;
                 let Some(auth) = auth.upgrade() else { return };
                 if let Err(e) = auth.refresh().await {
                     tracing::warn!(error = %e, "could not refresh the token index");
+                }
+                ticks += 1;
+                if ticks.is_multiple_of(PRUNE_EVERY_TICKS) {
+                    match auth.catalog.prune_token_changes(TOKEN_CHANGES_KEPT).await {
+                        Ok(0) => {}
+                        Ok(removed) => tracing::debug!(removed, "pruned the token change feed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not prune the token change feed")
+                        }
+                    }
                 }
             }
         })
@@ -236,7 +273,11 @@ impl Authenticator {
             permissions,
         };
         self.catalog.create_database_token(&token).await?;
-        self.refresh().await?;
+        self.take_in_committed(TokenChanges {
+            database: vec![token.clone()],
+            ..TokenChanges::default()
+        })
+        .await;
         Ok((token, minted.secret))
     }
 
@@ -257,7 +298,11 @@ impl Authenticator {
             .catalog
             .update_database_token(id, description, permissions)
             .await?;
-        self.refresh().await?;
+        self.take_in_committed(TokenChanges {
+            database: vec![token.clone()],
+            ..TokenChanges::default()
+        })
+        .await;
         Ok(token)
     }
 
@@ -268,7 +313,11 @@ impl Authenticator {
     ) -> Result<DatabaseToken> {
         revoker.authorize(ManagementAction::ManageDatabaseTokens)?;
         let token = self.catalog.revoke_database_token(id, Utc::now()).await?;
-        self.refresh().await?;
+        self.take_in_committed(TokenChanges {
+            database: vec![token.clone()],
+            ..TokenChanges::default()
+        })
+        .await;
         Ok(token)
     }
 
@@ -298,7 +347,11 @@ impl Authenticator {
         let minted = MintedSecret::mint(TokenClass::Management);
         let token = self.token_record(&minted, new.description, actor, expires_at, now);
         self.catalog.create_management_token(&token).await?;
-        self.refresh().await?;
+        self.take_in_committed(TokenChanges {
+            management: vec![token.clone()],
+            ..TokenChanges::default()
+        })
+        .await;
         Ok((token, minted.secret))
     }
 
@@ -311,8 +364,23 @@ impl Authenticator {
             principal.authorize(ManagementAction::RevokeManagementTokens)?;
         }
         let token = self.catalog.revoke_management_token(id, Utc::now()).await?;
-        self.refresh().await?;
+        self.take_in_committed(TokenChanges {
+            management: vec![token.clone()],
+            ..TokenChanges::default()
+        })
+        .await;
         Ok(token)
+    }
+
+    /// After a token change is committed, catches the index up with the catalog, so the change
+    /// is in force here before the caller hears of it. Should that read fail, the changed token
+    /// goes into the index on its own (the next refresh brings the rest): the change has been
+    /// made, so it is never reported as failed.
+    async fn take_in_committed(&self, changed: TokenChanges) {
+        if let Err(e) = self.refresh().await {
+            tracing::warn!(error = %e, "could not refresh the token index after a change; taking in the change alone");
+            self.index.apply(&changed);
+        }
     }
 
     /// Validates a permission set: well-formed, grantable by `creator`, naming databases that

@@ -95,12 +95,20 @@ pub trait Catalog: Send + Sync + 'static {
     async fn get_management_token(&self, id: Uuid) -> Result<TokenRecord>;
     async fn revoke_management_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<TokenRecord>;
 
+    /// Stores `value` under `key` unless a value is there already; returns the stored value.
+    /// Nodes use it to agree on things they must share (the pepper's fingerprint).
+    async fn claim_setting(&self, key: &str, value: &str) -> Result<String>;
+
     /// Records when a token was last used (callers coalesce these writes).
     async fn record_token_use(&self, kind: TokenKind, id: Uuid, at: DateTime<Utc>) -> Result<()>;
-    /// Every token changed after `seq`; `seq = 0` returns every token.
+    /// Every token changed after `seq`; `seq = 0` returns every token, and so does a `seq`
+    /// older than the oldest change still kept (see [`Catalog::prune_token_changes`]).
     async fn token_changes_since(&self, seq: i64) -> Result<TokenChanges>;
+    /// Forgets all but the newest `keep` token changes; returns how many were removed.
+    async fn prune_token_changes(&self, keep: i64) -> Result<u64>;
 
-    async fn append_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Appends entries in one transaction, in order.
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<()>;
     /// Newest first.
     async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 }

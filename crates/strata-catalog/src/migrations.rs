@@ -13,10 +13,11 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "accounts, clusters, users, databases, tables, tokens, audit log",
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "accounts, clusters, users, databases, tables, tokens, audit log",
+        sql: r#"
 CREATE TABLE accounts (
     singleton BIGINT PRIMARY KEY CHECK (singleton = 1),
     id TEXT NOT NULL,
@@ -103,10 +104,26 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        description: "settings shared by every node (the token pepper's fingerprint)",
+        sql: r#"
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#,
+    },
+];
 
 pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    // SQLite: take the write lock up front, so two processes migrating at once wait in turn.
+    let mut tx = match dialect {
+        Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Dialect::Postgres => pool.begin().await,
+    }
+    .map_err(db_error)?;
     if dialect == Dialect::Postgres {
         // Nodes starting together must not migrate twice.
         sqlx::query("SELECT pg_advisory_xact_lock(7206914)")

@@ -55,17 +55,39 @@ impl Dialect {
     }
 }
 
-/// A catalog URL with any password removed, for messages and logs.
+/// A catalog URL with any password removed (from the user info and from `password=` or
+/// `sslpassword=` query parameters), for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+            match base[scheme_end + 3..at].split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..]),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    match query {
+        None => base,
+        Some(query) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _))
+                        if key.eq_ignore_ascii_case("password")
+                            || key.eq_ignore_ascii_case("sslpassword") =>
+                    {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
     }
 }
 
@@ -73,7 +95,10 @@ pub(crate) fn db_error(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return Error::conflict(format!("the change clashes with an existing record: {db}"));
+        tracing::info!(error = %db, "unique constraint refused a change");
+        return Error::conflict(
+            "the change clashes with an existing record of the same name or id",
+        );
     }
     Error::internal(format!("catalog error: {e}"))
 }
@@ -126,15 +151,20 @@ fn status_of(s: &str) -> Result<Status> {
         .ok_or_else(|| Error::internal(format!("catalog holds an unknown status {s:?}")))
 }
 
+/// A stored limit, refused (not truncated) when it does not fit an i32.
+fn limit_of(row: &AnyRow, column: &str) -> Result<i32> {
+    let value: i64 = row.try_get(column).map_err(db_error)?;
+    i32::try_from(value)
+        .map_err(|_| Error::internal(format!("catalog holds {column} = {value}, out of range")))
+}
+
 fn database_from_row(row: &AnyRow) -> Result<Database> {
     Ok(Database {
         id: row.try_get("id").map_err(db_error)?,
         name: row.try_get("name").map_err(db_error)?,
         retention_period_ns: row.try_get("retention_period_ns").map_err(db_error)?,
-        max_tables: row.try_get::<i64, _>("max_tables").map_err(db_error)? as i32,
-        max_columns_per_table: row
-            .try_get::<i64, _>("max_columns_per_table")
-            .map_err(db_error)? as i32,
+        max_tables: limit_of(row, "max_tables")?,
+        max_columns_per_table: limit_of(row, "max_columns_per_table")?,
         partition_template: template_from_json(
             row.try_get("partition_template").map_err(db_error)?,
         )?,
@@ -449,6 +479,28 @@ impl SqlCatalog {
         tx.commit().await.map_err(db_error)
     }
 
+    /// The rows of `select` (a token table) changed after `seq`; every row when `seq` is 0,
+    /// since changes of old tokens may have been pruned.
+    async fn changed_tokens(
+        &self,
+        select: String,
+        seq: i64,
+        kind: TokenKind,
+    ) -> Result<Vec<AnyRow>> {
+        let rows = if seq == 0 {
+            query(select).fetch_all(&self.pool).await
+        } else {
+            query(format!(
+                "{select} WHERE id IN (SELECT token_id FROM token_changes WHERE seq > $1 AND kind = $2)"
+            ))
+            .bind(seq)
+            .bind(kind_label(kind))
+            .fetch_all(&self.pool)
+            .await
+        };
+        rows.map_err(db_error)
+    }
+
     async fn insert_token(
         tx: &mut Transaction<'static, Any>,
         kind: TokenKind,
@@ -637,6 +689,8 @@ impl Catalog for SqlCatalog {
 
     async fn update_database(&self, name: &str, update: DatabaseUpdate) -> Result<Database> {
         let mut tx = self.begin_write().await?;
+        // Two concurrent partial updates must not undo each other.
+        self.lock_active_database(&mut tx, name).await?;
         let mut database = Self::active_database(&mut tx, name).await?;
         if let Some(retention) = update.retention_period_ns {
             database.retention_period_ns = retention;
@@ -990,7 +1044,7 @@ impl Catalog for SqlCatalog {
     async fn record_token_use(&self, kind: TokenKind, id: Uuid, at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.begin_exclusive().await?;
         query(format!(
-            "UPDATE {} SET last_used_at = $1 WHERE id = $2",
+            "UPDATE {} SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
             token_table(kind)
         ))
         .bind(micros(at))
@@ -1004,35 +1058,36 @@ impl Catalog for SqlCatalog {
     }
 
     async fn token_changes_since(&self, seq: i64) -> Result<TokenChanges> {
-        let newest: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM token_changes")
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|row| row.try_get("seq"))
-            .map_err(db_error)?;
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) AS newest, COALESCE(MIN(seq), 0) AS oldest FROM token_changes",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let newest: i64 = row.try_get("newest").map_err(db_error)?;
+        let oldest: i64 = row.try_get("oldest").map_err(db_error)?;
+        // Changes after `seq` were pruned: only a full reload is sure to miss nothing.
+        let seq = if seq + 1 < oldest { 0 } else { seq };
         if newest <= seq {
             return Ok(TokenChanges {
                 seq,
                 ..TokenChanges::default()
             });
         }
-        let changed =
-            "WHERE id IN (SELECT token_id FROM token_changes WHERE seq > $1 AND kind = $2)";
-        let management = query(format!(
-            "SELECT {TOKEN_COLUMNS} FROM management_tokens {changed}"
-        ))
-        .bind(seq)
-        .bind(kind_label(TokenKind::Management))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        let database = query(format!(
-            "SELECT {TOKEN_COLUMNS}, permissions FROM database_tokens {changed}"
-        ))
-        .bind(seq)
-        .bind(kind_label(TokenKind::Database))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let management = self
+            .changed_tokens(
+                format!("SELECT {TOKEN_COLUMNS} FROM management_tokens"),
+                seq,
+                TokenKind::Management,
+            )
+            .await?;
+        let database = self
+            .changed_tokens(
+                format!("SELECT {TOKEN_COLUMNS}, permissions FROM database_tokens"),
+                seq,
+                TokenKind::Database,
+            )
+            .await?;
         Ok(TokenChanges {
             seq: newest,
             management: management
@@ -1046,22 +1101,59 @@ impl Catalog for SqlCatalog {
         })
     }
 
-    async fn append_audit(&self, event: &AuditEvent) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor_kind, actor_id, action, target, source, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    async fn prune_token_changes(&self, keep: i64) -> Result<u64> {
+        let mut tx = self.begin_exclusive().await?;
+        let removed = sqlx::query(
+            "DELETE FROM token_changes WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM token_changes) - $1",
         )
-        .bind(micros(event.time))
-        .bind(event.actor.kind())
-        .bind(event.actor.id().map(|id| id.to_string()))
-        .bind(&event.action)
-        .bind(&event.target)
-        .bind(&event.source)
-        .bind(event.outcome.as_str())
-        .bind(&event.detail)
-        .execute(&self.pool)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        tx.commit().await.map_err(db_error)?;
+        Ok(removed)
+    }
+
+    async fn claim_setting(&self, key: &str, value: &str) -> Result<String> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(())
+        let stored: String = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .and_then(|row| row.try_get("value"))
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(stored)
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for event in events {
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor_kind, actor_id, action, target, source, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(micros(event.time))
+            .bind(event.actor.kind())
+            .bind(event.actor.id().map(|id| id.to_string()))
+            .bind(&event.action)
+            .bind(&event.target)
+            .bind(&event.source)
+            .bind(event.outcome.as_str())
+            .bind(&event.detail)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
     }
 
     async fn list_audit(&self, audit_query: &AuditQuery) -> Result<Vec<AuditEntry>> {
@@ -1077,6 +1169,9 @@ impl Catalog for SqlCatalog {
         };
         if let Some(actor) = audit_query.actor_id {
             condition("actor_id =", Bind::Text(actor.to_string()));
+        }
+        if let Some(kind) = &audit_query.actor_kind {
+            condition("actor_kind =", Bind::Text(kind.clone()));
         }
         if let Some(action) = &audit_query.action {
             condition("action =", Bind::Text(action.clone()));
@@ -1130,6 +1225,10 @@ mod tests {
         assert_eq!(
             redact_url("postgres://strata:s3cret@db:5432/strata"),
             "postgres://strata:***@db:5432/strata"
+        );
+        assert_eq!(
+            redact_url("postgres://db/strata?user=u&password=s3cret&sslmode=require"),
+            "postgres://db/strata?user=u&password=***&sslmode=require"
         );
         assert_eq!(
             redact_url("sqlite://data/catalog.db"),

@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, OriginalUri};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::Utc;
 use strata_auth::{AuthFailure, Principal};
-use strata_types::Outcome;
+use strata_types::{Error, Identity, Outcome};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -44,49 +44,84 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let source = source_of(parts);
+        // The route template, never the path itself: paths can carry anything a caller typed.
+        let target = format!(
+            "{} {}",
+            parts.method,
+            parts
+                .extensions
+                .get::<MatchedPath>()
+                .map_or("unmatched", |p| p.as_str())
+        );
         let checked = match bearer_token(&parts.headers) {
             Ok(token) => state.auth.authenticate_fresh(token, Utc::now()).await,
             Err(failure) => Err(failure),
         };
-        match checked {
-            // The management plane never serves database tokens, whatever the request.
-            Ok(principal @ Principal::DatabaseToken { .. }) => {
-                token_check("wrong_plane");
-                let refusal = principal
-                    .authorize(strata_auth::ManagementAction::Read)
-                    .expect_err("database tokens are refused on the management plane");
-                state
-                    .audit
-                    .record(
-                        principal.actor(),
-                        "auth.forbidden",
-                        format!("{} {}", parts.method, parts.uri.path()),
-                        &source,
-                        Outcome::Denied,
-                        "database token on the Management API",
-                    )
-                    .await;
-                Err(ApiError(refusal))
-            }
-            Ok(principal) => {
-                token_check("valid");
-                Ok(Caller { principal, source })
-            }
+        // Checked: nothing after this point needs, or may log, the credential.
+        parts.headers.remove(AUTHORIZATION);
+        let principal = match checked {
+            Ok(principal) => principal,
             Err(failure) => {
                 token_check(failure.reason());
-                state
-                    .audit
-                    .record(
-                        failure.actor(),
-                        "auth.failed",
-                        format!("{} {}", parts.method, parts.uri.path()),
-                        &source,
-                        Outcome::Denied,
-                        failure.reason(),
-                    )
-                    .await;
-                Err(ApiError(failure.into_error()))
+                state.audit.record_in_background(
+                    failure.actor(),
+                    "auth.failed",
+                    target,
+                    &source,
+                    Outcome::Denied,
+                    failure.reason(),
+                );
+                return Err(ApiError(failure.into_error()));
             }
+        };
+        // The management plane never serves database tokens, whatever the request.
+        if let Principal::DatabaseToken { .. } = principal {
+            token_check("wrong_plane");
+            let refusal = principal
+                .authorize(strata_auth::ManagementAction::Read)
+                .expect_err("database tokens are refused on the management plane");
+            state.audit.record_in_background(
+                principal.actor(),
+                "auth.forbidden",
+                target,
+                &source,
+                Outcome::Denied,
+                "database token on the Management API",
+            );
+            return Err(ApiError(refusal));
         }
+        token_check("valid");
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |u| u.path().to_string());
+        check_dedicated_ids(&state.identity, &path)?;
+        Ok(Caller { principal, source })
+    }
+}
+
+/// Dedicated-shape URLs (`/api/v0/accounts/{accountId}/clusters/{clusterId}/…`) must name
+/// this catalog's account, and its cluster when they name one. Checked after authentication,
+/// so ids cannot be probed without a credential.
+fn check_dedicated_ids(identity: &Identity, path: &str) -> Result<(), Error> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    if !matches!(
+        (segments.next(), segments.next(), segments.next()),
+        (Some("api"), Some("v0"), Some("accounts"))
+    ) {
+        return Ok(());
+    }
+    if segments.next() != Some(identity.account_id.to_string().as_str()) {
+        return Err(Error::not_found(
+            "account not found: check the account id in the URL (or `account_id` in your profile)",
+        ));
+    }
+    let _clusters = segments.next();
+    match segments.next() {
+        None | Some("") => Ok(()),
+        Some(cluster) if cluster == identity.cluster.id.to_string() => Ok(()),
+        Some(_) => Err(Error::not_found(
+            "cluster not found: check the cluster id in the URL (or `cluster_id` in your profile)",
+        )),
     }
 }

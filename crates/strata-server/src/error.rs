@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::PermissionDenied => StatusCode::FORBIDDEN,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -38,7 +39,13 @@ pub fn error_response(status: StatusCode, message: &str) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.0.kind == ErrorKind::Internal {
-            tracing::error!(error = %self.0.message, "internal error");
+            // Details (catalog errors, paths) are for operators, not callers.
+            let incident = uuid::Uuid::new_v4();
+            tracing::error!(%incident, error = %self.0.message, "internal error");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("internal error (incident {incident}); the server log has the details"),
+            );
         }
         error_response(status_of(self.0.kind), &self.0.message)
     }
@@ -59,6 +66,12 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError(Error::new(
+                    ErrorKind::TooLarge,
+                    "the request body is too large (2 MiB at most)",
+                )))
+            }
             Err(rejection) => Err(ApiError(Error::invalid(describe_rejection(&rejection)))),
         }
     }
@@ -95,6 +108,27 @@ where
             Ok(Query(value)) => Ok(Self(value)),
             Err(rejection) => Err(ApiError(Error::invalid(format!(
                 "bad query parameters: {}",
+                rejection.body_text()
+            )))),
+        }
+    }
+}
+
+/// Path parameters whose rejections (such as invalid UTF-8) use the API's error shape.
+pub struct PathParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathParams<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError(Error::invalid(format!(
+                "bad path: {}",
                 rejection.body_text()
             )))),
         }

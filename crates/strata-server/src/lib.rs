@@ -59,7 +59,7 @@ impl AppState {
 /// The whole HTTP service. Credentials are marked sensitive before any layer could log them.
 pub fn router(state: AppState) -> Router {
     metrics::handle();
-    routes::build(state.clone())
+    routes::build()
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
         .with_state(state)

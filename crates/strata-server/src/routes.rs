@@ -2,11 +2,10 @@
 //! so a test can check the OpenAPI document against what the server really serves.
 
 use axum::Router;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{OriginalUri, Request};
 use axum::handler::Handler;
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::AppState;
@@ -124,50 +123,16 @@ pub fn served_routes() -> Vec<(&'static str, String)> {
     all
 }
 
-pub fn build(state: AppState) -> Router<AppState> {
-    let dedicated = Router::new()
-        .merge(dedicated_clusters().router)
-        .nest(DEDICATED_PREFIX, management().router)
-        .layer(middleware::from_fn_with_state(
-            state,
-            check_account_and_cluster,
-        ));
+/// The account and cluster ids of dedicated-shape URLs are checked by the `Caller` extractor,
+/// after authentication.
+pub fn build() -> Router<AppState> {
     top_level()
         .router
         .nest(CLUSTERED_PREFIX, management().router)
-        .merge(dedicated)
+        .merge(dedicated_clusters().router)
+        .nest(DEDICATED_PREFIX, management().router)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-}
-
-/// Dedicated-shape URLs must name this catalog's account (and cluster, when they name one).
-async fn check_account_and_cluster(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-    req: Request,
-    next: Next,
-) -> Response {
-    let segments: Vec<&str> = uri.path().split('/').collect();
-    // ["", "api", "v0", "accounts", account, "clusters", cluster?, ...]
-    let account_ok = segments
-        .get(4)
-        .is_some_and(|a| *a == state.identity.account_id.to_string());
-    let cluster_ok = segments
-        .get(6)
-        .is_none_or(|c| c.is_empty() || *c == state.identity.cluster.id.to_string());
-    if !account_ok {
-        return error_response(
-            StatusCode::NOT_FOUND,
-            "account not found: check the account id in the URL (or `account_id` in your profile)",
-        );
-    }
-    if !cluster_ok {
-        return error_response(
-            StatusCode::NOT_FOUND,
-            "cluster not found: check the cluster id in the URL (or `cluster_id` in your profile)",
-        );
-    }
-    next.run(req).await
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> impl IntoResponse {

@@ -13,7 +13,10 @@ pub enum ErrorKind {
     NotFound,
     /// The resource exists already, or the change clashes with another (HTTP 409).
     Conflict,
-    /// Something broke inside the server; the message is safe to show (HTTP 500).
+    /// The request is larger than the server accepts (HTTP 413).
+    TooLarge,
+    /// Something broke inside the server (HTTP 500). The message is for the log: callers are
+    /// told only that something broke.
     Internal,
 }
 

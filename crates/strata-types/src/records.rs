@@ -264,6 +264,8 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
     pub actor_id: Option<Uuid>,
+    /// `user`, `managementToken`, `databaseToken`, `system` or `anonymous`.
+    pub actor_kind: Option<String>,
     pub action: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,

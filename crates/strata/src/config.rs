@@ -43,18 +43,17 @@ impl StorageArgs {
         Ok(Arc::new(catalog))
     }
 
-    /// The pepper from STRATA_TOKEN_PEPPER, the pepper file, or DATA_DIR/token-pepper.
+    /// The pepper from --token-pepper-file (or STRATA_TOKEN_PEPPER_FILE), else the value in
+    /// STRATA_TOKEN_PEPPER, else DATA_DIR/token-pepper (created when absent).
     pub fn pepper(&self) -> anyhow::Result<Pepper> {
+        if let Some(path) = &self.token_pepper_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read token pepper file {}", path.display()))?;
+            return Pepper::from_hex(&text).with_context(|| path.display().to_string());
+        }
         if let Ok(hex) = std::env::var("STRATA_TOKEN_PEPPER") {
             return Pepper::from_hex(&hex).context("STRATA_TOKEN_PEPPER");
         }
-        match &self.token_pepper_file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read token pepper file {}", path.display()))?;
-                Ok(Pepper::from_hex(&text).with_context(|| path.display().to_string())?)
-            }
-            None => Ok(Pepper::load_or_create(Path::new(&self.data_dir))?),
-        }
+        Ok(Pepper::load_or_create(Path::new(&self.data_dir))?)
     }
 }

@@ -35,8 +35,25 @@ pub struct ServeArgs {
     log_format: String,
 }
 
+/// The undelete window: at most 100 years, so "now minus the window" is always a valid time.
 fn parse_window(text: &str) -> Result<chrono::TimeDelta, String> {
-    strata_types::parse_duration(text).map_err(|e| e.message)
+    let window = strata_types::parse_duration(text).map_err(|e| e.message)?;
+    if window > chrono::TimeDelta::days(36_500) {
+        return Err(format!(
+            "{text:?} is longer than the largest window, 100 years (36500d)"
+        ));
+    }
+    Ok(window)
+}
+
+/// `HOST:PORT`, where HOST is an address or a name (the first address it resolves to).
+async fn resolve_bind(bind: &str) -> anyhow::Result<SocketAddr> {
+    let mut addrs = tokio::net::lookup_host(bind)
+        .await
+        .with_context(|| format!("--http-bind {bind:?} is not HOST:PORT (e.g. 127.0.0.1:8086)"))?;
+    addrs
+        .next()
+        .with_context(|| format!("--http-bind {bind:?} resolves to no address"))
 }
 
 fn init_logging(format: &str) {
@@ -64,18 +81,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .display()
         )
     });
-    if let Some(path) = object_store.strip_prefix("file://") {
-        std::fs::create_dir_all(path)
-            .with_context(|| format!("cannot create object store directory {path}"))?;
-    }
+    check_object_store(&object_store)?;
     let pepper = storage.pepper()?;
     let catalog = storage.open_catalog().await?;
     let auth = Authenticator::new(catalog.clone(), pepper).await?;
     let _refresh = auth.spawn_refresh();
-    let addr: SocketAddr = args
-        .http_bind
-        .parse()
-        .with_context(|| format!("--http-bind {:?} is not HOST:PORT", args.http_bind))?;
+    let addr = resolve_bind(&args.http_bind).await?;
     let listener =
         std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     listener.set_nonblocking(true)?;
@@ -135,6 +146,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `file:///ABSOLUTE/PATH` (created if missing) or `s3://BUCKET[/PREFIX]`.
+fn check_object_store(url: &str) -> anyhow::Result<()> {
+    if let Some(path) = url.strip_prefix("file://") {
+        if !path.starts_with('/') {
+            bail!("--object-store {url:?} needs an absolute path: file:///PATH");
+        }
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create object store directory {path}"))?;
+        return Ok(());
+    }
+    if let Some(rest) = url.strip_prefix("s3://") {
+        let bucket = rest.split('/').next().unwrap_or_default();
+        if bucket.is_empty() {
+            bail!("--object-store {url:?} names no bucket: write s3://BUCKET[/PREFIX]");
+        }
+        return Ok(());
+    }
+    bail!("--object-store {url:?} is not supported: use file:///PATH or s3://BUCKET[/PREFIX]")
 }
 
 async fn shutdown_signal() {

@@ -45,7 +45,7 @@ pub async fn audit_lists_newest_first_with_filters_and_pages(catalog: &dyn Catal
 
     let user = Uuid::new_v4();
     let token = Uuid::new_v4();
-    let events = vec![
+    let events = [
         event(
             0,
             Actor::User(user),
@@ -90,9 +90,9 @@ pub async fn audit_lists_newest_first_with_filters_and_pages(catalog: &dyn Catal
             Outcome::Failed,
         ),
     ];
-    for event in &events {
-        catalog.append_audit(event).await.unwrap();
-    }
+    // One entry on its own, then the rest as one batch: both keep their order.
+    catalog.append_audit(&events[..1]).await.unwrap();
+    catalog.append_audit(&events[1..]).await.unwrap();
 
     // Everything, newest first, exactly as appended.
     let all = catalog.list_audit(&query()).await.unwrap();
@@ -120,6 +120,17 @@ pub async fn audit_lists_newest_first_with_filters_and_pages(catalog: &dyn Catal
         minutes(&catalog.list_audit(&by_token).await.unwrap()),
         [4, 1]
     );
+    for (kind, expected) in [("system", [5]), ("anonymous", [3])] {
+        let by_kind = AuditQuery {
+            actor_kind: Some(kind.into()),
+            ..query()
+        };
+        assert_eq!(
+            minutes(&catalog.list_audit(&by_kind).await.unwrap()),
+            expected,
+            "{kind}"
+        );
+    }
     let creates = AuditQuery {
         action: Some("database.create".into()),
         ..query()

@@ -137,3 +137,13 @@ pub async fn users_are_listed_by_email_bytewise(catalog: &dyn Catalog) {
         ]
     );
 }
+
+pub async fn settings_are_claimed_once(catalog: &dyn Catalog) {
+    assert_eq!(catalog.claim_setting("k", "first").await.unwrap(), "first");
+    assert_eq!(
+        catalog.claim_setting("k", "second").await.unwrap(),
+        "first",
+        "the first value stays"
+    );
+    assert_eq!(catalog.claim_setting("other", "x").await.unwrap(), "x");
+}

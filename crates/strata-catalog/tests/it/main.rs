@@ -58,6 +58,7 @@ contract! {
     identity::list_clusters_returns_the_one_cluster(catalog),
     identity::users_are_created_listed_and_unique_by_email(catalog),
     identity::users_are_listed_by_email_bytewise(catalog),
+    identity::settings_are_claimed_once(catalog),
 
     databases::database_create_returns_id_and_settings(catalog),
     databases::database_duplicate_active_name_conflicts(catalog),
@@ -83,6 +84,8 @@ contract! {
     tokens::management_token_create_list_get_revoke(catalog),
     tokens::record_token_use_sets_last_used_at(catalog),
     tokens::token_changes_since_returns_what_changed(catalog),
+    tokens::last_used_never_goes_back(catalog),
+    tokens::a_node_behind_a_pruned_feed_reloads_every_token(catalog),
 
     audit::audit_lists_newest_first_with_filters_and_pages(catalog),
 

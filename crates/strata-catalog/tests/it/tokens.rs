@@ -419,3 +419,52 @@ pub async fn token_changes_since_returns_what_changed(catalog: &dyn Catalog) {
     assert_eq!(quiet.seq, later.seq);
     assert!(quiet.database.is_empty() && quiet.management.is_empty());
 }
+
+pub async fn last_used_never_goes_back(catalog: &dyn Catalog) {
+    let t = now();
+    let token = database_token("monotonic", t, vec![read("db")]);
+    catalog.create_database_token(&token).await.unwrap();
+    let id = token.token.id;
+    catalog
+        .record_token_use(TokenKind::Database, id, t + seconds(120))
+        .await
+        .unwrap();
+    // Another node's older observation arrives late.
+    catalog
+        .record_token_use(TokenKind::Database, id, t + seconds(60))
+        .await
+        .unwrap();
+    let got = catalog.get_database_token(id).await.unwrap();
+    assert_eq!(got.token.last_used_at, Some(t + seconds(120)));
+}
+
+pub async fn a_node_behind_a_pruned_feed_reloads_every_token(catalog: &dyn Catalog) {
+    let t = now();
+    let old = database_token("pruned-old", t, vec![read("db")]);
+    catalog.create_database_token(&old).await.unwrap();
+    let behind = catalog.token_changes_since(0).await.unwrap();
+    for i in 0..5 {
+        let token = database_token(&format!("pruned-{i}"), t + seconds(i + 1), vec![read("db")]);
+        catalog.create_database_token(&token).await.unwrap();
+    }
+    let removed = catalog.prune_token_changes(2).await.unwrap();
+    assert_eq!(removed, 4, "all but the newest two changes are gone");
+    assert_eq!(catalog.prune_token_changes(2).await.unwrap(), 0);
+
+    // `behind.seq` is older than the oldest change kept: a full reload, the old token included.
+    let caught_up = catalog.token_changes_since(behind.seq).await.unwrap();
+    assert_eq!(caught_up.database.len(), 6);
+    assert!(
+        caught_up
+            .database
+            .iter()
+            .any(|d| d.token.id == old.token.id)
+    );
+    // A node that is current sees nothing new, and a full load is still complete.
+    let current = catalog.token_changes_since(caught_up.seq).await.unwrap();
+    assert!(current.database.is_empty() && current.seq == caught_up.seq);
+    assert_eq!(
+        catalog.token_changes_since(0).await.unwrap().database.len(),
+        6
+    );
+}

@@ -44,21 +44,26 @@ pub async fn list(
     QueryParams(params): QueryParams<AuditParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::ReadAuditLog)?;
-    let actor_id = params
-        .actor
-        .as_deref()
-        .map(|a| {
-            Uuid::parse_str(a).map_err(|_| {
-                Error::invalid(format!("actor {a:?} is not a user or token id (a UUID)"))
-            })
-        })
-        .transpose()?;
+    let (actor_id, actor_kind) = match params.actor.as_deref() {
+        None => (None, None),
+        Some(kind @ ("system" | "anonymous")) => (None, Some(kind.to_string())),
+        Some(id) => match Uuid::parse_str(id) {
+            Ok(id) => (Some(id), None),
+            Err(_) => {
+                return Err(Error::invalid(
+                    "actor must be a user or token id (a UUID), `system` or `anonymous`",
+                )
+                .into());
+            }
+        },
+    };
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::invalid(format!("limit must be between 1 and {MAX_LIMIT}")).into());
     }
     let query = AuditQuery {
         actor_id,
+        actor_kind,
         action: params.action,
         since: parse_time("since", &params.since)?,
         until: parse_time("until", &params.until)?,

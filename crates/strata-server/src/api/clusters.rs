@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use strata_auth::ManagementAction;
@@ -8,7 +8,7 @@ use strata_types::{Cluster, Error};
 use super::rfc3339;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, PathParams};
 
 fn cluster_json(cluster: &Cluster, url: &str) -> Value {
     json!({
@@ -41,8 +41,8 @@ pub struct ClusterPath {
 
 pub async fn get(
     State(state): State<AppState>,
-    Path(path): Path<ClusterPath>,
     caller: Caller,
+    PathParams(path): PathParams<ClusterPath>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::Read)?;
     let clusters = state.catalog.list_clusters().await?;

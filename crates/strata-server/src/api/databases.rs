@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use strata_types::{
 use super::{rfc3339, status_filter};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody, QueryParams};
+use crate::error::{ApiResult, JsonBody, PathParams, QueryParams};
 
 pub fn database_json(state: &AppState, db: &Database) -> Value {
     let mut value = json!({
@@ -137,8 +137,8 @@ pub struct UpdateDatabase {
 
 pub async fn update(
     State(state): State<AppState>,
-    Path(path): Path<DatabasePath>,
     caller: Caller,
+    PathParams(path): PathParams<DatabasePath>,
     JsonBody(body): JsonBody<UpdateDatabase>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
@@ -172,8 +172,8 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
-    Path(path): Path<DatabasePath>,
     caller: Caller,
+    PathParams(path): PathParams<DatabasePath>,
 ) -> ApiResult<StatusCode> {
     let result = async {
         caller
@@ -199,8 +199,8 @@ pub struct Rename {
 
 pub async fn rename(
     State(state): State<AppState>,
-    Path(path): Path<DatabasePath>,
     caller: Caller,
+    PathParams(path): PathParams<DatabasePath>,
     JsonBody(body): JsonBody<Rename>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
@@ -232,8 +232,8 @@ pub fn parse_id(what: &str, value: &str) -> Result<i64> {
 /// `PUT /databases/{databaseId}/undelete`: by numeric id, within the undelete window.
 pub async fn undelete(
     State(state): State<AppState>,
-    Path(path): Path<DatabasePath>,
     caller: Caller,
+    PathParams(path): PathParams<DatabasePath>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
         caller

@@ -1,15 +1,17 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use strata_auth::{ManagementAction, NewManagementToken};
 
-use super::tokens::{TokenPath, TokenView, parse_expiry, parse_token_id};
+use super::tokens::{
+    TokenPath, TokenView, audit_target, parse_expiry, parse_token_id, secret_response,
+};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody};
+use crate::error::{ApiResult, JsonBody, PathParams};
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     caller
@@ -25,8 +27,8 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Re
 
 pub async fn get(
     State(state): State<AppState>,
-    Path(path): Path<TokenPath>,
     caller: Caller,
+    PathParams(path): PathParams<TokenPath>,
 ) -> ApiResult<Response> {
     caller
         .principal
@@ -52,6 +54,9 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateManagementToken>,
 ) -> ApiResult<Response> {
     let result = async {
+        caller
+            .principal
+            .authorize(ManagementAction::CreateManagementTokens)?;
         let expires_at = parse_expiry(body.expires_at.as_deref(), body.expiration_type.as_deref())?;
         let new = NewManagementToken {
             description: body.description.clone(),
@@ -69,15 +74,20 @@ pub async fn create(
     let (token, secret) = caller
         .audited(&state, "managementToken.create", target, result)
         .await?;
-    Ok(Json(TokenView::management(&state, &token).with_secret(&secret)).into_response())
+    Ok(secret_response(
+        TokenView::management(&state, &token).with_secret(&secret),
+    ))
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
-    Path(path): Path<TokenPath>,
     caller: Caller,
+    PathParams(path): PathParams<TokenPath>,
 ) -> ApiResult<StatusCode> {
     let result = async {
+        caller
+            .principal
+            .authorize(ManagementAction::RevokeManagementTokens)?;
         let id = parse_token_id(&path.token_id)?;
         state
             .auth
@@ -86,7 +96,12 @@ pub async fn revoke(
     }
     .await;
     caller
-        .audited(&state, "managementToken.revoke", &path.token_id, result)
+        .audited(
+            &state,
+            "managementToken.revoke",
+            audit_target(&path.token_id),
+            result,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

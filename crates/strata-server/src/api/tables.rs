@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use super::databases::{Rename, StatusParams, parse_id};
 use super::{rfc3339, status_filter};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody, QueryParams};
+use crate::error::{ApiResult, JsonBody, PathParams, QueryParams};
 
 fn table_json(state: &AppState, database: &str, table: &Table) -> Value {
     let mut value = json!({
@@ -55,8 +55,8 @@ pub struct CreateTable {
 
 pub async fn create(
     State(state): State<AppState>,
-    Path(path): Path<DatabasePath>,
     caller: Caller,
+    PathParams(path): PathParams<DatabasePath>,
     JsonBody(body): JsonBody<CreateTable>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
@@ -93,8 +93,8 @@ pub async fn create(
 
 pub async fn list(
     State(state): State<AppState>,
-    Path(path): Path<DatabasePath>,
     caller: Caller,
+    PathParams(path): PathParams<DatabasePath>,
     QueryParams(params): QueryParams<StatusParams>,
 ) -> ApiResult<Json<Value>> {
     caller.principal.authorize(ManagementAction::Read)?;
@@ -112,8 +112,8 @@ pub async fn list(
 
 pub async fn delete(
     State(state): State<AppState>,
-    Path(path): Path<TablePath>,
     caller: Caller,
+    PathParams(path): PathParams<TablePath>,
 ) -> ApiResult<StatusCode> {
     let result = async {
         caller
@@ -134,8 +134,8 @@ pub async fn delete(
 
 pub async fn rename(
     State(state): State<AppState>,
-    Path(path): Path<TablePath>,
     caller: Caller,
+    PathParams(path): PathParams<TablePath>,
     JsonBody(body): JsonBody<Rename>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
@@ -159,8 +159,8 @@ pub async fn rename(
 /// `PUT /databases/{databaseName}/tables/{tableId}/undelete`: by numeric id.
 pub async fn undelete(
     State(state): State<AppState>,
-    Path(path): Path<TablePath>,
     caller: Caller,
+    PathParams(path): PathParams<TablePath>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
         caller

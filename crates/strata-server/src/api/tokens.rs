@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::Rfc3339;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, JsonBody, QueryParams};
+use crate::error::{ApiResult, JsonBody, PathParams, QueryParams};
 
 /// A token as the API shows it: never the secret, except `accessToken` once, on creation.
 /// Borrowed and typed, so listing thousands serializes straight into the response.
@@ -72,8 +72,26 @@ impl<'a> TokenView<'a> {
     }
 }
 
+/// The token id of a URL. The text is not echoed back: a mistaken caller may have put a
+/// secret where the id goes.
 pub fn parse_token_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| Error::invalid(format!("token id {id:?} is not a UUID")))
+    Uuid::parse_str(id).map_err(|_| {
+        Error::invalid("the token id in the URL is not a UUID; use the id that token listings show")
+    })
+}
+
+/// What the audit log names as the target of a call on `/tokens/{tokenId}`.
+pub fn audit_target(id: &str) -> String {
+    parse_token_id(id).map_or_else(|_| "<not a token id>".to_string(), |id| id.to_string())
+}
+
+/// A response that carries a secret: never to be stored by a cache.
+pub fn secret_response(view: TokenView<'_>) -> Response {
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Json(view),
+    )
+        .into_response()
 }
 
 /// `expiresAt` as RFC 3339, with the `expirationType` some clients send beside it.
@@ -131,21 +149,17 @@ pub struct TokenPath {
     pub token_id: String,
 }
 
+/// `GET /tokens/{tokenId}`: revoked tokens too, with `revokedAt`.
 pub async fn get(
     State(state): State<AppState>,
-    Path(path): Path<TokenPath>,
     caller: Caller,
-    QueryParams(params): QueryParams<ListParams>,
+    PathParams(path): PathParams<TokenPath>,
 ) -> ApiResult<Response> {
     caller.principal.authorize(ManagementAction::Read)?;
-    let id = parse_token_id(&path.token_id)?;
-    let token = state.catalog.get_database_token(id).await?;
-    if token.token.revoked_at.is_some() && !params.include_revoked.unwrap_or(false) {
-        return Err(Error::not_found(format!(
-            "database token {id} is revoked; add includeRevoked=true to see it"
-        ))
-        .into());
-    }
+    let token = state
+        .catalog
+        .get_database_token(parse_token_id(&path.token_id)?)
+        .await?;
     Ok(Json(TokenView::database(&state, &token)).into_response())
 }
 
@@ -165,6 +179,9 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateToken>,
 ) -> ApiResult<Response> {
     let result = async {
+        caller
+            .principal
+            .authorize(ManagementAction::ManageDatabaseTokens)?;
         if body.description.trim().is_empty() {
             return Err(Error::invalid(
                 "a database token needs a description saying what it is for",
@@ -189,7 +206,9 @@ pub async fn create(
     let (token, secret) = caller
         .audited(&state, "token.create", target, result)
         .await?;
-    Ok(Json(TokenView::database(&state, &token).with_secret(&secret)).into_response())
+    Ok(secret_response(
+        TokenView::database(&state, &token).with_secret(&secret),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -201,11 +220,14 @@ pub struct UpdateToken {
 
 pub async fn update(
     State(state): State<AppState>,
-    Path(path): Path<TokenPath>,
     caller: Caller,
+    PathParams(path): PathParams<TokenPath>,
     JsonBody(body): JsonBody<UpdateToken>,
 ) -> ApiResult<Response> {
     let result = async {
+        caller
+            .principal
+            .authorize(ManagementAction::ManageDatabaseTokens)?;
         let id = parse_token_id(&path.token_id)?;
         if body.description.is_none() && body.permissions.is_none() {
             return Err(Error::invalid(
@@ -231,17 +253,20 @@ pub async fn update(
     }
     .await;
     let token = caller
-        .audited(&state, "token.update", &path.token_id, result)
+        .audited(&state, "token.update", audit_target(&path.token_id), result)
         .await?;
     Ok(Json(TokenView::database(&state, &token)).into_response())
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
-    Path(path): Path<TokenPath>,
     caller: Caller,
+    PathParams(path): PathParams<TokenPath>,
 ) -> ApiResult<StatusCode> {
     let result = async {
+        caller
+            .principal
+            .authorize(ManagementAction::ManageDatabaseTokens)?;
         let id = parse_token_id(&path.token_id)?;
         state
             .auth
@@ -250,7 +275,7 @@ pub async fn revoke(
     }
     .await;
     caller
-        .audited(&state, "token.revoke", &path.token_id, result)
+        .audited(&state, "token.revoke", audit_target(&path.token_id), result)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Server, assert_error};
+use std::time::Duration;
+
+use crate::harness::{Server, assert_error, eventually};
 
 fn actions(entries: &Value) -> Vec<String> {
     entries
@@ -42,6 +44,18 @@ async fn every_management_action_and_failed_authentication_is_audited() {
         .await;
     api.with_token(&secret).get("/api/v0/databases").await; // revoked
 
+    // Refused credentials are audited by a background writer: wait for both entries.
+    let written = eventually(Duration::from_secs(5), async || {
+        api.get("/api/v0/auditLog")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len()
+            == 14
+    })
+    .await;
+    assert!(written, "{}", api.get("/api/v0/auditLog").await.1);
     let (status, entries) = api.get("/api/v0/auditLog").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -122,6 +136,10 @@ async fn every_management_action_and_failed_authentication_is_audited() {
         StatusCode::BAD_REQUEST,
         "UUID",
     );
+    let (_, system) = api.get("/api/v0/auditLog?actor=system").await;
+    assert_eq!(actions(&system), ["managementToken.create"]);
+    let (_, anonymous) = api.get("/api/v0/auditLog?actor=anonymous").await;
+    assert_eq!(actions(&anonymous), ["auth.failed"]);
     assert_error(
         &api.get("/api/v0/auditLog?colour=red").await,
         StatusCode::BAD_REQUEST,
@@ -131,4 +149,92 @@ async fn every_management_action_and_failed_authentication_is_audited() {
 
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test]
+async fn undeletes_management_revokes_and_refusals_are_audited_without_secrets() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    let db = api.create_database("db").await;
+    let (_, table) = api
+        .post("/api/v0/databases/db/tables", json!({"name": "t"}))
+        .await;
+    api.delete("/api/v0/databases/db/tables/t").await;
+    api.put(
+        &format!("/api/v0/databases/db/tables/{}/undelete", table["id"]),
+        None,
+    )
+    .await;
+    api.delete("/api/v0/databases/db").await;
+    api.put(&format!("/api/v0/databases/{}/undelete", db["id"]), None)
+        .await;
+    let (_, mgmt) = api
+        .post("/api/v0/managementTokens", json!({"description": "m"}))
+        .await;
+    api.delete(&format!(
+        "/api/v0/managementTokens/{}",
+        mgmt["id"].as_str().unwrap()
+    ))
+    .await;
+    let (_, secret) = api
+        .create_token(json!([{"action": "read", "resource": "db"}]))
+        .await;
+    api.with_token(&secret).get("/api/v0/users").await;
+    // A secret pasted where an id goes: refused, and never stored.
+    let response = api.delete(&format!("/api/v0/tokens/{secret}")).await;
+    assert_error(&response, StatusCode::BAD_REQUEST, "not a UUID");
+    assert!(
+        !response.1.to_string().contains(&secret),
+        "the answer does not echo it"
+    );
+    api.with_token(&format!("{secret}garbage"))
+        .get(&format!("/api/v0/tokens/{secret}"))
+        .await;
+
+    let complete = eventually(Duration::from_secs(5), async || {
+        let (_, entries) = api.get("/api/v0/auditLog").await;
+        actions(&entries)
+            .iter()
+            .filter(|a| a.starts_with("auth."))
+            .count()
+            == 2
+    })
+    .await;
+    assert!(complete);
+    let (_, entries) = api.get("/api/v0/auditLog").await;
+    let seen = actions(&entries);
+    for action in [
+        "table.undelete",
+        "database.undelete",
+        "managementToken.revoke",
+        "auth.forbidden",
+        "auth.failed",
+        "token.revoke",
+    ] {
+        assert!(
+            seen.iter().any(|a| a == action),
+            "{action} missing from {seen:?}"
+        );
+    }
+    let text = entries.to_string();
+    assert!(
+        !text.contains(&secret),
+        "no secret in the audit log: {text}"
+    );
+    let forbidden = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "auth.forbidden")
+        .unwrap();
+    assert_eq!(forbidden["target"], "GET /api/v0/users");
+    assert_eq!(forbidden["actorKind"], "databaseToken");
+    let failed_revoke = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "token.revoke")
+        .unwrap();
+    assert_eq!(failed_revoke["target"], "<not a token id>");
+    assert_eq!(failed_revoke["outcome"], "failed");
 }

@@ -294,3 +294,55 @@ async fn undelete_is_refused_after_the_window() {
         "undelete window has passed",
     );
 }
+
+#[tokio::test]
+async fn malformed_paths_big_bodies_and_huge_numbers_get_json_errors() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    api.create_database("db").await;
+    assert_error(
+        &api.patch("/api/v0/databases/%FF", json!({"maxTables": 1}))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad path",
+    );
+    // Without a credential the path is not even looked at.
+    assert_eq!(
+        server
+            .anonymous()
+            .patch("/api/v0/databases/%FF", json!({}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let huge = "x".repeat(3 * 1024 * 1024);
+    assert_error(
+        &api.post("/api/v0/databases", json!({"name": huge})).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too large",
+    );
+    assert_error(
+        &api.post(
+            "/api/v0/databases",
+            json!({"name": "big", "maxTables": 3_000_000_000i64}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid value",
+    );
+    assert_error(
+        &api.patch("/api/v0/databases/db", json!({"retentionPeriod": 1e300}))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalid type",
+    );
+    assert_eq!(
+        api.get("/api/v0/databases")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -22,6 +22,7 @@ pub struct Server {
 
 pub struct ServerBuilder {
     data_dir: Option<PathBuf>,
+    http_bind: String,
     args: Vec<String>,
     envs: Vec<(String, String)>,
 }
@@ -30,6 +31,11 @@ impl ServerBuilder {
     /// Shares a data directory (and so catalog and pepper) with another server.
     pub fn data_dir(mut self, dir: &Path) -> Self {
         self.data_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    pub fn http_bind(mut self, bind: &str) -> Self {
+        self.http_bind = bind.to_string();
         self
     }
 
@@ -56,7 +62,7 @@ impl ServerBuilder {
             .arg("serve")
             .arg("--data-dir")
             .arg(&data_dir)
-            .args(["--http-bind", "127.0.0.1:0"])
+            .args(["--http-bind", &self.http_bind])
             .args(&self.args)
             .env("STRATA_LOG", "debug,sqlx=warn,hyper=info,h2=info")
             .envs(self.envs)
@@ -84,15 +90,22 @@ impl ServerBuilder {
                 }
             });
         }
-        let base = match addr_rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => base,
-            Err(_) => {
-                let _ = child.kill();
-                std::thread::sleep(Duration::from_millis(200));
-                panic!(
-                    "strata serve did not start; its output:\n{}",
-                    logs.lock().unwrap()
-                );
+        // Wait for the listen line; give up early if the process exits first.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let base = loop {
+            match addr_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(base) => break base,
+                Err(_) => {
+                    let exited = child.try_wait().unwrap();
+                    if exited.is_some() || std::time::Instant::now() > deadline {
+                        let _ = child.kill();
+                        std::thread::sleep(Duration::from_millis(200));
+                        panic!(
+                            "strata serve did not start ({exited:?}); its output:\n{}",
+                            logs.lock().unwrap()
+                        );
+                    }
+                }
             }
         };
         Server {
@@ -109,6 +122,7 @@ impl Server {
     pub fn builder() -> ServerBuilder {
         ServerBuilder {
             data_dir: None,
+            http_bind: "127.0.0.1:0".to_string(),
             args: Vec::new(),
             envs: Vec::new(),
         }
@@ -153,10 +167,11 @@ impl Server {
         }
     }
 
-    /// Sends SIGTERM and waits for the process to end; returns whether it exited cleanly.
-    pub fn terminate(&mut self) -> bool {
+    /// Sends SIG`signal` (e.g. `TERM`) and waits for the process to end; returns whether it
+    /// exited cleanly.
+    pub fn terminate(&mut self, signal: &str) -> bool {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         for _ in 0..100 {
@@ -165,7 +180,7 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("strata serve did not stop within 10 s of SIGTERM");
+        panic!("strata serve did not stop within 10 s of SIG{signal}");
     }
 }
 

@@ -123,6 +123,26 @@ async fn both_url_shapes_reach_the_same_resources() {
         StatusCode::NOT_FOUND,
         "cluster not found",
     );
+    // Without a credential, ids cannot be probed: 401 whatever the ids.
+    let anonymous = server.anonymous();
+    assert_eq!(
+        anonymous
+            .get(&format!(
+                "/api/v0/accounts/{other}/clusters/{cluster_id}/databases"
+            ))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        anonymous
+            .get(&format!(
+                "/api/v0/accounts/{account}/clusters/{cluster_id}/databases"
+            ))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_error(
         &api.get(&format!("/api/v0/clusters/{other}")).await,
         StatusCode::NOT_FOUND,
@@ -158,10 +178,43 @@ async fn identity_is_created_once_and_kept_across_restarts() {
 }
 
 #[tokio::test]
-async fn sigterm_shuts_down_gracefully() {
-    let mut server = Server::start();
-    assert!(server.terminate(), "exit status was not success");
-    assert!(server.logs().contains("stopped"), "{}", server.logs());
+async fn sigterm_and_sigint_shut_down_gracefully() {
+    for signal in ["TERM", "INT"] {
+        let mut server = Server::start();
+        assert!(
+            server.terminate(signal),
+            "SIG{signal}: exit status was not success"
+        );
+        assert!(server.logs().contains("stopped"), "{}", server.logs());
+    }
+}
+
+#[tokio::test]
+async fn binds_to_a_host_name() {
+    let server = Server::builder().http_bind("localhost:0").start();
+    assert_eq!(server.anonymous().get("/health").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_second_pepper_on_one_catalog_is_refused() {
+    let server = Server::start();
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args([
+            "admin",
+            "management-token",
+            "create",
+            "--description",
+            "x",
+            "--data-dir",
+        ])
+        .arg(&server.data_dir)
+        .env("STRATA_TOKEN_PEPPER", "cd".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no token was printed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pepper differs"), "{stderr}");
 }
 
 #[tokio::test]
@@ -208,6 +261,29 @@ async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
         stderr.contains("--http-bind") && stderr.contains("HOST:PORT"),
         "{stderr}"
     );
+
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args(["serve", "--soft-delete-window", "20000000w", "--data-dir"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("100 years"));
+
+    for (store, words) in [
+        ("ftp://host/x", "file:///PATH or s3://BUCKET"),
+        ("file://relative/dir", "absolute path"),
+        ("s3://", "names no bucket"),
+    ] {
+        let out = std::process::Command::new(crate::harness::BIN)
+            .args(["serve", "--object-store", store, "--data-dir"])
+            .arg(tempfile::tempdir().unwrap().path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(words), "{store}: {stderr}");
+    }
 
     let out = std::process::Command::new(crate::harness::BIN)
         .args(["serve", "--catalog", "mysql://x", "--data-dir"])

@@ -89,17 +89,9 @@ async fn database_token_lifecycle() {
     );
     let (_, with_revoked) = api.get("/api/v0/tokens?includeRevoked=true").await;
     assert!(with_revoked[0]["revokedAt"].is_string());
-    assert_error(
-        &api.get(&format!("/api/v0/tokens/{id}")).await,
-        StatusCode::NOT_FOUND,
-        "includeRevoked",
-    );
-    assert_eq!(
-        api.get(&format!("/api/v0/tokens/{id}?includeRevoked=true"))
-            .await
-            .0,
-        StatusCode::OK
-    );
+    let (status, revoked) = api.get(&format!("/api/v0/tokens/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "get shows revoked tokens too");
+    assert!(revoked["revokedAt"].is_string());
     assert_error(
         &api.patch(&format!("/api/v0/tokens/{id}"), json!({"description": "x"}))
             .await,
@@ -197,4 +189,47 @@ async fn malformed_query_parameters_get_the_error_shape() {
         StatusCode::BAD_REQUEST,
         "bad query parameters",
     );
+}
+
+#[tokio::test]
+async fn updates_are_validated_like_creates_and_secrets_are_not_cached() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    api.create_database("db").await;
+    let (id, _) = api
+        .create_token(json!([{"action": "read", "resource": "db"}]))
+        .await;
+    assert_error(
+        &api.patch(
+            &format!("/api/v0/tokens/{id}"),
+            json!({"permissions": [{"action": "read", "resource": "ghost"}]}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "does not exist",
+    );
+    assert_error(
+        &api.patch(&format!("/api/v0/tokens/{id}"), json!({"description": ""}))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "must not be empty",
+    );
+    let (_, got) = api.get(&format!("/api/v0/tokens/{id}")).await;
+    assert_eq!(
+        got["permissions"],
+        json!([{"action": "read", "resource": "db"}]),
+        "unchanged"
+    );
+
+    for path in ["/api/v0/tokens", "/api/v0/managementTokens"] {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", server.base))
+            .bearer_auth(server.bootstrap_token())
+            .json(&json!({"description": "cached?"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
 }
