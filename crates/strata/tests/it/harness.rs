@@ -10,7 +10,25 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_strata");
+/// The `strata` binary. Other packages' tests (which include this file by `#[path]`) find it
+/// beside their own test executable, where `cargo build`/`nextest --workspace` puts it.
+pub fn strata_bin() -> PathBuf {
+    if let Some(bin) = option_env!("CARGO_BIN_EXE_strata") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let bin = exe
+        .parent() // deps/
+        .and_then(Path::parent) // debug/
+        .map(|dir| dir.join("strata"))
+        .expect("a target directory");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first with `cargo build -p strata`",
+        bin.display()
+    );
+    bin
+}
 
 pub struct Server {
     child: Child,
@@ -58,7 +76,7 @@ impl ServerBuilder {
                 (Some(temp), dir)
             }
         };
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(strata_bin())
             .arg("serve")
             .arg("--data-dir")
             .arg(&data_dir)
@@ -193,7 +211,7 @@ impl Drop for Server {
 
 /// Runs `strata admin ARGS --data-dir DIR`.
 pub fn admin(data_dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
+    Command::new(strata_bin())
         .arg("admin")
         .args(args)
         .arg("--data-dir")

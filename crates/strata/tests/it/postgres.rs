@@ -59,7 +59,7 @@ async fn two_nodes_share_a_postgres_catalog() {
         "the catalog URL is logged with its password redacted"
     );
 
-    let out = std::process::Command::new(crate::harness::BIN)
+    let out = std::process::Command::new(crate::harness::strata_bin())
         .args([
             "admin",
             "management-token",

@@ -198,7 +198,7 @@ async fn binds_to_a_host_name() {
 #[tokio::test]
 async fn a_second_pepper_on_one_catalog_is_refused() {
     let server = Server::start();
-    let out = std::process::Command::new(crate::harness::BIN)
+    let out = std::process::Command::new(crate::harness::strata_bin())
         .args([
             "admin",
             "management-token",
@@ -250,7 +250,7 @@ async fn serves_the_same_port_over_tls() {
 
 #[tokio::test]
 async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
-    let out = std::process::Command::new(crate::harness::BIN)
+    let out = std::process::Command::new(crate::harness::strata_bin())
         .args(["serve", "--http-bind", "not-an-address", "--data-dir"])
         .arg(tempfile::tempdir().unwrap().path())
         .output()
@@ -262,7 +262,7 @@ async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
         "{stderr}"
     );
 
-    let out = std::process::Command::new(crate::harness::BIN)
+    let out = std::process::Command::new(crate::harness::strata_bin())
         .args(["serve", "--soft-delete-window", "20000000w", "--data-dir"])
         .arg(tempfile::tempdir().unwrap().path())
         .output()
@@ -275,7 +275,7 @@ async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
         ("file://relative/dir", "absolute path"),
         ("s3://", "names no bucket"),
     ] {
-        let out = std::process::Command::new(crate::harness::BIN)
+        let out = std::process::Command::new(crate::harness::strata_bin())
             .args(["serve", "--object-store", store, "--data-dir"])
             .arg(tempfile::tempdir().unwrap().path())
             .output()
@@ -285,7 +285,7 @@ async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
         assert!(stderr.contains(words), "{store}: {stderr}");
     }
 
-    let out = std::process::Command::new(crate::harness::BIN)
+    let out = std::process::Command::new(crate::harness::strata_bin())
         .args(["serve", "--catalog", "mysql://x", "--data-dir"])
         .arg(tempfile::tempdir().unwrap().path())
         .output()
