@@ -12,7 +12,7 @@ mod tokens;
 
 pub use audit::Audit;
 pub use index::{IndexedToken, TokenIndex};
-pub use pepper::{Pepper, TokenHash};
+pub use pepper::{Pepper, TokenHash, decode_hex, encode_hex};
 pub use principal::{AuthFailure, ManagementAction, Principal};
 pub use secret::{MintedSecret, TokenClass, redact_secrets};
 pub use tokens::{Authenticator, NewDatabaseToken, NewManagementToken};

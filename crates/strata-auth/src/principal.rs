@@ -125,6 +125,11 @@ pub enum AuthFailure {
         kind: strata_types::TokenKind,
         id: Uuid,
     },
+    /// A user session that does not verify, or whose user is gone; `reason` says which.
+    Session {
+        reason: &'static str,
+        user: Option<Uuid>,
+    },
 }
 
 impl AuthFailure {
@@ -134,6 +139,7 @@ impl AuthFailure {
             AuthFailure::Invalid => "invalid",
             AuthFailure::Expired { .. } => "expired",
             AuthFailure::Revoked { .. } => "revoked",
+            AuthFailure::Session { reason, .. } => reason,
         }
     }
 
@@ -141,6 +147,7 @@ impl AuthFailure {
         use strata_types::TokenKind;
         match self {
             AuthFailure::Missing | AuthFailure::Invalid => Actor::Anonymous,
+            AuthFailure::Session { user, .. } => user.map_or(Actor::Anonymous, Actor::User),
             AuthFailure::Expired { kind, id } | AuthFailure::Revoked { kind, id } => match kind {
                 TokenKind::Management => Actor::ManagementToken(*id),
                 TokenKind::Database => Actor::DatabaseToken(*id),
@@ -151,11 +158,14 @@ impl AuthFailure {
     pub fn into_error(self) -> Error {
         Error::unauthenticated(match self {
             AuthFailure::Missing => {
-                "unauthorized: no credential; send `Authorization: Bearer <token>`"
+                "unauthorized: no credential; send `Authorization: Bearer <token>`".to_string()
             }
-            AuthFailure::Invalid => "unauthorized: the token is not valid",
-            AuthFailure::Expired { .. } => "unauthorized: the token has expired",
-            AuthFailure::Revoked { .. } => "unauthorized: the token has been revoked",
+            AuthFailure::Invalid => "unauthorized: the token is not valid".to_string(),
+            AuthFailure::Expired { .. } => "unauthorized: the token has expired".to_string(),
+            AuthFailure::Revoked { .. } => "unauthorized: the token has been revoked".to_string(),
+            AuthFailure::Session { reason, .. } => {
+                format!("unauthorized: {reason}; sign in again with `stratactl auth login`")
+            }
         })
     }
 }

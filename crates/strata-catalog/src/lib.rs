@@ -10,9 +10,9 @@ mod sql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use strata_types::{
-    AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate, Identity,
-    NewDatabase, PartitionTemplate, Permission, Result, Status, Table, TokenKind, TokenRecord,
-    User, UserGroup,
+    AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate,
+    DeviceAuthorization, DeviceStatus, Identity, NewDatabase, PartitionTemplate, Permission,
+    Result, SigningKey, Status, Table, TokenKind, TokenRecord, User, UserGroup, UserUpdate,
 };
 use uuid::Uuid;
 
@@ -25,6 +25,8 @@ pub struct NewUser {
     pub first_name: String,
     pub last_name: String,
     pub group: UserGroup,
+    /// An argon2id PHC string, for the built-in identity provider's sign-in.
+    pub password_hash: Option<String>,
 }
 
 /// Tokens created, updated or revoked since a change sequence number, for refreshing a
@@ -43,8 +45,45 @@ pub trait Catalog: Send + Sync + 'static {
     async fn identity(&self) -> Result<Identity>;
     async fn list_clusters(&self) -> Result<Vec<Cluster>>;
 
+    /// Fails with `Conflict` when a user has the email.
     async fn create_user(&self, user: NewUser) -> Result<User>;
+    /// Ordered by email.
     async fn list_users(&self) -> Result<Vec<User>>;
+    async fn get_user(&self, id: Uuid) -> Result<User>;
+    /// The user with this (normalized) email and their password hash, if any.
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
+    async fn update_user(&self, id: Uuid, update: UserUpdate) -> Result<User>;
+    /// Deletes the user; their id stays in the audit log.
+    async fn remove_user(&self, id: Uuid) -> Result<User>;
+    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<()>;
+
+    async fn add_signing_key(&self, key: &SigningKey) -> Result<()>;
+    /// Every signing key not yet retired at `now`, newest first.
+    async fn list_signing_keys(&self, now: DateTime<Utc>) -> Result<Vec<SigningKey>>;
+    /// Marks a key to leave the JWKS after `at`.
+    async fn retire_signing_key(&self, kid: &str, at: DateTime<Utc>) -> Result<()>;
+
+    /// Fails with `Conflict` when the user code is taken by an authorization in progress.
+    async fn create_device_authorization(&self, authorization: &DeviceAuthorization) -> Result<()>;
+    async fn find_device_authorization(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<DeviceAuthorization>>;
+    /// Records a poll; returns the authorization as it was before it.
+    async fn poll_device_authorization(
+        &self,
+        device_code_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DeviceAuthorization>>;
+    /// Approves or denies a pending authorization; `NotFound` when none is pending.
+    async fn decide_device_authorization(
+        &self,
+        user_code: &str,
+        status: DeviceStatus,
+        user_id: Uuid,
+    ) -> Result<DeviceAuthorization>;
+    /// Forgets an authorization (its token was issued, or it expired).
+    async fn delete_device_authorization(&self, device_code_hash: &str) -> Result<()>;
 
     /// Fails with `Conflict` when an active database has the name.
     async fn create_database(&self, database: NewDatabase) -> Result<Database>;

@@ -115,6 +115,31 @@ CREATE TABLE settings (
 );
 "#,
     },
+    Migration {
+        version: 3,
+        description: "identity provider: signing keys and device authorizations",
+        sql: r#"
+CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    algorithm TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retire_after BIGINT
+);
+CREATE TABLE device_authorizations (
+    device_code_hash TEXT PRIMARY KEY,
+    user_code TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    interval_secs BIGINT NOT NULL,
+    last_poll_at BIGINT,
+    status TEXT NOT NULL,
+    user_id TEXT
+);
+"#,
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {

@@ -10,8 +10,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 use strata_types::{
     Actor, AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate,
-    Error, Identity, NewDatabase, Outcome, PartitionTemplate, Permission, Result, Status, Table,
-    TokenKind, TokenRecord, User, UserGroup,
+    DeviceAuthorization, DeviceStatus, Error, Identity, NewDatabase, Outcome, PartitionTemplate,
+    Permission, Result, SigningKey, Status, Table, TokenKind, TokenRecord, User, UserGroup,
+    UserUpdate,
 };
 use uuid::Uuid;
 
@@ -144,7 +145,8 @@ const DATABASE_COLUMNS: &str = "id, name, retention_period_ns, max_tables, max_c
 const TABLE_COLUMNS: &str =
     "id, database_id, name, partition_template, status, created_at, deleted_at";
 const TOKEN_COLUMNS: &str = "id, description, hash, display_prefix, created_at, created_by, expires_at, revoked_at, last_used_at";
-const USER_COLUMNS: &str = "id, email, first_name, last_name, user_group, status, created_at";
+const USER_COLUMNS: &str =
+    "id, email, first_name, last_name, user_group, status, created_at, updated_at";
 
 fn status_of(s: &str) -> Result<Status> {
     Status::parse(s)
@@ -222,8 +224,40 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
             .ok_or_else(|| Error::internal(format!("catalog holds an unknown group {group:?}")))?,
         status: row.try_get("status").map_err(db_error)?,
         created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        updated_at: from_micros(row.try_get("updated_at").map_err(db_error)?),
     })
 }
+
+fn signing_key_from_row(row: &AnyRow) -> Result<SigningKey> {
+    Ok(SigningKey {
+        kid: row.try_get("kid").map_err(db_error)?,
+        algorithm: row.try_get("algorithm").map_err(db_error)?,
+        public_key: row.try_get("public_key").map_err(db_error)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        retire_after: opt_from_micros(row.try_get("retire_after").map_err(db_error)?),
+    })
+}
+
+fn device_authorization_from_row(row: &AnyRow) -> Result<DeviceAuthorization> {
+    let status: String = row.try_get("status").map_err(db_error)?;
+    let user_id: Option<String> = row.try_get("user_id").map_err(db_error)?;
+    Ok(DeviceAuthorization {
+        device_code_hash: row.try_get("device_code_hash").map_err(db_error)?,
+        user_code: row.try_get("user_code").map_err(db_error)?,
+        client_id: row.try_get("client_id").map_err(db_error)?,
+        scope: row.try_get("scope").map_err(db_error)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        expires_at: from_micros(row.try_get("expires_at").map_err(db_error)?),
+        interval_secs: row.try_get("interval_secs").map_err(db_error)?,
+        last_poll_at: opt_from_micros(row.try_get("last_poll_at").map_err(db_error)?),
+        status: DeviceStatus::parse(&status).ok_or_else(|| {
+            Error::internal(format!("catalog holds an unknown device status {status:?}"))
+        })?,
+        user_id: user_id.as_deref().map(parse_uuid).transpose()?,
+    })
+}
+
+const DEVICE_COLUMNS: &str = "device_code_hash, user_code, client_id, scope, created_at, expires_at, interval_secs, last_poll_at, status, user_id";
 
 fn audit_from_row(row: &AnyRow) -> Result<AuditEntry> {
     let actor_id: Option<String> = row.try_get("actor_id").map_err(db_error)?;
@@ -533,6 +567,10 @@ impl SqlCatalog {
     }
 }
 
+fn user_not_found(id: Uuid) -> Error {
+    Error::not_found(format!("user {id} not found"))
+}
+
 fn database_not_found(name: &str) -> Error {
     Error::not_found(format!("database {name:?} not found"))
 }
@@ -591,13 +629,14 @@ impl Catalog for SqlCatalog {
         let now = Utc::now();
         let id = Uuid::new_v4();
         let result = sqlx::query(
-            "INSERT INTO users (id, email, first_name, last_name, user_group, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $6)",
+            "INSERT INTO users (id, email, first_name, last_name, user_group, status, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)",
         )
         .bind(id.to_string())
         .bind(&user.email)
         .bind(&user.first_name)
         .bind(&user.last_name)
         .bind(user.group.as_str())
+        .bind(user.password_hash.clone())
         .bind(micros(now))
         .execute(&self.pool)
         .await;
@@ -618,7 +657,246 @@ impl Catalog for SqlCatalog {
             group: user.group,
             status: "active".into(),
             created_at: from_micros(micros(now)),
+            updated_at: from_micros(micros(now)),
         })
+    }
+
+    async fn get_user(&self, id: Uuid) -> Result<User> {
+        let row = query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| user_not_found(id))?;
+        user_from_row(&row)
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
+        let row = query(format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(|row| {
+            let hash: Option<String> = row.try_get("password_hash").map_err(db_error)?;
+            Ok((user_from_row(&row)?, hash))
+        })
+        .transpose()
+    }
+
+    async fn update_user(&self, id: Uuid, update: UserUpdate) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let row = query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| user_not_found(id))?;
+        let mut user = user_from_row(&row)?;
+        if let Some(first) = update.first_name {
+            user.first_name = first;
+        }
+        if let Some(last) = update.last_name {
+            user.last_name = last;
+        }
+        if let Some(group) = update.group {
+            user.group = group;
+        }
+        user.updated_at = from_micros(micros(Utc::now()));
+        sqlx::query(
+            "UPDATE users SET first_name = $1, last_name = $2, user_group = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(user.group.as_str())
+        .bind(micros(user.updated_at))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(user)
+    }
+
+    async fn remove_user(&self, id: Uuid) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let row = query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| user_not_found(id))?;
+        let user = user_from_row(&row)?;
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(user)
+    }
+
+    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<()> {
+        let updated =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(micros(Utc::now()))
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        if updated == 0 {
+            return Err(user_not_found(id));
+        }
+        Ok(())
+    }
+
+    async fn add_signing_key(&self, key: &SigningKey) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, algorithm, public_key, created_at, retire_after) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&key.kid)
+        .bind(&key.algorithm)
+        .bind(&key.public_key)
+        .bind(micros(key.created_at))
+        .bind(key.retire_after.map(micros))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn list_signing_keys(&self, now: DateTime<Utc>) -> Result<Vec<SigningKey>> {
+        let rows = sqlx::query(
+            "SELECT kid, algorithm, public_key, created_at, retire_after FROM signing_keys WHERE retire_after IS NULL OR retire_after > $1 ORDER BY created_at DESC, kid",
+        )
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(signing_key_from_row).collect()
+    }
+
+    async fn retire_signing_key(&self, kid: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE signing_keys SET retire_after = $1 WHERE kid = $2 AND (retire_after IS NULL OR retire_after > $1)",
+        )
+        .bind(micros(at))
+        .bind(kid)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_device_authorization(&self, authorization: &DeviceAuthorization) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        // Expired authorizations free their user codes.
+        sqlx::query("DELETE FROM device_authorizations WHERE expires_at <= $1")
+            .bind(micros(authorization.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let inserted = query(format!(
+            "INSERT INTO device_authorizations ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(&authorization.device_code_hash)
+        .bind(&authorization.user_code)
+        .bind(&authorization.client_id)
+        .bind(&authorization.scope)
+        .bind(micros(authorization.created_at))
+        .bind(micros(authorization.expires_at))
+        .bind(authorization.interval_secs)
+        .bind(authorization.last_poll_at.map(micros))
+        .bind(authorization.status.as_str())
+        .bind(authorization.user_id.map(|id| id.to_string()))
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(Error::conflict("the user code is taken; pick another"));
+            }
+            other => other.map_err(db_error)?,
+        };
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn find_device_authorization(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<DeviceAuthorization>> {
+        query(format!(
+            "SELECT {DEVICE_COLUMNS} FROM device_authorizations WHERE user_code = $1"
+        ))
+        .bind(user_code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(device_authorization_from_row)
+        .transpose()
+    }
+
+    async fn poll_device_authorization(
+        &self,
+        device_code_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DeviceAuthorization>> {
+        let mut tx = self.begin_write().await?;
+        let before = query(format!(
+            "SELECT {DEVICE_COLUMNS} FROM device_authorizations WHERE device_code_hash = $1"
+        ))
+        .bind(device_code_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(device_authorization_from_row)
+        .transpose()?;
+        if before.is_some() {
+            sqlx::query(
+                "UPDATE device_authorizations SET last_poll_at = $1 WHERE device_code_hash = $2",
+            )
+            .bind(micros(at))
+            .bind(device_code_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(before)
+    }
+
+    async fn decide_device_authorization(
+        &self,
+        user_code: &str,
+        status: DeviceStatus,
+        user_id: Uuid,
+    ) -> Result<DeviceAuthorization> {
+        let row = query(format!(
+            "UPDATE device_authorizations SET status = $1, user_id = $2 WHERE user_code = $3 AND status = 'pending' AND expires_at > $4 RETURNING {DEVICE_COLUMNS}"
+        ))
+        .bind(status.as_str())
+        .bind(user_id.to_string())
+        .bind(user_code)
+        .bind(micros(Utc::now()))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found("no sign-in is waiting for that code; it may have expired"))?;
+        device_authorization_from_row(&row)
+    }
+
+    async fn delete_device_authorization(&self, device_code_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM device_authorizations WHERE device_code_hash = $1")
+            .bind(device_code_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 
     async fn list_users(&self) -> Result<Vec<User>> {

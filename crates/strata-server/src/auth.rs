@@ -32,11 +32,30 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthFailure> {
     }
 }
 
+/// The caller's address, as an extractor.
+pub struct Source(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Source(source_of(parts)))
+    }
+}
+
 pub fn source_of(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+    source_of_peer(
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0),
+    )
+}
+
+/// The caller's address: the connection's peer. (Forwarding headers are not trusted: behind
+/// a proxy this is the proxy's address.)
+pub fn source_of_peer(peer: Option<SocketAddr>) -> String {
+    peer.map_or_else(|| "unknown".to_string(), |peer| peer.ip().to_string())
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -54,6 +73,7 @@ impl FromRequestParts<AppState> for Caller {
                 .map_or("unmatched", |p| p.as_str())
         );
         let checked = match bearer_token(&parts.headers) {
+            Ok(token) if is_session_token(token) => session_principal(state, token).await,
             Ok(token) => state.auth.authenticate_fresh(token, Utc::now()).await,
             Err(failure) => Err(failure),
         };
@@ -97,6 +117,37 @@ impl FromRequestParts<AppState> for Caller {
             .map_or_else(|| parts.uri.path().to_string(), |u| u.path().to_string());
         check_dedicated_ids(&state.identity, &path)?;
         Ok(Caller { principal, source })
+    }
+}
+
+/// Session tokens are JWTs (three dot-separated parts); Strata's own tokens have a prefix.
+fn is_session_token(token: &str) -> bool {
+    !token.starts_with("strata_") && token.bytes().filter(|b| *b == b'.').count() == 2
+}
+
+/// A user session: a verified JWT whose user still exists (so removing a user ends their
+/// sessions at once), with the user's group as it is now.
+async fn session_principal(state: &AppState, jwt: &str) -> Result<Principal, AuthFailure> {
+    let session = state
+        .provider
+        .verify_session(jwt)
+        .await
+        .map_err(|reason| AuthFailure::Session { reason, user: None })?;
+    match state.catalog.get_user(session.user_id).await {
+        Ok(user) => Ok(Principal::User {
+            id: user.id,
+            group: user.group,
+            expires_at: Some(session.expires_at),
+        }),
+        Err(e) => {
+            if e.kind != strata_types::ErrorKind::NotFound {
+                tracing::error!(error = %e, "could not look up a session's user");
+            }
+            Err(AuthFailure::Session {
+                reason: "the session's user no longer exists",
+                user: Some(session.user_id),
+            })
+        }
     }
 }
 

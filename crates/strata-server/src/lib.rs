@@ -15,6 +15,7 @@ use axum::http::header::AUTHORIZATION;
 use chrono::TimeDelta;
 use strata_auth::{Audit, Authenticator};
 use strata_catalog::Catalog;
+use strata_identity::BuiltInProvider;
 use strata_types::Identity;
 
 pub use openapi::OPENAPI_JSON;
@@ -37,12 +38,15 @@ pub struct AppState {
     pub audit: Audit,
     pub identity: Arc<Identity>,
     pub settings: Arc<ServerSettings>,
+    /// The built-in identity provider: user sign-in and session verification.
+    pub provider: Arc<BuiltInProvider>,
 }
 
 impl AppState {
     pub async fn new(
         catalog: Arc<dyn Catalog>,
         auth: Arc<Authenticator>,
+        provider: Arc<BuiltInProvider>,
         settings: ServerSettings,
     ) -> strata_types::Result<Self> {
         let identity = catalog.identity().await?;
@@ -52,6 +56,7 @@ impl AppState {
             auth,
             identity: Arc::new(identity),
             settings: Arc::new(settings),
+            provider,
         })
     }
 }

@@ -9,7 +9,9 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::AppState;
-use crate::api::{audit, clusters, databases, health, management_tokens, tables, tokens, users};
+use crate::api::{
+    audit, clusters, databases, health, idp, management_tokens, tables, tokens, users,
+};
 use crate::error::error_response;
 
 pub const DEDICATED_PREFIX: &str = "/api/v0/accounts/{accountId}/clusters/{clusterId}";
@@ -89,6 +91,10 @@ fn management() -> RouteTable {
         .get("/managementTokens/{tokenId}", management_tokens::get)
         .delete("/managementTokens/{tokenId}", management_tokens::revoke)
         .get("/users", users::list)
+        .post("/users", users::create)
+        .get("/users/{userId}", users::get)
+        .patch("/users/{userId}", users::update)
+        .delete("/users/{userId}", users::remove)
         .get("/auditLog", audit::list)
 }
 
@@ -99,6 +105,12 @@ fn top_level() -> RouteTable {
         .add("head", "/ping", on(MethodFilter::HEAD, health::ping))
         .get("/metrics", health::metrics)
         .get("/api/v0/openapi.json", health::openapi)
+        .get("/.well-known/openid-configuration", idp::discovery)
+        .get("/oauth/jwks", idp::jwks)
+        .post("/oauth/device/code", idp::device_code)
+        .post("/oauth/token", idp::token)
+        .get("/device", idp::page)
+        .post("/device", idp::sign_in)
         .get("/api/v0/clusters", clusters::list)
         .get("/api/v0/clusters/{clusterId}", clusters::get)
 }

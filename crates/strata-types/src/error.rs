@@ -15,6 +15,8 @@ pub enum ErrorKind {
     Conflict,
     /// The request is larger than the server accepts (HTTP 413).
     TooLarge,
+    /// Too many attempts; the message says when to try again (HTTP 429).
+    RateLimited,
     /// Something broke inside the server (HTTP 500). The message is for the log: callers are
     /// told only that something broke.
     Internal,

@@ -11,7 +11,7 @@ mod records;
 mod retention;
 
 pub use error::{Error, ErrorKind, Result};
-pub use names::{validate_database_name, validate_table_name};
+pub use names::{normalize_email, validate_database_name, validate_table_name};
 pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TagBucket, TemplatePart};
 pub use permission::{Action, Permission};
 pub use records::*;

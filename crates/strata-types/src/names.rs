@@ -52,6 +52,23 @@ pub fn validate_table_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// A user's email, trimmed and lower-cased so it matches however it is typed.
+pub fn normalize_email(email: &str) -> Result<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email)
+    } else {
+        Err(Error::invalid(format!(
+            "{email:?} is not an email address; write it as name@example.com"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +87,17 @@ mod tests {
             "é",
         ] {
             assert!(validate_database_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in ["", "ada", "@example.com", "ada@", "a da@example.com"] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
         }
     }
 

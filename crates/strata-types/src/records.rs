@@ -57,6 +57,75 @@ pub struct User {
     pub group: UserGroup,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub group: Option<UserGroup>,
+}
+
+/// A public key the identity provider signs sessions with. The private half never leaves the
+/// node that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// The JWT `kid`.
+    pub kid: String,
+    /// The JWT `alg`, e.g. `EdDSA`.
+    pub algorithm: String,
+    /// The raw public key, base64url without padding (a JWK's `x` for Ed25519).
+    pub public_key: String,
+    pub created_at: DateTime<Utc>,
+    /// After this, sessions signed with the key have all expired and it leaves the JWKS.
+    pub retire_after: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Pending,
+    Approved,
+    Denied,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Pending => "pending",
+            DeviceStatus::Approved => "approved",
+            DeviceStatus::Denied => "denied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(DeviceStatus::Pending),
+            "approved" => Some(DeviceStatus::Approved),
+            "denied" => Some(DeviceStatus::Denied),
+            _ => None,
+        }
+    }
+}
+
+/// One OAuth2 device authorization (RFC 8628) in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAuthorization {
+    /// HMAC of the device code under the pepper: the code itself is a bearer secret.
+    pub device_code_hash: String,
+    /// What the person types on the verification page, e.g. `BCDF-GHJK`.
+    pub user_code: String,
+    pub client_id: String,
+    pub scope: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The least seconds between polls before `slow_down`.
+    pub interval_secs: i64,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub status: DeviceStatus,
+    /// Who approved or denied it.
+    pub user_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 use strata_auth::Authenticator;
+use strata_identity::{BuiltInProvider, ProviderSettings};
 use strata_server::{AppState, ServerSettings};
 use tracing_subscriber::EnvFilter;
 
@@ -33,6 +34,41 @@ pub struct ServeArgs {
     /// Log format: text or json. Levels come from STRATA_LOG (e.g. info, debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// The URL clients reach this node at: the issuer of user sessions and the base of the
+    /// sign-in page [default: http(s)://the bound address].
+    #[arg(long, env = "STRATA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// How long a user session (from `stratactl auth login`) lasts.
+    #[arg(long, env = "STRATA_SESSION_LIFETIME", default_value = "1h", value_parser = parse_lifetime)]
+    session_lifetime: chrono::TimeDelta,
+    /// How long this node signs sessions with one key before making a new one.
+    #[arg(long, env = "STRATA_SIGNING_KEY_ROTATION", default_value = "30d", value_parser = parse_lifetime)]
+    signing_key_rotation: chrono::TimeDelta,
+    /// Email of the Admin user created on first start.
+    #[arg(long, env = "STRATA_ADMIN_EMAIL", default_value = "admin@localhost")]
+    admin_email: String,
+    /// File with the first Admin's password [default: STRATA_ADMIN_PASSWORD, else generated
+    /// and printed once].
+    #[arg(long, env = "STRATA_ADMIN_PASSWORD_FILE")]
+    admin_password_file: Option<PathBuf>,
+}
+
+fn parse_lifetime(text: &str) -> Result<chrono::TimeDelta, String> {
+    let lifetime = strata_types::parse_duration(text).map_err(|e| e.message)?;
+    if lifetime <= chrono::TimeDelta::zero() {
+        return Err(format!("{text:?} must be longer than zero"));
+    }
+    Ok(lifetime)
+}
+
+/// The first Admin's password: from --admin-password-file, else STRATA_ADMIN_PASSWORD.
+fn admin_password(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    if let Some(path) = &args.admin_password_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --admin-password-file {}", path.display()))?;
+        return Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()));
+    }
+    Ok(std::env::var("STRATA_ADMIN_PASSWORD").ok())
 }
 
 /// The undelete window: at most 100 years, so "now minus the window" is always a valid time.
@@ -100,7 +136,42 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         soft_delete_window: args.soft_delete_window,
         public_url: format!("{scheme}://{local}"),
     };
-    let state = AppState::new(catalog, auth, settings).await?;
+    let mut provider_settings = ProviderSettings::new(
+        args.public_url
+            .clone()
+            .unwrap_or_else(|| settings.public_url.clone()),
+    );
+    provider_settings.session_lifetime = args.session_lifetime;
+    provider_settings.key_rotation = args.signing_key_rotation;
+    let provider = BuiltInProvider::open(
+        catalog.clone(),
+        storage.pepper()?,
+        &storage.data_dir,
+        provider_settings,
+    )
+    .await?;
+    let maintenance = (args.signing_key_rotation / 4)
+        .to_std()
+        .unwrap_or_default()
+        .clamp(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(60),
+        );
+    let _maintenance = provider.spawn_maintenance(maintenance);
+    if let Some((user, password)) = provider
+        .ensure_bootstrap_admin(&args.admin_email, admin_password(&args)?)
+        .await?
+    {
+        tracing::info!(user_id = %user.id, email = user.email, "created the first Admin user");
+        if let Some(password) = password {
+            // Shown once, on stdout, never in the log.
+            println!(
+                "Created the first Admin user.\n  email:    {}\n  password: {password}\nSign in with `stratactl auth login`; this password is not shown again.",
+                user.email
+            );
+        }
+    }
+    let state = AppState::new(catalog, auth, provider, settings).await?;
     tracing::info!(
         account_id = %state.identity.account_id,
         cluster_id = %state.identity.cluster.id,

@@ -59,6 +59,9 @@ contract! {
     identity::users_are_created_listed_and_unique_by_email(catalog),
     identity::users_are_listed_by_email_bytewise(catalog),
     identity::settings_are_claimed_once(catalog),
+    identity::users_are_found_updated_and_removed(catalog),
+    identity::signing_keys_are_listed_until_retired(catalog),
+    identity::device_authorizations_are_polled_decided_and_deleted(catalog),
 
     databases::database_create_returns_id_and_settings(catalog),
     databases::database_duplicate_active_name_conflicts(catalog),

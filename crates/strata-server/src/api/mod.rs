@@ -5,6 +5,7 @@ pub mod audit;
 pub mod clusters;
 pub mod databases;
 pub mod health;
+pub mod idp;
 pub mod management_tokens;
 pub mod tables;
 pub mod tokens;
