@@ -35,6 +35,7 @@ ROLE = {
     "listManagementTokens": "Allowed to: management tokens and Admin or Auditor users.",
     "revokeManagementTokens": "Allowed to: management tokens and Admin users.",
     "readAuditLog": "Allowed to: management tokens and Admin or Auditor users.",
+    "manageUsers": "Allowed to: management tokens and Admin users.",
 }
 DB_TOKEN_NOTE = " Database tokens are always refused (403)."
 
@@ -434,6 +435,54 @@ def management(sfx):
                     {"200": ok_json("The users.", array_of("User"))},
                     errs("401", "403", "500"),
                 ),
+                "post": op(
+                    "inviteUser" + sfx,
+                    "Users",
+                    "Invite (create) a user",
+                    "Creates a user. The email is trimmed and lower-cased; 409 if a user has it. "
+                    "`password` (write-only, 12 characters at least) lets the user sign in with the "
+                    "built-in identity provider.",
+                    "manageUsers",
+                    {"200": ok_json("The new user.", schema("User"))},
+                    errs("400", "401", "403", "409", "500"),
+                    request_body=body("InviteUserRequest"),
+                ),
+            },
+        ),
+        (
+            "/users/{userId}",
+            [param("userId")],
+            {
+                "get": op(
+                    "getUser" + sfx,
+                    "Users",
+                    "Get a user",
+                    "",
+                    "read",
+                    {"200": ok_json("The user.", schema("User"))},
+                    errs("400", "401", "403", "404", "500"),
+                ),
+                "patch": op(
+                    "updateUser" + sfx,
+                    "Users",
+                    "Update a user",
+                    "Changes names, group and/or password. A group change takes effect on the "
+                    "user's next request. Demoting the last Admin is refused with 409.",
+                    "manageUsers",
+                    {"200": ok_json("The updated user.", schema("User"))},
+                    errs("400", "401", "403", "404", "409", "500"),
+                    request_body=body("UpdateUserRequest"),
+                ),
+                "delete": op(
+                    "removeUser" + sfx,
+                    "Users",
+                    "Remove a user",
+                    "Deletes the user; their sessions stop working at once. Removing the last "
+                    "Admin is refused with 409.",
+                    "manageUsers",
+                    {"204": {"description": "Removed."}},
+                    errs("400", "401", "403", "404", "409", "500"),
+                ),
             },
         ),
         (
@@ -569,6 +618,81 @@ def paths():
         )
     }
 
+    idp_public = {"tags": ["Identity provider"], "security": []}
+    oauth_error = {
+        "description": "An OAuth2 error (RFC 6749 §5.2, RFC 8628 §3.5).",
+        "content": {"application/json": {"schema": schema("OAuthError")}},
+    }
+    html = lambda description: {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+    form = lambda props, required: {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "required": required, "properties": {k: {"type": "string"} for k in props}}
+            }
+        },
+    }
+    p["/.well-known/openid-configuration"] = {
+        "get": dict(idp_public, operationId="openidConfiguration", summary="OIDC discovery",
+                    description="The built-in identity provider's discovery document: issuer, JWKS, device and token endpoints.",
+                    responses={"200": ok_json("The discovery document.", {"type": "object"})})
+    }
+    p["/oauth/jwks"] = {
+        "get": dict(idp_public, operationId="jwks", summary="Signing keys",
+                    description="The public keys sessions are signed with (Ed25519, `alg` EdDSA), every node's, "
+                    "including rotated keys until the last session they signed has expired.",
+                    responses={"200": ok_json("A JWK set.", {"type": "object"})})
+    }
+    p["/oauth/device/code"] = {
+        "post": dict(idp_public, operationId="deviceAuthorization", summary="Start a device sign-in (RFC 8628)",
+                     description="Answers a device code for the client to poll with and a user code for the person "
+                     "to enter at `verification_uri`. `Cache-Control: no-store`.",
+                     requestBody=form(["client_id", "scope"], ["client_id"]),
+                     responses={
+                         "200": ok_json("The codes.", {"type": "object", "properties": {
+                             "device_code": {"type": "string"}, "user_code": {"type": "string", "example": "BCDF-GHJK"},
+                             "verification_uri": {"type": "string"}, "verification_uri_complete": {"type": "string"},
+                             "expires_in": {"type": "integer"}, "interval": {"type": "integer"}}}),
+                         "400": oauth_error,
+                         "500": oauth_error,
+                     })
+    }
+    p["/oauth/token"] = {
+        "post": dict(idp_public, operationId="token", summary="Poll for the session (device grant)",
+                     description="With `grant_type=urn:ietf:params:oauth:grant-type:device_code`: "
+                     "`authorization_pending` until the person approves, `slow_down` when polled faster than "
+                     "`interval`, `access_denied`, `expired_token`, or the session (a JWT, `token_type` Bearer). "
+                     "A device code yields one session. `Cache-Control: no-store`.",
+                     requestBody=form(["grant_type", "device_code", "client_id"], ["grant_type", "device_code", "client_id"]),
+                     responses={
+                         "200": ok_json("The session.", {"type": "object", "properties": {
+                             "access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
+                             "expires_in": {"type": "integer"}, "scope": {"type": "string"}}}),
+                         "400": oauth_error,
+                         "500": oauth_error,
+                     })
+    }
+    p["/device"] = {
+        "get": dict(idp_public, operationId="signInPage", summary="The sign-in page",
+                    description="A plain HTML form (no JavaScript) posting `user_code`, `email`, `password` and "
+                    "`action` (`approve` or `deny`) to this same URL.",
+                    parameters=[{"name": "user_code", "in": "query", "required": False, "schema": {"type": "string"}}],
+                    responses={"200": html("The form, with the code filled in when given.")}),
+        "post": dict(idp_public, operationId="signIn", summary="Sign in and approve or deny",
+                     description="Checks the email and password (rate limited per user and per address) and "
+                     "approves or denies the code. Answers a page; errors show in an element with `role=\"alert\"`, "
+                     "and the password is never echoed.",
+                     requestBody=form(["user_code", "email", "password", "action"], ["user_code", "email", "password"]),
+                     responses={
+                         "200": html("Approved or denied."),
+                         "400": html("A malformed code or form."),
+                         "401": html("Wrong email or password."),
+                         "404": html("No sign-in is waiting for that code (it may have expired)."),
+                         "429": html("Too many failed sign-ins; the page says when to try again."),
+                         "500": html("A server error."),
+                     }),
+    }
+
     list_op, get_op = cluster_ops("", False)
     p["/api/v0/clusters"] = {"get": list_op}
     p["/api/v0/clusters/{clusterId}"] = {"parameters": [param("clusterId")], "get": get_op}
@@ -654,6 +778,13 @@ components = {
             "required": True,
             "description": "The name of an active table.",
             "schema": {"type": "string"},
+        },
+        "userId": {
+            "name": "userId",
+            "in": "path",
+            "required": True,
+            "description": "The user's id; anything but a UUID is refused with 400.",
+            "schema": UUID,
         },
         "tokenId": {
             "name": "tokenId",
@@ -984,6 +1115,46 @@ components = {
                 "group": {"type": "string", "enum": ["Admin", "Member", "Auditor"]},
                 "status": {"type": "string", "example": "active"},
                 "createdAt": TS,
+                "updatedAt": TS,
+            },
+        },
+        "InviteUserRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["email", "group"],
+            "properties": {
+                "email": {"type": "string", "format": "email"},
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "group": {"type": "string", "enum": ["Admin", "Member", "Auditor"], "description": "Case-insensitive."},
+                "password": {"type": "string", "minLength": 12, "writeOnly": True},
+            },
+        },
+        "UpdateUserRequest": {
+            "type": "object",
+            "description": "Give at least one property.",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "group": {"type": "string", "enum": ["Admin", "Member", "Auditor"], "description": "Case-insensitive."},
+                "password": {"type": "string", "minLength": 12, "writeOnly": True},
+            },
+        },
+        "OAuthError": {
+            "type": "object",
+            "required": ["error", "error_description"],
+            "properties": {
+                "error": {
+                    "type": "string",
+                    "enum": [
+                        "invalid_request", "invalid_grant", "unsupported_grant_type",
+                        "authorization_pending", "slow_down", "expired_token", "access_denied",
+                        "server_error",
+                    ],
+                },
+                "error_description": {"type": "string"},
             },
         },
         "AuditEntry": {

@@ -17,7 +17,18 @@ mod tests {
     ];
 
     /// Routes that need no credentials; every other route takes `bearerAuth`.
-    const PUBLIC_PATHS: [&str; 4] = ["/health", "/ping", "/metrics", "/api/v0/openapi.json"];
+    /// Routes anyone may call: service endpoints and the identity provider's.
+    const PUBLIC_PATHS: [&str; 9] = [
+        "/health",
+        "/ping",
+        "/metrics",
+        "/api/v0/openapi.json",
+        "/.well-known/openid-configuration",
+        "/oauth/jwks",
+        "/oauth/device/code",
+        "/oauth/token",
+        "/device",
+    ];
 
     fn document() -> Value {
         serde_json::from_str(OPENAPI_JSON).expect("openapi.json is not valid JSON")

@@ -4,7 +4,8 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use strata_auth::{Authenticator, NewManagementToken};
-use strata_types::{Actor, Outcome};
+use strata_catalog::{Catalog, NewUser};
+use strata_types::{Actor, Outcome, User, UserGroup, UserUpdate};
 use uuid::Uuid;
 
 use crate::config::StorageArgs;
@@ -22,6 +23,58 @@ enum AdminCommand {
     ManagementToken {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Add, list, regroup and remove users without a running server.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user. With the built-in identity provider, give a password to sign in with
+    /// (--password-file or STRATA_USER_PASSWORD).
+    Add {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// admin, member or auditor.
+        #[arg(long, value_parser = ["admin", "member", "auditor"])]
+        group: String,
+        /// File holding the password (the built-in identity provider's sign-in).
+        #[arg(long)]
+        password_file: Option<std::path::PathBuf>,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// table or json.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Put a user (by email or id) in another group.
+    SetGroup {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The user's email or id.
+        user: String,
+        /// admin, member or auditor.
+        #[arg(value_parser = ["admin", "member", "auditor"])]
+        group: String,
+    },
+    /// Remove a user (by email or id); their sessions stop working at once.
+    Remove {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The user's email or id.
+        user: String,
     },
 }
 
@@ -56,7 +109,146 @@ enum TokenCommand {
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
-    let AdminCommand::ManagementToken { command } = args.command;
+    match args.command {
+        AdminCommand::ManagementToken { command } => management_token(command).await,
+        AdminCommand::User { command } => user(command).await,
+    }
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            storage,
+            email,
+            first_name,
+            last_name,
+            group,
+            password_file,
+        } => {
+            let email = strata_types::normalize_email(&email)?;
+            let group = UserGroup::parse(&group).expect("clap checked the group");
+            let password = match password_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read --password-file {}", path.display()))?
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string(),
+                ),
+                None => std::env::var("STRATA_USER_PASSWORD").ok(),
+            };
+            let password_hash = match password {
+                Some(password) => {
+                    strata_identity::check_password_strength(&password)?;
+                    Some(strata_identity::hash_password(&password)?)
+                }
+                None => None,
+            };
+            storage.ensure_data_dir()?;
+            let catalog = storage.open_catalog().await?;
+            let user = catalog
+                .create_user(NewUser {
+                    email,
+                    first_name,
+                    last_name,
+                    group,
+                    password_hash,
+                })
+                .await?;
+            audit_catalog(&catalog, "user.create", user.id).await;
+            eprintln!(
+                "added {} ({}) to {}",
+                user.email,
+                user.id,
+                user.group.as_str()
+            );
+            println!("{}", user.id);
+        }
+        UserCommand::List { storage, format } => {
+            let catalog = storage.open_catalog().await?;
+            let users = catalog.list_users().await?;
+            if format == "json" {
+                let rows: Vec<_> = users
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "id": u.id, "email": u.email, "firstName": u.first_name,
+                            "lastName": u.last_name, "group": u.group.as_str(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!("{:<36}  {:<8}  {:<32}  NAME", "ID", "GROUP", "EMAIL");
+                for u in &users {
+                    println!(
+                        "{:<36}  {:<8}  {:<32}  {} {}",
+                        u.id,
+                        u.group.as_str(),
+                        u.email,
+                        u.first_name,
+                        u.last_name
+                    );
+                }
+            }
+        }
+        UserCommand::SetGroup {
+            storage,
+            user,
+            group,
+        } => {
+            let catalog = storage.open_catalog().await?;
+            let found = find_user(catalog.as_ref(), &user).await?;
+            let group = UserGroup::parse(&group).expect("clap checked the group");
+            let updated = catalog
+                .update_user(
+                    found.id,
+                    UserUpdate {
+                        group: Some(group),
+                        ..UserUpdate::default()
+                    },
+                )
+                .await?;
+            audit_catalog(&catalog, "user.update", updated.id).await;
+            eprintln!("{} is now in {}", updated.email, updated.group.as_str());
+        }
+        UserCommand::Remove { storage, user } => {
+            let catalog = storage.open_catalog().await?;
+            let found = find_user(catalog.as_ref(), &user).await?;
+            catalog.remove_user(found.id).await?;
+            audit_catalog(&catalog, "user.remove", found.id).await;
+            eprintln!("removed {} ({})", found.email, found.id);
+        }
+    }
+    Ok(())
+}
+
+/// A user named by id or email.
+async fn find_user(catalog: &dyn Catalog, user: &str) -> anyhow::Result<User> {
+    if let Ok(id) = Uuid::parse_str(user) {
+        return Ok(catalog.get_user(id).await?);
+    }
+    let email = strata_types::normalize_email(user)?;
+    catalog
+        .find_user_by_email(&email)
+        .await?
+        .map(|(user, _)| user)
+        .with_context(|| format!("no user has the email {email}"))
+}
+
+async fn audit_catalog(catalog: &std::sync::Arc<dyn Catalog>, action: &str, id: Uuid) {
+    strata_auth::Audit::new(catalog.clone())
+        .record(
+            Actor::System,
+            action,
+            id.to_string(),
+            "local",
+            Outcome::Success,
+            "strata admin",
+        )
+        .await;
+}
+
+async fn management_token(command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create {
             storage,
@@ -80,7 +272,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     Utc::now(),
                 )
                 .await?;
-            audit(&auth, "managementToken.create", token.id).await;
+            audit_catalog(auth.catalog(), "managementToken.create", token.id).await;
             eprintln!(
                 "created management token {} ({}); store it safely: it is shown only this once",
                 token.id, token.display_prefix
@@ -138,7 +330,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 };
                 match result {
                     Ok(token) => {
-                        audit(&auth, "managementToken.revoke", token.id).await;
+                        audit_catalog(auth.catalog(), "managementToken.revoke", token.id).await;
                         eprintln!("revoked management token {}", token.id);
                     }
                     Err(e) => {
@@ -162,17 +354,4 @@ async fn authenticator(storage: &StorageArgs) -> anyhow::Result<std::sync::Arc<A
     let pepper = storage.pepper()?;
     let catalog = storage.open_catalog().await?;
     Ok(Authenticator::new(catalog, pepper).await?)
-}
-
-async fn audit(auth: &Authenticator, action: &str, id: Uuid) {
-    strata_auth::Audit::new(auth.catalog().clone())
-        .record(
-            Actor::System,
-            action,
-            id.to_string(),
-            "local",
-            Outcome::Success,
-            "strata admin",
-        )
-        .await;
 }

@@ -41,6 +41,12 @@ pub struct ServeArgs {
     /// How long a user session (from `stratactl auth login`) lasts.
     #[arg(long, env = "STRATA_SESSION_LIFETIME", default_value = "1h", value_parser = parse_lifetime)]
     session_lifetime: chrono::TimeDelta,
+    /// How long a sign-in started by `stratactl auth login` waits for approval.
+    #[arg(long, env = "STRATA_DEVICE_CODE_LIFETIME", default_value = "10m", value_parser = parse_lifetime)]
+    device_code_lifetime: chrono::TimeDelta,
+    /// How far clocks may disagree when checking a session's expiry and start (e.g. 60s, 0s).
+    #[arg(long, env = "STRATA_SESSION_CLOCK_SKEW", default_value = "60s", value_parser = parse_skew)]
+    session_clock_skew: chrono::TimeDelta,
     /// How long this node signs sessions with one key before making a new one.
     #[arg(long, env = "STRATA_SIGNING_KEY_ROTATION", default_value = "30d", value_parser = parse_lifetime)]
     signing_key_rotation: chrono::TimeDelta,
@@ -59,6 +65,16 @@ fn parse_lifetime(text: &str) -> Result<chrono::TimeDelta, String> {
         return Err(format!("{text:?} must be longer than zero"));
     }
     Ok(lifetime)
+}
+
+fn parse_skew(text: &str) -> Result<chrono::TimeDelta, String> {
+    let skew = strata_types::parse_duration(text).map_err(|e| e.message)?;
+    if skew > chrono::TimeDelta::minutes(10) {
+        return Err(format!(
+            "{text:?} is more skew than 10 minutes; fix the clocks instead"
+        ));
+    }
+    Ok(skew)
 }
 
 /// The first Admin's password: from --admin-password-file, else STRATA_ADMIN_PASSWORD.
@@ -143,6 +159,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     provider_settings.session_lifetime = args.session_lifetime;
     provider_settings.key_rotation = args.signing_key_rotation;
+    provider_settings.device_code_lifetime = args.device_code_lifetime;
+    provider_settings.clock_skew = args.session_clock_skew;
     let provider = BuiltInProvider::open(
         catalog.clone(),
         storage.pepper()?,

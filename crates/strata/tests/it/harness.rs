@@ -30,6 +30,10 @@ pub fn strata_bin() -> PathBuf {
     bin
 }
 
+/// The first Admin's email and password on servers the harness starts.
+pub const ADMIN_EMAIL: &str = "admin@localhost";
+pub const ADMIN_PASSWORD: &str = "harness admin password";
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -43,6 +47,7 @@ pub struct ServerBuilder {
     http_bind: String,
     args: Vec<String>,
     envs: Vec<(String, String)>,
+    removed_envs: Vec<String>,
 }
 
 impl ServerBuilder {
@@ -67,6 +72,12 @@ impl ServerBuilder {
         self
     }
 
+    /// Starts the server without `key` in its environment (even the harness's defaults).
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.removed_envs.push(key.into());
+        self
+    }
+
     pub fn start(self) -> Server {
         let (temp, data_dir) = match self.data_dir {
             Some(dir) => (None, dir),
@@ -76,15 +87,21 @@ impl ServerBuilder {
                 (Some(temp), dir)
             }
         };
-        let mut child = Command::new(strata_bin())
+        let mut command = Command::new(strata_bin());
+        command
             .arg("serve")
             .arg("--data-dir")
             .arg(&data_dir)
             .args(["--http-bind", &self.http_bind])
             .args(&self.args)
             .env("STRATA_LOG", "debug,sqlx=warn,hyper=info,h2=info")
+            .env("STRATA_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .envs(self.envs)
-            .env_remove("STRATA_CATALOG")
+            .env_remove("STRATA_CATALOG");
+        for key in &self.removed_envs {
+            command.env_remove(key);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -143,6 +160,7 @@ impl Server {
             http_bind: "127.0.0.1:0".to_string(),
             args: Vec::new(),
             envs: Vec::new(),
+            removed_envs: Vec::new(),
         }
     }
 
@@ -183,6 +201,78 @@ impl Server {
             base: self.base.clone(),
             token: None,
         }
+    }
+
+    /// Signs in through the device flow as a person would (start, approve on the sign-in
+    /// page, poll) and returns the session token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let (device_code, user_code) = self.start_device_flow().await;
+        let page = self
+            .submit_sign_in(&user_code, email, password, "approve")
+            .await;
+        assert_eq!(page.0, StatusCode::OK, "{}", page.1);
+        let (status, body) = self.poll_token(&device_code).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// `POST /oauth/device/code` for client `stratactl`: (device code, user code).
+    pub async fn start_device_flow(&self) -> (String, String) {
+        let (status, body) = self
+            .form("/oauth/device/code", &[("client_id", "stratactl")])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (
+            body["device_code"].as_str().unwrap().to_string(),
+            body["user_code"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Submits the sign-in page; returns its status and HTML.
+    pub async fn submit_sign_in(
+        &self,
+        user_code: &str,
+        email: &str,
+        password: &str,
+        action: &str,
+    ) -> (StatusCode, String) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/device", self.base))
+            .form(&[
+                ("user_code", user_code),
+                ("email", email),
+                ("password", password),
+                ("action", action),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// `POST /oauth/token` with the device grant for client `stratactl`.
+    pub async fn poll_token(&self, device_code: &str) -> (StatusCode, Value) {
+        self.form(
+            "/oauth/token",
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device_code),
+                ("client_id", "stratactl"),
+            ],
+        )
+        .await
+    }
+
+    /// A form-encoded POST answered with JSON.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Sends SIG`signal` (e.g. `TERM`) and waits for the process to end; returns whether it

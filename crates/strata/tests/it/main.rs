@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod databases;
+mod identity;
 mod postgres;
 mod server;
 mod tables;

@@ -151,12 +151,14 @@ async fn both_url_shapes_reach_the_same_resources() {
 }
 
 #[tokio::test]
-async fn users_list_is_an_empty_array_before_anyone_is_added() {
+async fn a_new_server_has_exactly_one_user_the_first_admin() {
     let server = Server::start();
     let api = server.api(&server.bootstrap_token());
     let (status, users) = api.get("/api/v0/users").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(users, json!([]));
+    assert_eq!(users.as_array().unwrap().len(), 1, "{users}");
+    assert_eq!(users[0]["email"], crate::harness::ADMIN_EMAIL);
+    assert_eq!(users[0]["group"], "Admin");
 }
 
 #[tokio::test]
