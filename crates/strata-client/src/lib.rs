@@ -1,1 +1,49 @@
-//! Client for Strata's APIs.
+//! A typed, async client for Strata's Management API.
+//!
+//! Strata serves the Management API under two URL shapes that reach the same handlers:
+//!
+//! - clustered: `{base}/api/v0/…` ([`UrlShape::Clustered`]);
+//! - dedicated: `{base}/api/v0/accounts/{accountId}/clusters/{clusterId}/…`
+//!   ([`UrlShape::Dedicated`]).
+//!
+//! Build a [`Client`] from a [`ClientConfig`] and call one method per route. Every method
+//! returns the server's answer as a typed value ([`Database`], [`Table`], [`DatabaseToken`],
+//! [`ManagementToken`], [`Cluster`], [`User`], [`AuditEntry`]) or an [`Error`] that says
+//! whether the server refused the request (with its HTTP status and `{code, message}`
+//! message) or could not be reached (with a clear description of why).
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), strata_client::Error> {
+//! use strata_client::{Client, ClientConfig, CreateDatabase, Secret, StatusFilter, UrlShape};
+//!
+//! let config = ClientConfig::new("http://127.0.0.1:8086", UrlShape::Clustered)?
+//!     .with_token(Secret::new("strata_mgmt_…"));
+//! let client = Client::new(config)?;
+//! client.create_database(&CreateDatabase::named("telemetry")).await?;
+//! for db in client.list_databases(StatusFilter::Active).await? {
+//!     println!("{} {}", db.id, db.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Secrets stay secret: the bearer token and the `accessToken` of creation responses are
+//! held in [`Secret`], whose `Debug` output is redacted, and the [`HttpEvent`]s given to an
+//! [`Observer`] (for `--debug`/`--trace` style logging) carry redacted headers, URLs and
+//! bodies.
+//!
+//! This crate holds no command-line code; `stratactl` is built on it.
+
+mod client;
+mod config;
+mod error;
+mod observe;
+mod types;
+
+pub use client::Client;
+pub use config::{ClientConfig, Secret, TlsConfig, UrlShape, base_url_from_host};
+pub use error::{Error, TransportErrorKind};
+pub use observe::{HttpEvent, Observer, redact};
+pub use types::*;
+
+/// The shared types the API's bodies are made of.
+pub use strata_types::{Action, PartitionTemplate, Permission, Status, TagBucket, TemplatePart};

@@ -5,6 +5,7 @@ mod harness;
 mod admin;
 mod audit;
 mod auth;
+mod browser;
 mod databases;
 mod identity;
 mod postgres;

@@ -1,0 +1,221 @@
+use std::fmt;
+use std::time::Duration;
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error status. `message` is the server's own message
+    /// (the `message` of its `{"code", "message"}` body), or a description of the body when
+    /// it was not in that shape.
+    Api {
+        status: u16,
+        /// The `code` of the error body, when there was one (normally equal to `status`).
+        code: Option<i64>,
+        message: String,
+    },
+    /// The request did not get an answer: the server could not be reached, the TLS handshake
+    /// failed, or no answer came within the timeout.
+    Transport {
+        kind: TransportErrorKind,
+        /// Scheme, host and port of the server (never a path or a credential).
+        origin: String,
+        /// What went wrong, from the innermost cause outwards.
+        detail: String,
+    },
+    /// The server answered with success but the body was not what the API documents.
+    Decode {
+        status: u16,
+        method: String,
+        path: String,
+        detail: String,
+    },
+    /// The client could not be set up: a bad base URL or an unreadable TLS file.
+    Config { message: String },
+}
+
+/// What kind of transport failure an [`Error::Transport`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    /// No connection: refused, unreachable host, unknown name.
+    Connect,
+    /// The TLS handshake failed (untrusted or invalid certificate, not a TLS server, …).
+    Tls,
+    /// No answer within the configured timeout.
+    Timeout(Option<Duration>),
+    /// The connection broke or the answer could not be read.
+    Other,
+}
+
+impl Error {
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config {
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status of an [`Error::Api`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's message of an [`Error::Api`].
+    pub fn api_message(&self) -> Option<&str> {
+        match self {
+            Error::Api { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// 401: the credential is missing, malformed, unknown, expired or revoked.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// 403: the credential is valid but may not do this.
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(403)
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(409)
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api {
+                status, message, ..
+            } => write!(f, "{message} (HTTP {status} {})", reason(*status)),
+            Error::Transport {
+                kind,
+                origin,
+                detail,
+            } => match kind {
+                TransportErrorKind::Connect => write!(f, "cannot connect to {origin}: {detail}"),
+                TransportErrorKind::Tls => {
+                    write!(f, "TLS handshake with {origin} failed: {detail}")
+                }
+                TransportErrorKind::Timeout(Some(limit)) => {
+                    write!(f, "no answer from {origin} within {limit:?}")
+                }
+                TransportErrorKind::Timeout(None) => write!(f, "no answer from {origin} in time"),
+                TransportErrorKind::Other => {
+                    write!(f, "the request to {origin} failed: {detail}")
+                }
+            },
+            Error::Decode {
+                status,
+                method,
+                path,
+                detail,
+            } => write!(
+                f,
+                "unexpected answer to {method} {path} (HTTP {status}): {detail}"
+            ),
+            Error::Config { message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The messages of an error and its causes, innermost last, without repeats.
+fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !out.iter().any(|seen| seen.contains(&text)) {
+            out.push(text);
+        }
+        next = e.source();
+    }
+    out
+}
+
+/// Classifies a reqwest failure that got no HTTP answer.
+pub(crate) fn transport(error: &reqwest::Error, origin: &str, timeout: Option<Duration>) -> Error {
+    let causes = chain(error);
+    // The outermost message ("error sending request for url (…)") says nothing the origin
+    // does not; the causes say what happened.
+    let detail = causes
+        .iter()
+        .skip(1)
+        // hyper-util's wrapper says nothing its cause does not.
+        .filter(|c| !c.starts_with("client error ("))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(": ");
+    let detail = if detail.is_empty() {
+        causes.join(": ")
+    } else {
+        detail
+    };
+    let lower = detail.to_ascii_lowercase();
+    let kind = if error.is_timeout() || lower.contains("timed out") {
+        TransportErrorKind::Timeout(timeout)
+    } else if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("corrupt message")
+        || lower.contains("invalidcontenttype")
+    {
+        TransportErrorKind::Tls
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else {
+        TransportErrorKind::Other
+    };
+    Error::Transport {
+        kind,
+        origin: origin.to_string(),
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_show_the_server_message_and_status() {
+        let e = Error::Api {
+            status: 404,
+            code: Some(404),
+            message: "database \"x\" not found".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "database \"x\" not found (HTTP 404 Not Found)"
+        );
+        assert!(e.is_not_found());
+        assert_eq!(e.api_message(), Some("database \"x\" not found"));
+    }
+
+    #[test]
+    fn transport_errors_say_where_and_why() {
+        let e = Error::Transport {
+            kind: TransportErrorKind::Timeout(Some(Duration::from_secs(2))),
+            origin: "http://127.0.0.1:9".into(),
+            detail: "operation timed out".into(),
+        };
+        assert_eq!(e.to_string(), "no answer from http://127.0.0.1:9 within 2s");
+        assert_eq!(e.status(), None);
+    }
+}

@@ -1,0 +1,119 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A callback that sees every request and answer, for debug logging. Everything it is given
+/// is already redacted: the `Authorization` header's value, token secrets in URLs and
+/// bodies, and the `accessToken` of creation responses never reach it.
+pub type Observer = Arc<dyn Fn(&HttpEvent<'_>) + Send + Sync>;
+
+/// One step of an HTTP exchange, as an [`Observer`] sees it.
+#[derive(Debug)]
+pub enum HttpEvent<'a> {
+    Request {
+        method: &'a str,
+        url: &'a str,
+        headers: &'a [(String, String)],
+        body: Option<&'a str>,
+    },
+    Response {
+        method: &'a str,
+        url: &'a str,
+        status: u16,
+        elapsed: Duration,
+        headers: &'a [(String, String)],
+        body: &'a str,
+    },
+    /// The request got no answer (see [`Error::Transport`](crate::Error::Transport)).
+    Failed {
+        method: &'a str,
+        url: &'a str,
+        elapsed: Duration,
+        error: &'a str,
+    },
+}
+
+const TOKEN_PREFIXES: [&str; 2] = ["strata_mgmt_", "strata_db_"];
+const SECRET_KEYS: [&str; 3] = ["accessToken", "access_token", "token"];
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// `text` with secrets replaced by `[REDACTED]`: anything that starts like a Strata token
+/// (`strata_mgmt_…`, `strata_db_…`), and, when `text` is JSON, the values of `accessToken`,
+/// `access_token` and `token` fields.
+pub fn redact(text: &str) -> String {
+    let text = redact_prefixed(text);
+    let trimmed = text.trim_start();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return text;
+    }
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(mut value) => {
+            if redact_json(&mut value) {
+                value.to_string()
+            } else {
+                text
+            }
+        }
+        Err(_) => text,
+    }
+}
+
+fn redact_prefixed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, prefix)) = TOKEN_PREFIXES
+        .iter()
+        .filter_map(|p| rest.find(p).map(|i| (i, *p)))
+        .min_by_key(|(i, _)| *i)
+    {
+        out.push_str(&rest[..at]);
+        out.push_str(prefix);
+        out.push_str(REDACTED);
+        let after = &rest[at + prefix.len()..];
+        let end = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Redacts secret fields in place; returns whether anything changed.
+fn redact_json(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut changed = false;
+            for (key, value) in map.iter_mut() {
+                if SECRET_KEYS.contains(&key.as_str()) && value.is_string() {
+                    *value = serde_json::Value::String(REDACTED.to_string());
+                    changed = true;
+                } else {
+                    changed |= redact_json(value);
+                }
+            }
+            changed
+        }
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, v| redact_json(v) | c),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_prefixed_tokens_and_secret_fields() {
+        assert_eq!(
+            redact("/tokens/strata_db_abcDEF123?x=1"),
+            "/tokens/strata_db_[REDACTED]?x=1"
+        );
+        let body = r#"{"id":"1","accessToken":"anything-at-all","nested":[{"token":"t"}]}"#;
+        let out = redact(body);
+        assert!(!out.contains("anything-at-all"), "{out}");
+        assert!(!out.contains("\"t\""), "{out}");
+        assert!(out.contains("\"id\":\"1\""), "{out}");
+        assert_eq!(redact("plain text"), "plain text");
+        assert_eq!(redact("{not json"), "{not json");
+    }
+}

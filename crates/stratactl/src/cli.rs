@@ -1,0 +1,515 @@
+//! The command tree, flag for flag as `influxctl` v2.12 has it (see the module docs of
+//! `main.rs` for what differs).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::duration::parse_go_duration;
+
+const ABOUT: &str = "stratactl administers Strata clusters: databases, tables, database tokens, management \
+tokens, users and the audit log. It is a drop-in for influxctl: the same commands, flags, \
+output and connection profiles.";
+
+const AFTER_HELP: &str = "\
+Connection profiles are read from ~/.config/stratactl/config.toml (or --config / \
+STRATACTL_CONFIG); --profile / STRATACTL_PROFILE picks one (default \"default\"). A \
+management token comes from STRATACTL_MGMT_TOKEN, else the profile's mgmt_token, else the \
+file named by [profile.auth.token] token_file (the token alone, or JSON {\"token\": \"...\"}). \
+The server is reached at https://HOST:PORT, or http://HOST:PORT with [profile.tls] disable = \
+true; PORT defaults to 443 with TLS and 80 without. Make the first management token on the \
+server's machine with `strata admin management-token create`.";
+
+/// The command tree, with its version.
+pub fn command() -> clap::Command {
+    let version: &'static str = Box::leak(crate::commands::version_text().into_boxed_str());
+    Cli::command().version(version)
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stratactl",
+    about = ABOUT,
+    after_help = AFTER_HELP,
+    disable_version_flag = true,
+    arg_required_else_help = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global Options")]
+pub struct GlobalArgs {
+    /// Log debug messages (requests, answers, configuration) to stderr.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Log everything --debug does plus HTTP headers and bodies (secrets redacted).
+    #[arg(long, global = true)]
+    pub trace: bool,
+    /// How long each API call may take (Go duration: 30s, 1m0s, 1h30m; 0 waits forever).
+    #[arg(
+        long,
+        global = true,
+        default_value = "1m0s",
+        value_name = "DURATION",
+        value_parser = parse_timeout,
+        allow_hyphen_values = true
+    )]
+    pub timeout: Timeout,
+    /// Account id for dedicated profiles; overrides the profile's account_id.
+    #[arg(
+        long = "account",
+        visible_alias = "account-id",
+        global = true,
+        value_name = "ACCOUNT_ID"
+    )]
+    pub account: Option<String>,
+    /// Cluster id for dedicated profiles; overrides the profile's cluster_id.
+    #[arg(
+        long = "cluster",
+        visible_alias = "cluster-id",
+        global = true,
+        value_name = "CLUSTER_ID"
+    )]
+    pub cluster: Option<String>,
+    /// Configuration file [default: ~/.config/stratactl/config.toml].
+    #[arg(long, global = true, env = "STRATACTL_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Connection profile to use.
+    #[arg(
+        long,
+        global = true,
+        env = "STRATACTL_PROFILE",
+        default_value = "default",
+        value_name = "NAME"
+    )]
+    pub profile: String,
+    /// Print the version.
+    #[arg(short = 'v', long = "version", action = ArgAction::Version)]
+    pub version: Option<bool>,
+}
+
+/// The `--timeout` value and how the user wrote it (for messages).
+#[derive(Debug, Clone)]
+pub struct Timeout {
+    pub duration: Duration,
+    pub text: String,
+}
+
+fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    let duration = parse_go_duration(text)?;
+    Ok(Timeout {
+        duration,
+        text: text.to_string(),
+    })
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List and show clusters.
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
+    /// Create, list, update, delete, rename and undelete databases.
+    Database {
+        #[command(subcommand)]
+        command: DatabaseCommand,
+    },
+    /// Create, list, delete, rename and undelete tables.
+    Table {
+        #[command(subcommand)]
+        command: TableCommand,
+    },
+    /// Create, list, show, update and revoke database tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Create, list and revoke management tokens.
+    Management {
+        #[command(subcommand)]
+        command: ManagementCommand,
+    },
+    /// List users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Read the audit log (a Strata extra).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Print the version of stratactl.
+    Version,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct FormatArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterStatus {
+    Active,
+    Deleted,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Show one cluster.
+    Get {
+        #[command(flatten)]
+        format: FormatArg,
+        /// The cluster's id.
+        #[arg(value_name = "CLUSTER_ID")]
+        cluster_id: String,
+    },
+    /// List the clusters of the account.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// The partition template flags of `database create` and `table create`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TemplateArgs {
+    /// Partition by the value of this tag (repeatable).
+    #[arg(long = "template-tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Partition by a hash of this tag's value into N buckets: TAG,N (repeatable).
+    #[arg(long = "template-tag-bucket", value_name = "TAG,N")]
+    pub buckets: Vec<String>,
+    /// Time part of the partition template: %Y-%m-%d, %Y-%m or %Y; required with any other
+    /// --template-* flag [default: %Y-%m-%d].
+    #[arg(long = "template-timeformat", value_name = "FORMAT")]
+    pub time_format: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DatabaseCommand {
+    /// Create a database.
+    Create {
+        /// How long data is kept: e.g. 30d, 1w, 1mo, 1y, 2.5d, 1h30m; 0 keeps it forever.
+        #[arg(
+            long,
+            default_value = "0s",
+            value_name = "DURATION",
+            allow_hyphen_values = true
+        )]
+        retention_period: String,
+        /// Most tables the database may hold (0 takes the default of 500).
+        #[arg(
+            long,
+            default_value_t = 0,
+            value_name = "N",
+            allow_negative_numbers = true
+        )]
+        max_tables: i64,
+        /// Most columns a table may have, including time (0 takes the default of 250).
+        #[arg(
+            long,
+            default_value_t = 0,
+            value_name = "N",
+            allow_negative_numbers = true
+        )]
+        max_columns: i64,
+        #[command(flatten)]
+        template: TemplateArgs,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The new database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        name: String,
+    },
+    /// List databases.
+    List {
+        /// Which databases to list.
+        #[arg(long, value_enum, default_value = "active")]
+        filter_status: FilterStatus,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Change a database's retention period and limits.
+    Update {
+        /// New retention period (0 keeps data forever).
+        #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+        retention_period: Option<String>,
+        /// New table limit.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        max_tables: Option<i64>,
+        /// New column limit per table (affects tables created afterwards).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        max_columns: Option<i64>,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        name: String,
+    },
+    /// Delete databases (restorable with `database undelete` for a while).
+    Delete {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The databases to delete.
+        #[arg(value_name = "DATABASE_NAME", required = true)]
+        names: Vec<String>,
+    },
+    /// Rename a database; it keeps its id, settings and data.
+    Rename {
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's current name.
+        #[arg(value_name = "CURRENT_DB_NAME")]
+        name: String,
+        /// Its new name.
+        #[arg(value_name = "NEW_DB_NAME")]
+        new_name: String,
+    },
+    /// Restore a deleted database by name.
+    Undelete {
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TableCommand {
+    /// Create a table, optionally with its own partition template.
+    Create {
+        #[command(flatten)]
+        template: TemplateArgs,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        database: String,
+        /// The table's name.
+        #[arg(value_name = "TABLE_NAME")]
+        table: String,
+    },
+    /// List the tables of a database.
+    List {
+        /// Which tables to list.
+        #[arg(long, value_enum, default_value = "active")]
+        filter_status: FilterStatus,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        database: String,
+    },
+    /// Delete a table (restorable with `table undelete` for a while).
+    Delete {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        database: String,
+        /// The table's name.
+        #[arg(value_name = "TABLE_NAME")]
+        table: String,
+    },
+    /// Rename a table; it keeps its id.
+    Rename {
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        database: String,
+        /// The table's current name.
+        #[arg(value_name = "CURRENT_TABLE_NAME")]
+        table: String,
+        /// Its new name.
+        #[arg(value_name = "NEW_TABLE_NAME")]
+        new_name: String,
+    },
+    /// Restore a deleted table by its numeric id (see `table list --filter-status deleted`).
+    Undelete {
+        #[command(flatten)]
+        format: FormatArg,
+        /// The database's name.
+        #[arg(value_name = "DATABASE_NAME")]
+        database: String,
+        /// The deleted table's numeric id.
+        #[arg(value_name = "TABLE_ID")]
+        table_id: String,
+    },
+}
+
+/// `--read-database` / `--write-database`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PermissionArgs {
+    /// Grant read on this database; "*" for all databases (repeatable).
+    #[arg(long = "read-database", value_name = "DATABASE_NAME")]
+    pub read: Vec<String>,
+    /// Grant write on this database; "*" for all databases (repeatable).
+    #[arg(long = "write-database", value_name = "DATABASE_NAME")]
+    pub write: Vec<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSort {
+    Id,
+    Description,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagementSort {
+    Created,
+    Id,
+    Description,
+    Prefix,
+    Expires,
+    Revoked,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a database token and print it once.
+    Create {
+        #[command(flatten)]
+        permissions: PermissionArgs,
+        /// When the token stops working (RFC 3339, or 2030-01-31T00:00:00+0000); never, if
+        /// not given.
+        #[arg(long, value_name = "TIME")]
+        expires_at: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+        /// What the token is for.
+        #[arg(value_name = "TOKEN_DESCRIPTION")]
+        description: String,
+    },
+    /// List database tokens.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+        /// Sort by.
+        #[arg(long, value_enum, default_value = "id")]
+        sort: TokenSort,
+        /// Include revoked tokens.
+        #[arg(long)]
+        include_revoked: bool,
+    },
+    /// Show one database token.
+    Get {
+        #[command(flatten)]
+        format: FormatArg,
+        /// Show the token even if it is revoked.
+        #[arg(long)]
+        include_revoked: bool,
+        /// The token's id.
+        #[arg(value_name = "TOKEN_ID")]
+        token_id: String,
+    },
+    /// Replace a database token's permissions.
+    Update {
+        #[command(flatten)]
+        permissions: PermissionArgs,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The token's id.
+        #[arg(value_name = "TOKEN_ID")]
+        token_id: String,
+    },
+    /// Revoke database tokens, immediately and for good.
+    #[command(visible_alias = "delete")]
+    Revoke {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The ids of the tokens to revoke.
+        #[arg(value_name = "TOKEN_ID", required = true)]
+        token_ids: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManagementCommand {
+    /// Create a management token and print it once.
+    Create {
+        /// What the token is for.
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+        /// When the token stops working (RFC 3339, or 2030-01-31T00:00:00+0000); never, if
+        /// not given.
+        #[arg(long, value_name = "TIME")]
+        expires_at: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List management tokens, revoked ones included.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+        /// Sort by.
+        #[arg(long, value_enum, default_value = "created")]
+        sort: ManagementSort,
+    },
+    /// Revoke management tokens, for good.
+    Revoke {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The ids of the tokens to revoke.
+        #[arg(value_name = "TOKEN_ID", required = true)]
+        token_ids: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// List the users of the account.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// List audit log entries, newest first.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+        /// Only entries by this actor: a user or token id, `system` or `anonymous`.
+        #[arg(long, value_name = "ACTOR")]
+        actor: Option<String>,
+        /// Only entries of this action, e.g. database.create or auth.failed.
+        #[arg(long, value_name = "ACTION")]
+        action: Option<String>,
+        /// Only entries at or after this time (RFC 3339) or this long ago (e.g. 24h, 7d).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only entries before this time (RFC 3339) or this long ago.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Most entries to show (pages through the log as needed).
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        limit: u32,
+        /// Only entries older than this entry id (to continue a previous listing).
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
+    },
+}

@@ -1,0 +1,35 @@
+use super::show;
+use crate::cli::{ClusterCommand, GlobalArgs};
+use crate::config::connect;
+use crate::views::{ClusterJson, cluster_detail, clusters_table};
+
+pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> anyhow::Result<()> {
+    match command {
+        ClusterCommand::Get { format, cluster_id } => {
+            let conn = connect(global)?;
+            let cluster = conn
+                .client
+                .get_cluster(cluster_id.trim())
+                .await
+                .map_err(|e| conn.explain(e))?;
+            show(
+                format.format,
+                || ClusterJson::from(&cluster),
+                || cluster_detail(&cluster),
+            )
+        }
+        ClusterCommand::List { format } => {
+            let conn = connect(global)?;
+            let clusters = conn
+                .client
+                .list_clusters()
+                .await
+                .map_err(|e| conn.explain(e))?;
+            show(
+                format.format,
+                || clusters.iter().map(ClusterJson::from).collect::<Vec<_>>(),
+                || clusters_table(&clusters),
+            )
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! One function per command. Each checks its flags and arguments first (so a mistake is
+//! reported without contacting the server), then connects, calls the API and prints.
+
+mod audit;
+mod cluster;
+mod database;
+mod management;
+mod table;
+mod token;
+
+use anyhow::{anyhow, bail};
+use chrono::{DateTime, Utc};
+use strata_client::{Action, PartitionTemplate, Permission, TagBucket, TemplatePart};
+use uuid::Uuid;
+
+use crate::cli::{Cli, Command, Format, PermissionArgs, TemplateArgs, UserCommand};
+use crate::config::connect;
+use crate::output::print_json;
+use crate::views::{UserJson, users_table};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Cluster { command } => cluster::run(global, command).await,
+        Command::Database { command } => database::run(global, command).await,
+        Command::Table { command } => table::run(global, command).await,
+        Command::Token { command } => token::run(global, command).await,
+        Command::Management { command } => management::run(global, command).await,
+        Command::User { command } => match command {
+            UserCommand::List { format } => {
+                let conn = connect(global)?;
+                let users = conn
+                    .client
+                    .list_users()
+                    .await
+                    .map_err(|e| conn.explain(e))?;
+                show(
+                    format.format,
+                    || users.iter().map(UserJson::from).collect::<Vec<_>>(),
+                    || users_table(&users),
+                )
+            }
+        },
+        Command::Audit { command } => audit::run(global, command).await,
+        Command::Version => {
+            println!("{}", version());
+            Ok(())
+        }
+    }
+}
+
+/// `0.1.0 (linux/x86_64)`: the version and the platform it was built for.
+pub fn version_text() -> String {
+    format!(
+        "{} ({}/{})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+pub fn version() -> String {
+    format!("stratactl {}", version_text())
+}
+
+/// `--expires-at`: RFC 3339 or the `+hhmm` offset form; must be in the future.
+pub fn parse_expires_at(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    let at = strata_types::parse_timestamp(text).map_err(|_| {
+        anyhow!(
+            "--expires-at {text:?} is not a time; write RFC 3339 such as 2030-01-31T00:00:00Z, or 2030-01-31T00:00:00+0000 as `date +%Y-%m-%dT%H:%M:%S%z` prints it"
+        )
+    })?;
+    if at <= Utc::now() {
+        bail!(
+            "--expires-at {text:?} is in the past; give a future time, or leave --expires-at out for a token that never expires"
+        );
+    }
+    Ok(at)
+}
+
+/// `--read-database` / `--write-database` as a permission set, in the order given, without
+/// repeats.
+pub fn permissions(args: &PermissionArgs) -> anyhow::Result<Vec<Permission>> {
+    let mut out: Vec<Permission> = Vec::new();
+    for (action, names, flag) in [
+        (Action::Read, &args.read, "--read-database"),
+        (Action::Write, &args.write, "--write-database"),
+    ] {
+        for name in names {
+            let permission = Permission {
+                action,
+                resource: name.clone(),
+            };
+            permission
+                .validate()
+                .map_err(|e| anyhow!("{flag} {name:?}: {}", e.message))?;
+            if !out.contains(&permission) {
+                out.push(permission);
+            }
+        }
+    }
+    Ok(out)
+}
+
+const TIME_FORMATS: [&str; 3] = ["%Y-%m-%d", "%Y-%m", "%Y"];
+
+/// The partition template of `--template-timeformat`, `--template-tag` and
+/// `--template-tag-bucket`: the time part first, then tags, then buckets. The time format is
+/// required whenever any template flag is used.
+pub fn template(args: &TemplateArgs) -> anyhow::Result<Option<PartitionTemplate>> {
+    if args.tags.is_empty() && args.buckets.is_empty() && args.time_format.is_none() {
+        return Ok(None);
+    }
+    let Some(time_format) = &args.time_format else {
+        bail!(
+            "--template-timeformat is required with --template-tag and --template-tag-bucket: a custom partition template needs a time part; add --template-timeformat '%Y-%m-%d' (or '%Y-%m', '%Y')"
+        );
+    };
+    if !TIME_FORMATS.contains(&time_format.as_str()) {
+        bail!(
+            "--template-timeformat {time_format:?} is not supported; use '%Y-%m-%d' (daily), '%Y-%m' (monthly) or '%Y' (yearly)"
+        );
+    }
+    let mut parts = vec![TemplatePart::Time(time_format.clone())];
+    for tag in &args.tags {
+        if tag.trim().is_empty() {
+            bail!("--template-tag is empty; give a tag name");
+        }
+        parts.push(TemplatePart::Tag(tag.clone()));
+    }
+    for bucket in &args.buckets {
+        let bad = || {
+            anyhow!(
+                "--template-tag-bucket {bucket:?} is not TAG,N; give a tag name and a number of buckets, e.g. --template-tag-bucket host,100"
+            )
+        };
+        let (tag, n) = bucket.rsplit_once(',').ok_or_else(bad)?;
+        let n: i32 = n.trim().parse().map_err(|_| bad())?;
+        if tag.trim().is_empty() {
+            return Err(bad());
+        }
+        parts.push(TemplatePart::Bucket(TagBucket {
+            tag_name: tag.to_string(),
+            number_of_buckets: n,
+        }));
+    }
+    let template = PartitionTemplate(parts);
+    template.validate().map_err(|e| {
+        anyhow!(
+            "the partition template of the --template-* flags is not valid: {}",
+            e.message.replace("partitionTemplate", "the template")
+        )
+    })?;
+    Ok(Some(template))
+}
+
+pub fn parse_token_id(text: &str) -> anyhow::Result<Uuid> {
+    Uuid::parse_str(text.trim()).map_err(|_| {
+        // Not echoed as given: a secret pasted where the id goes must not be printed.
+        anyhow!(
+            "{:?} is not a token id; token ids are UUIDs, as `token list` and `management list` show them",
+            strata_client::redact(text)
+        )
+    })
+}
+
+/// A command-line argument, displayed with anything shaped like a token secret redacted.
+pub struct ArgText(pub String);
+
+impl std::fmt::Display for ArgText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&strata_client::redact(&self.0))
+    }
+}
+
+/// Revokes or deletes each item in turn, carrying on past failures; fails at the end if
+/// any failed.
+pub async fn each<T, F, Fut>(items: &[T], noun: &str, mut act: F) -> anyhow::Result<()>
+where
+    T: std::fmt::Display,
+    F: FnMut(&T) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<String>>>,
+{
+    let mut failed = 0;
+    for item in items {
+        match act(item).await {
+            Ok(Some(done)) => println!("{done}"),
+            Ok(None) => {}
+            Err(e) => {
+                failed += 1;
+                eprintln!("Error: {item}: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        bail!(
+            "{failed} of {} {noun} failed (see the errors above)",
+            items.len()
+        );
+    }
+    Ok(())
+}
+
+/// Prints a value as a table (by `table`) or JSON (by `json`).
+pub fn show<J: serde::Serialize>(
+    format: Format,
+    json: impl FnOnce() -> J,
+    table: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => print_json(&json()),
+        Format::Table => {
+            print!("{}", table());
+            Ok(())
+        }
+    }
+}

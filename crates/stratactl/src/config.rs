@@ -1,0 +1,548 @@
+//! Connection profiles (`[[profile]]` tables of a TOML file), the management credential,
+//! and the API client built from them.
+//!
+//! - File: `--config`, else `STRATACTL_CONFIG`, else `$HOME/.config/stratactl/config.toml`.
+//! - Profile: `--profile`, else `STRATACTL_PROFILE`, else `default`.
+//! - Base URL: `https://host:port`, or `http://host:port` when `[profile.tls] disable =
+//!   true`; without `port`, 443 with TLS and 80 without.
+//! - URL shape: `product = "clustered"` uses `/api/v0/…`; `product = "dedicated"` uses
+//!   `/api/v0/accounts/{account_id}/clusters/{cluster_id}/…` (`--account`/`--cluster`
+//!   override the profile's ids).
+//! - Management credential, first found wins: `STRATACTL_MGMT_TOKEN`, the profile's
+//!   `mgmt_token`, the file named by `[profile.auth.token] token_file` (the token alone, or
+//!   JSON `{"token": "…"}` / `{"access_token": "…"}`).
+//! - Relative paths (`token_file`, TLS files) are relative to the config file's directory;
+//!   `~/` is the home directory.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use serde::Deserialize;
+use strata_client::{
+    Client, ClientConfig, HttpEvent, Observer, Secret, TlsConfig, TransportErrorKind, UrlShape,
+    base_url_from_host,
+};
+use toml::Spanned;
+
+use crate::cli::GlobalArgs;
+use crate::log::{debug, trace, warning};
+
+pub const ENV_MGMT_TOKEN: &str = "STRATACTL_MGMT_TOKEN";
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    profile: Vec<Profile>,
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Product {
+    Dedicated,
+    Clustered,
+}
+
+/// One `[[profile]]`, every key of influxctl's format.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: Spanned<String>,
+    pub product: Option<Product>,
+    pub host: Option<String>,
+    pub port: Option<Port>,
+    pub account_id: Option<String>,
+    pub cluster_id: Option<String>,
+    pub mgmt_token: Option<String>,
+    /// Default database of `query`/`write` (used by those commands).
+    #[allow(dead_code)]
+    pub database: Option<String>,
+    /// Default database token of `query`/`write` (used by those commands).
+    #[allow(dead_code)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub tls: Tls,
+    #[serde(default)]
+    pub auth: Auth,
+}
+
+/// `port`: a string in influxctl's format (`"443"`); a bare integer is accepted too.
+#[derive(Debug, Clone)]
+pub struct Port(String);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Port;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a port number as a string, e.g. \"443\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Port, E> {
+                Ok(Port(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Port, E> {
+                Ok(Port(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Port, E> {
+                Ok(Port(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    #[serde(default)]
+    pub insecure: bool,
+    #[serde(default)]
+    pub disable: bool,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub ca: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    pub oauth2: Option<OAuth2>,
+    pub token: Option<TokenAuth>,
+}
+
+/// `[profile.auth.oauth2]`: the identity provider for device-flow sign-in. Parsed and
+/// checked now; used by `auth login`.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct OAuth2 {
+    pub client_id: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub parameters: Option<BTreeMap<String, String>>,
+    pub token_url: Option<String>,
+    pub device_url: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TokenAuth {
+    pub token_file: PathBuf,
+}
+
+/// A profile and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub profile: Profile,
+}
+
+impl Loaded {
+    pub fn name(&self) -> &str {
+        self.profile.name.get_ref()
+    }
+
+    /// `path` as written, `~/` expanded, relative to the config file's directory.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        if let Ok(rest) = path.strip_prefix("~")
+            && let Some(home) = std::env::var_os("HOME")
+        {
+            return PathBuf::from(home).join(rest);
+        }
+        if path.is_absolute() {
+            return path.to_path_buf();
+        }
+        self.path
+            .parent()
+            .map(|dir| dir.join(path))
+            .unwrap_or_else(|| path.to_path_buf())
+    }
+}
+
+pub fn default_config_path() -> anyhow::Result<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+        anyhow!("HOME is not set, so there is no default config file; pass --config PATH or set STRATACTL_CONFIG")
+    })?;
+    Ok(PathBuf::from(home).join(".config/stratactl/config.toml"))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+const EXAMPLE: &str = "[[profile]]
+  name = \"default\"
+  product = \"clustered\"
+  host = \"strata.example.com\"
+  port = \"443\"
+  mgmt_token = \"strata_mgmt_…\"";
+
+/// Reads the config file and picks the profile `name`.
+pub fn load(explicit: Option<&Path>, name: &str) -> anyhow::Result<Loaded> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => default_config_path()?,
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let how = if explicit.is_some() {
+                "check --config / STRATACTL_CONFIG"
+            } else {
+                "create it, or pass --config PATH"
+            };
+            bail!(
+                "config file {} does not exist; {how}. A minimal profile:\n{EXAMPLE}",
+                path.display()
+            );
+        }
+        Err(e) => bail!("cannot read config file {}: {e}", path.display()),
+    };
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "config file {}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        )
+    })?;
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for profile in &file.profile {
+        let line = line_of(&text, profile.name.span().start);
+        if let Some(first) = seen.insert(profile.name.get_ref(), line) {
+            bail!(
+                "config file {}, line {line}: profile {:?} is defined twice (first on line {first}); profile names must be unique",
+                path.display(),
+                profile.name.get_ref()
+            );
+        }
+    }
+    if file.profile.is_empty() {
+        bail!(
+            "config file {} has no [[profile]]; add one, e.g.:\n{EXAMPLE}",
+            path.display()
+        );
+    }
+    let Some(profile) = file
+        .profile
+        .iter()
+        .find(|p| p.name.get_ref() == name)
+        .cloned()
+    else {
+        let names: Vec<&str> = file
+            .profile
+            .iter()
+            .map(|p| p.name.get_ref().as_str())
+            .collect();
+        bail!(
+            "profile {name:?} not found in config file {} (it has: {}); choose one with --profile or STRATACTL_PROFILE",
+            path.display(),
+            names.join(", ")
+        );
+    };
+    debug!(
+        "config file {}, profile {:?} (line {})",
+        path.display(),
+        name,
+        line_of(&text, profile.name.span().start)
+    );
+    Ok(Loaded { path, profile })
+}
+
+/// Where the management credential came from (never the credential itself).
+#[derive(Debug, Clone)]
+pub enum CredentialSource {
+    Env,
+    MgmtToken { profile: String },
+    TokenFile { path: PathBuf },
+}
+
+impl fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialSource::Env => write!(f, "the management token in {ENV_MGMT_TOKEN}"),
+            CredentialSource::MgmtToken { profile } => {
+                write!(f, "the mgmt_token of profile {profile:?}")
+            }
+            CredentialSource::TokenFile { path } => {
+                write!(f, "the token in token_file {}", path.display())
+            }
+        }
+    }
+}
+
+const HOW_TO_SUPPLY: &str = "set mgmt_token in the profile, export STRATACTL_MGMT_TOKEN, or name a file holding the token with [profile.auth.token] token_file; make a management token with `stratactl management create` (with an existing one) or, on the server's machine, `strata admin management-token create`";
+
+/// The token of a `token_file`: the token alone, or JSON `{"token": "…"}` (also
+/// `{"access_token": "…"}`).
+fn read_token_file(path: &Path) -> anyhow::Result<Secret> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read token_file {}", path.display()))?;
+    let text = text.trim();
+    if text.is_empty() {
+        bail!(
+            "token_file {} is empty; put the token in it",
+            path.display()
+        );
+    }
+    if text.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            anyhow!(
+                "token_file {} starts with '{{' but is not JSON ({e}); write the token alone, or {{\"token\": \"…\"}}",
+                path.display()
+            )
+        })?;
+        let token = ["token", "access_token"]
+            .iter()
+            .find_map(|key| value.get(key).and_then(|v| v.as_str()))
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| {
+                anyhow!(
+                    "token_file {} is JSON without a \"token\" field; write the token alone, or {{\"token\": \"…\"}}",
+                    path.display()
+                )
+            })?;
+        return Ok(Secret::new(token.trim()));
+    }
+    if text.contains(char::is_whitespace) {
+        bail!(
+            "token_file {} must hold the token alone (or JSON {{\"token\": \"…\"}}), but has several words",
+            path.display()
+        );
+    }
+    Ok(Secret::new(text))
+}
+
+/// The management credential, by precedence: `STRATACTL_MGMT_TOKEN` > `mgmt_token` >
+/// `token_file`.
+pub fn credential(loaded: &Loaded) -> anyhow::Result<(Secret, CredentialSource)> {
+    let profile = &loaded.profile;
+    if let Ok(token) = std::env::var(ENV_MGMT_TOKEN)
+        && !token.trim().is_empty()
+    {
+        return Ok((Secret::new(token.trim()), CredentialSource::Env));
+    }
+    if let Some(token) = profile.mgmt_token.as_deref().map(str::trim)
+        && !token.is_empty()
+    {
+        return Ok((
+            Secret::new(token),
+            CredentialSource::MgmtToken {
+                profile: loaded.name().to_string(),
+            },
+        ));
+    }
+    if let Some(auth) = &profile.auth.token {
+        let path = loaded.resolve(&auth.token_file);
+        let token = read_token_file(&path)?;
+        return Ok((token, CredentialSource::TokenFile { path }));
+    }
+    let later = if profile.auth.oauth2.is_some() {
+        " (sign-in through the identity provider of [profile.auth.oauth2] is not available in this version of stratactl)"
+    } else {
+        ""
+    };
+    bail!(
+        "no management token for profile {:?}{later}: {HOW_TO_SUPPLY}",
+        loaded.name()
+    )
+}
+
+/// A client for the profile, with what error messages need to say.
+pub struct Connection {
+    pub client: Client,
+    pub profile: String,
+    pub config_path: PathBuf,
+    pub origin: String,
+    pub source: CredentialSource,
+    pub timeout_text: String,
+}
+
+fn observer() -> Observer {
+    Arc::new(|event: &HttpEvent<'_>| match event {
+        HttpEvent::Request {
+            method,
+            url,
+            headers,
+            body,
+        } => {
+            trace!("> {method} {url}");
+            for (name, value) in *headers {
+                trace!("> {name}: {value}");
+            }
+            if let Some(body) = body {
+                trace!("> {body}");
+            }
+        }
+        HttpEvent::Response {
+            method,
+            url,
+            status,
+            elapsed,
+            headers,
+            body,
+        } => {
+            debug!("{method} {url} -> {status} ({} ms)", elapsed.as_millis());
+            for (name, value) in *headers {
+                trace!("< {name}: {value}");
+            }
+            if !body.is_empty() {
+                trace!("< {body}");
+            }
+        }
+        HttpEvent::Failed {
+            method,
+            url,
+            elapsed,
+            error,
+        } => debug!(
+            "{method} {url} failed after {} ms: {error}",
+            elapsed.as_millis()
+        ),
+    })
+}
+
+/// Builds the client for the chosen profile: file, profile, URL, credential, TLS.
+pub fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
+    let loaded = load(global.config.as_deref(), &global.profile)?;
+    let name = loaded.name().to_string();
+    let profile = &loaded.profile;
+    let in_file = format!("profile {name:?} in {}", loaded.path.display());
+    let product = profile.product.ok_or_else(|| {
+        anyhow!("{in_file} has no product; set product = \"clustered\" (URLs /api/v0/…) or product = \"dedicated\" (with account_id and cluster_id)")
+    })?;
+    let host = profile
+        .host
+        .as_deref()
+        .filter(|h| !h.trim().is_empty())
+        .ok_or_else(|| {
+            anyhow!("{in_file} has no host; set host (and port) to the Strata server's address")
+        })?;
+    let tls = &profile.tls;
+    let base_url = base_url_from_host(
+        host,
+        profile.port.as_ref().map(|p| p.0.as_str()),
+        !tls.disable,
+    )
+    .map_err(|e| anyhow!("{in_file}: {e}"))?;
+    let shape = match product {
+        Product::Clustered => {
+            if global.account.is_some() || global.cluster.is_some() {
+                warning!(
+                    "--account and --cluster are ignored: profile {name:?} is clustered (URLs /api/v0/…)"
+                );
+            }
+            UrlShape::Clustered
+        }
+        Product::Dedicated => {
+            let pick = |flag: &Option<String>,
+                        key: &Option<String>,
+                        what: &str,
+                        flag_name: &str| {
+                flag.clone()
+                    .or_else(|| key.clone())
+                    .filter(|v| !v.trim().is_empty())
+                    .ok_or_else(|| {
+                        anyhow!("{in_file} is dedicated but has no {what}; set {what} in the profile or pass {flag_name}")
+                    })
+            };
+            UrlShape::Dedicated {
+                account_id: pick(
+                    &global.account,
+                    &profile.account_id,
+                    "account_id",
+                    "--account",
+                )?,
+                cluster_id: pick(
+                    &global.cluster,
+                    &profile.cluster_id,
+                    "cluster_id",
+                    "--cluster",
+                )?,
+            }
+        }
+    };
+    let (token, source) = credential(&loaded)?;
+    debug!("endpoint {base_url} ({product:?} URL shape), credential: {source}");
+    let mut config = ClientConfig::new(&base_url, shape)
+        .map_err(|e| anyhow!("{in_file}: {e}"))?
+        .with_token(token)
+        .with_user_agent(concat!("stratactl/", env!("CARGO_PKG_VERSION")));
+    if !global.timeout.duration.is_zero() {
+        config = config.with_timeout(global.timeout.duration);
+    }
+    if tls.disable {
+        if tls.insecure || tls.ca.is_some() || tls.cert.is_some() || tls.key.is_some() {
+            warning!(
+                "[profile.tls] of profile {name:?} sets disable = true: its other TLS settings are ignored"
+            );
+        }
+    } else {
+        config = config.with_tls(TlsConfig {
+            ca_file: tls.ca.as_deref().map(|p| loaded.resolve(p)),
+            insecure_skip_verify: tls.insecure,
+            client_cert: tls.cert.as_deref().map(|p| loaded.resolve(p)),
+            client_key: tls.key.as_deref().map(|p| loaded.resolve(p)),
+        });
+        if tls.insecure {
+            warning!("[profile.tls] insecure = true: the server's certificate is not verified");
+        }
+    }
+    if crate::log::debug_enabled() {
+        config = config.with_observer(observer());
+    }
+    let client = Client::new(config).map_err(|e| anyhow!("{in_file}: {e}"))?;
+    Ok(Connection {
+        client,
+        origin: base_url,
+        profile: name,
+        config_path: loaded.path.clone(),
+        source,
+        timeout_text: global.timeout.text.clone(),
+    })
+}
+
+impl Connection {
+    /// An API error with what the user can do about it.
+    pub fn explain(&self, error: strata_client::Error) -> anyhow::Error {
+        use strata_client::Error as E;
+        let profile = &self.profile;
+        let file = self.config_path.display();
+        match &error {
+            E::Api { status: 401, .. } => anyhow!(
+                "{error}; the server refused {}: it may be revoked, expired or mistyped. {}",
+                self.source,
+                capitalize(HOW_TO_SUPPLY)
+            ),
+            E::Api { status: 403, .. } => {
+                anyhow!("{error}; {} is not allowed to do this", self.source)
+            }
+            E::Api { .. } | E::Decode { .. } | E::Config { .. } => anyhow!("{error}"),
+            E::Transport { kind, .. } => match kind {
+                TransportErrorKind::Timeout(_) => anyhow!(
+                    "no answer from {} within {} (--timeout); check that the server is up and reachable, or raise --timeout",
+                    self.origin,
+                    self.timeout_text
+                ),
+                TransportErrorKind::Connect => anyhow!(
+                    "{error}; check host and port of profile {profile:?} in {file}, and that the server is running"
+                ),
+                TransportErrorKind::Tls => anyhow!(
+                    "{error}; if the server's certificate comes from a private CA set [profile.tls] ca to its PEM bundle, and if the server speaks plain HTTP set [profile.tls] disable = true (profile {profile:?} in {file})"
+                ),
+                _ => anyhow!("{error}; check host and port of profile {profile:?} in {file}"),
+            },
+            _ => anyhow!("{error}"),
+        }
+    }
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

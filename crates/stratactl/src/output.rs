@@ -1,0 +1,246 @@
+//! Output shapes: go-pretty-style ASCII tables and influxctl's JSON conventions.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A table drawn like go-pretty's default style:
+///
+/// ```text
+/// +----+-------------+
+/// | ID | DESCRIPTION |
+/// +----+-------------+
+/// |  1 | first       |
+/// +----+-------------+
+/// ```
+pub struct Table {
+    columns: Vec<(String, Align)>,
+    rows: Vec<Vec<String>>,
+}
+
+/// Cell text on one line: control characters (newlines, escapes) become spaces, so a name
+/// or description cannot break the table or drive the terminal.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn pad(text: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(self::width(text)));
+    match align {
+        Align::Left => format!("{text}{fill}"),
+        Align::Right => format!("{fill}{text}"),
+    }
+}
+
+impl Table {
+    pub fn new(columns: &[(&str, Align)]) -> Self {
+        Self {
+            columns: columns
+                .iter()
+                .map(|(name, align)| (name.to_string(), *align))
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.columns.len());
+        self.rows.push(cells.iter().map(|c| clean(c)).collect());
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                self.rows
+                    .iter()
+                    .map(|row| width(&row[i]))
+                    .chain([width(name)])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    pub fn render(&self) -> String {
+        let widths = self.widths();
+        let rule = rule(&widths);
+        let mut out = String::new();
+        out.push_str(&rule);
+        let header: Vec<String> = self.columns.iter().map(|(n, _)| n.clone()).collect();
+        let aligns: Vec<Align> = self.columns.iter().map(|(_, a)| *a).collect();
+        out.push_str(&line(&header, &widths, &aligns));
+        out.push_str(&rule);
+        if !self.rows.is_empty() {
+            for row in &self.rows {
+                out.push_str(&line(row, &widths, &aligns));
+            }
+            out.push_str(&rule);
+        }
+        out
+    }
+}
+
+fn rule(widths: &[usize]) -> String {
+    let mut out = String::from("+");
+    for w in widths {
+        out.push_str(&"-".repeat(w + 2));
+        out.push('+');
+    }
+    out.push('\n');
+    out
+}
+
+fn line(cells: &[String], widths: &[usize], aligns: &[Align]) -> String {
+    let mut out = String::from("|");
+    for ((cell, w), align) in cells.iter().zip(widths).zip(aligns) {
+        out.push(' ');
+        out.push_str(&pad(cell, *w, *align));
+        out.push_str(" |");
+    }
+    out.push('\n');
+    out
+}
+
+/// A vertical key/value table without a header, keys right-aligned, as `cluster get` and
+/// `token create` print:
+///
+/// ```text
+/// +-------------+---------------+
+/// |          id | 1111…         |
+/// | description | Example Token |
+/// +-------------+---------------+
+/// ```
+pub fn detail(rows: &[(&str, String)]) -> String {
+    let keys: Vec<String> = rows.iter().map(|(k, _)| clean(k)).collect();
+    let values: Vec<String> = rows.iter().map(|(_, v)| clean(v)).collect();
+    let widths = [
+        keys.iter().map(|k| width(k)).max().unwrap_or(0),
+        values.iter().map(|v| width(v)).max().unwrap_or(0),
+    ];
+    let rule = rule(&widths);
+    let mut out = rule.clone();
+    for (k, v) in keys.iter().zip(&values) {
+        out.push_str(&line(
+            &[k.clone(), v.clone()],
+            &widths,
+            &[Align::Right, Align::Left],
+        ));
+    }
+    out.push_str(&rule);
+    out
+}
+
+/// A time as tables show it: `YYYY-MM-DDTHH:MM:SSZ` in UTC.
+pub fn table_time(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn table_time_opt(at: &Option<DateTime<Utc>>) -> String {
+    at.as_ref().map(table_time).unwrap_or_default()
+}
+
+/// A time as influxctl's JSON shows it: a protobuf `Timestamp`, `{"seconds": N, "nanos": N}`,
+/// with zero fields left out.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ProtoTime {
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub seconds: i64,
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub nanos: u32,
+}
+
+fn is_zero_i64(v: &i64) -> bool {
+    *v == 0
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+impl From<DateTime<Utc>> for ProtoTime {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self {
+            seconds: at.timestamp(),
+            nanos: at.timestamp_subsec_nanos(),
+        }
+    }
+}
+
+pub fn proto_time(at: Option<DateTime<Utc>>) -> Option<ProtoTime> {
+    at.map(ProtoTime::from)
+}
+
+/// Pretty JSON (two-space indent) and a newline on stdout; `[]` for an empty list.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    println!("{text}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_look_like_go_pretty() {
+        let mut table = Table::new(&[("DATABASE NAME", Align::Left), ("MAX TABLES", Align::Right)]);
+        table.row(vec!["mydb1".into(), "500".into()]);
+        table.row(vec!["a\nb".into(), "10".into()]);
+        assert_eq!(
+            table.render(),
+            "\
++---------------+------------+
+| DATABASE NAME | MAX TABLES |
++---------------+------------+
+| mydb1         |        500 |
+| a b           |         10 |
++---------------+------------+
+"
+        );
+        let empty = Table::new(&[("ID", Align::Left), ("DESCRIPTION", Align::Left)]);
+        assert_eq!(
+            empty.render(),
+            "+----+-------------+\n| ID | DESCRIPTION |\n+----+-------------+\n"
+        );
+    }
+
+    #[test]
+    fn detail_tables_right_align_keys() {
+        assert_eq!(
+            detail(&[("id", "x".into()), ("name", "Cluster 1".into())]),
+            "\
++------+-----------+
+|   id | x         |
+| name | Cluster 1 |
++------+-----------+
+"
+        );
+    }
+
+    #[test]
+    fn proto_times_leave_out_zero_fields() {
+        let at: DateTime<Utc> = "2024-03-12T19:58:47Z".parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&ProtoTime::from(at)).unwrap(),
+            r#"{"seconds":1710273527}"#
+        );
+        let at: DateTime<Utc> = "1970-01-01T00:00:00.5Z".parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&ProtoTime::from(at)).unwrap(),
+            r#"{"nanos":500000000}"#
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Reaching the server: refused connections, timeouts, and TLS settings.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{Ctl, host_port};
+use crate::harness::Server;
+
+fn profile(host: &str, port: u16, tls: &str) -> String {
+    format!(
+        "[[profile]]\n  name = \"default\"\n  product = \"clustered\"\n  host = \"{host}\"\n  port = \"{port}\"\n  mgmt_token = \"strata_mgmt_x\"\n  [profile.tls]\n{tls}\n"
+    )
+}
+
+#[test]
+fn an_unreachable_server_is_reported_clearly() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let ctl = Ctl::new();
+    ctl.write_config(&profile("127.0.0.1", port, "    disable = true"));
+    let out = ctl
+        .run(&["database", "list"])
+        .failure()
+        .stderr_has(&format!("cannot connect to http://127.0.0.1:{port}"))
+        .stderr_has("check host and port of profile \"default\"");
+    snap!(
+        "unreachable",
+        out.transcript()
+            .replace(&*ctl.home().to_string_lossy(), "[HOME]")
+    );
+}
+
+#[test]
+fn a_silent_server_times_out_within_the_timeout() {
+    // Accepts connections (the kernel does, into the backlog) and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ctl = Ctl::new();
+    ctl.write_config(&profile("127.0.0.1", port, "    disable = true"));
+    let started = Instant::now();
+    let out = ctl
+        .run(&["--timeout", "1s", "database", "list"])
+        .failure()
+        .stderr_has(&format!("no answer from http://127.0.0.1:{port} within 1s"))
+        .stderr_has("raise --timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    snap!("timeout", out.transcript());
+    drop(listener);
+}
+
+#[test]
+fn tls_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let server = Server::builder()
+        .arg("--tls-cert")
+        .arg(cert_path.to_str().unwrap())
+        .arg("--tls-key")
+        .arg(key_path.to_str().unwrap())
+        .start();
+    let token = server.bootstrap_token();
+    let (_, port) = host_port(&server);
+    let port: u16 = port.parse().unwrap();
+    let ctl = Ctl::new();
+    let write = |tls: &str| {
+        ctl.write_config(&profile("localhost", port, tls).replace("strata_mgmt_x", &token))
+    };
+
+    // The server's CA, given as [profile.tls] ca: verified TLS.
+    write(&format!("    ca = \"{}\"", cert_path.display()));
+    ctl.run(&["--debug", "database", "list"])
+        .success()
+        .stderr_has(&format!("endpoint https://localhost:{port} "));
+    // Relative to the config file's directory.
+    std::fs::copy(&cert_path, ctl.config_path().with_file_name("ca.pem")).unwrap();
+    write("    ca = \"ca.pem\"");
+    ctl.run(&["database", "list"]).success();
+
+    // Without it the certificate is not trusted, and the error says what to set.
+    write("");
+    let untrusted = ctl
+        .run(&["database", "list"])
+        .failure()
+        .stderr_has("TLS handshake with https://localhost")
+        .stderr_has("[profile.tls] ca");
+
+    // insecure skips verification, with a warning.
+    write("    insecure = true");
+    ctl.run(&["database", "list"])
+        .success()
+        .stderr_has("certificate is not verified");
+
+    // Plain HTTP to a TLS server fails.
+    write("    disable = true");
+    ctl.run(&["--timeout", "5s", "database", "list"]).failure();
+
+    // TLS files that cannot be used are named.
+    write("    ca = \"/nonexistent/ca.pem\"");
+    let no_ca = ctl
+        .run(&["database", "list"])
+        .failure()
+        .stderr_has("/nonexistent/ca.pem");
+    write(&format!("    ca = \"{}\"", key_path.display()));
+    let not_a_cert = ctl
+        .run(&["database", "list"])
+        .failure()
+        .stderr_has("CA file");
+    write(&format!("    key = \"{}\"", key_path.display()));
+    ctl.run(&["database", "list"])
+        .failure()
+        .stderr_has("needs its certificate");
+    // A client certificate and key are loaded (the server does not ask for one).
+    write(&format!(
+        "    ca = \"{}\"\n    cert = \"{}\"\n    key = \"{}\"",
+        cert_path.display(),
+        cert_path.display(),
+        key_path.display()
+    ));
+    ctl.run(&["database", "list"]).success();
+    write(&format!(
+        "    cert = \"{}\"\n    key = \"{}\"",
+        cert_path.display(),
+        cert_path.display()
+    ));
+    ctl.run(&["database", "list"])
+        .failure()
+        .stderr_has("not a PEM certificate and private key");
+    let home = ctl.home().to_string_lossy().to_string();
+    let tmp = dir.path().to_string_lossy().to_string();
+    let text = [&untrusted, &no_ca, &not_a_cert]
+        .iter()
+        .map(|o| o.transcript())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(&home, "[HOME]")
+        .replace(&tmp, "[CERTS]")
+        .replace(&format!("localhost:{port}"), "localhost:PPPPP");
+    snap!("tls_errors", text);
+}
