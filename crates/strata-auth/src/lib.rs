@@ -14,7 +14,8 @@ pub use audit::Audit;
 pub use index::{IndexedToken, TokenIndex};
 pub use pepper::{Pepper, TokenHash, decode_hex, encode_hex};
 pub use principal::{AuthFailure, ManagementAction, Principal};
-pub use secret::{MintedSecret, TokenClass, redact_secrets};
+pub use secret::{MintedSecret, TokenClass};
+pub use strata_types::redact_secrets;
 pub use tokens::{Authenticator, NewDatabaseToken, NewManagementToken};
 
 /// How often a node re-reads token changes made by other nodes; the documented bound on how

@@ -18,8 +18,8 @@ const DISPLAY_BODY_CHARS: usize = 4;
 impl TokenClass {
     pub const fn prefix(self) -> &'static str {
         match self {
-            TokenClass::Management => "strata_mgmt_",
-            TokenClass::Database => "strata_db_",
+            TokenClass::Management => strata_types::MANAGEMENT_TOKEN_PREFIX,
+            TokenClass::Database => strata_types::DATABASE_TOKEN_PREFIX,
         }
     }
 
@@ -40,36 +40,6 @@ impl TokenClass {
         ) == checksum)
             .then_some(class)
     }
-}
-
-/// `text` with anything that starts like a token (a class prefix and what follows it)
-/// replaced, so a secret pasted into a URL or a name never reaches the audit log.
-pub fn redact_secrets(text: &str) -> std::borrow::Cow<'_, str> {
-    let prefixes = [
-        TokenClass::Management.prefix(),
-        TokenClass::Database.prefix(),
-    ];
-    if !prefixes.iter().any(|p| text.contains(p)) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((at, prefix)) = prefixes
-        .iter()
-        .filter_map(|p| rest.find(p).map(|i| (i, *p)))
-        .min_by_key(|(i, _)| *i)
-    {
-        out.push_str(&rest[..at]);
-        out.push_str(prefix);
-        out.push_str("<redacted>");
-        let after = &rest[at + prefix.len()..];
-        let end = after
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(after.len());
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
 }
 
 /// A freshly minted secret. It is handed to the caller once and never stored.
@@ -163,22 +133,6 @@ mod tests {
         ] {
             assert_eq!(TokenClass::of(text), None, "{text:?}");
         }
-    }
-
-    #[test]
-    fn secrets_are_redacted_from_text() {
-        let db = MintedSecret::mint(TokenClass::Database).secret;
-        let mgmt = MintedSecret::mint(TokenClass::Management).secret;
-        let text = format!("DELETE /api/v0/tokens/{db} and {mgmt}x: done");
-        let redacted = redact_secrets(&text);
-        assert_eq!(
-            redacted,
-            "DELETE /api/v0/tokens/strata_db_<redacted> and strata_mgmt_<redacted>: done"
-        );
-        assert!(matches!(
-            redact_secrets("plain text"),
-            std::borrow::Cow::Borrowed(_)
-        ));
     }
 
     #[test]

@@ -32,7 +32,6 @@ pub enum HttpEvent<'a> {
     },
 }
 
-const TOKEN_PREFIXES: [&str; 2] = ["strata_mgmt_", "strata_db_"];
 const SECRET_KEYS: [&str; 3] = ["accessToken", "access_token", "token"];
 pub(crate) const REDACTED: &str = "[REDACTED]";
 
@@ -40,7 +39,7 @@ pub(crate) const REDACTED: &str = "[REDACTED]";
 /// (`strata_mgmt_…`, `strata_db_…`), and, when `text` is JSON, the values of `accessToken`,
 /// `access_token` and `token` fields.
 pub fn redact(text: &str) -> String {
-    let text = redact_prefixed(text);
+    let text = strata_types::redact_secrets_with(text, REDACTED).into_owned();
     let trimmed = text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         return text;
@@ -55,27 +54,6 @@ pub fn redact(text: &str) -> String {
         }
         Err(_) => text,
     }
-}
-
-fn redact_prefixed(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((at, prefix)) = TOKEN_PREFIXES
-        .iter()
-        .filter_map(|p| rest.find(p).map(|i| (i, *p)))
-        .min_by_key(|(i, _)| *i)
-    {
-        out.push_str(&rest[..at]);
-        out.push_str(prefix);
-        out.push_str(REDACTED);
-        let after = &rest[at + prefix.len()..];
-        let end = after
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(after.len());
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Redacts secret fields in place; returns whether anything changed.

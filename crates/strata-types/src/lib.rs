@@ -9,6 +9,7 @@ mod partition;
 mod permission;
 mod records;
 mod retention;
+mod secrets;
 
 pub use error::{Error, ErrorKind, Result};
 pub use names::{normalize_email, validate_database_name, validate_table_name};
@@ -16,6 +17,10 @@ pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TagBucket, TemplateP
 pub use permission::{Action, Permission};
 pub use records::*;
 pub use retention::{NANOS_PER_HOUR, validate_retention_period};
+pub use secrets::{
+    DATABASE_TOKEN_PREFIX, MANAGEMENT_TOKEN_PREFIX, TOKEN_PREFIXES, redact_secrets,
+    redact_secrets_with,
+};
 
 /// Defaults for a new database, as InfluxDB Cloud Dedicated has them.
 pub const DEFAULT_MAX_TABLES: i32 = 500;

@@ -34,8 +34,8 @@ pub struct ServeArgs {
     /// Log format: text or json. Levels come from STRATA_LOG (e.g. info, debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
-    /// The URL clients reach this node at: the issuer of user sessions and the base of the
-    /// sign-in page [default: http(s)://the bound address].
+    /// The URL clients reach this node at: the cluster's URL, the issuer of user sessions and
+    /// the base of the sign-in page [default: http(s)://the bound address].
     #[arg(long, env = "STRATA_PUBLIC_URL")]
     public_url: Option<String>,
     /// How long a user session (from `stratactl auth login`) lasts.
@@ -136,7 +136,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     check_object_store(&object_store)?;
     let pepper = storage.pepper()?;
     let catalog = storage.open_catalog().await?;
-    let auth = Authenticator::new(catalog.clone(), pepper).await?;
+    let auth = Authenticator::new(catalog.clone(), pepper.clone()).await?;
     let _refresh = auth.spawn_refresh();
     let addr = resolve_bind(&args.http_bind).await?;
     let listener =
@@ -148,22 +148,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         "http"
     };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{local}"));
     let settings = ServerSettings {
         soft_delete_window: args.soft_delete_window,
-        public_url: format!("{scheme}://{local}"),
+        public_url: public_url.clone(),
     };
-    let mut provider_settings = ProviderSettings::new(
-        args.public_url
-            .clone()
-            .unwrap_or_else(|| settings.public_url.clone()),
-    );
+    let mut provider_settings = ProviderSettings::new(public_url);
     provider_settings.session_lifetime = args.session_lifetime;
     provider_settings.key_rotation = args.signing_key_rotation;
     provider_settings.device_code_lifetime = args.device_code_lifetime;
     provider_settings.clock_skew = args.session_clock_skew;
     let provider = BuiltInProvider::open(
         catalog.clone(),
-        storage.pepper()?,
+        pepper,
         &storage.data_dir,
         provider_settings,
     )

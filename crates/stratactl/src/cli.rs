@@ -385,6 +385,17 @@ pub enum ManagementSort {
     Revoked,
 }
 
+/// The arguments of `token revoke` and `management revoke`.
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+    /// The ids of the tokens to revoke.
+    #[arg(value_name = "TOKEN_ID", required = true)]
+    pub token_ids: Vec<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
     /// Create a database token and print it once.
@@ -436,12 +447,8 @@ pub enum TokenCommand {
     /// Revoke database tokens, immediately and for good.
     #[command(visible_alias = "delete")]
     Revoke {
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        force: bool,
-        /// The ids of the tokens to revoke.
-        #[arg(value_name = "TOKEN_ID", required = true)]
-        token_ids: Vec<String>,
+        #[command(flatten)]
+        args: RevokeArgs,
     },
 }
 
@@ -469,12 +476,8 @@ pub enum ManagementCommand {
     },
     /// Revoke management tokens, for good.
     Revoke {
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        force: bool,
-        /// The ids of the tokens to revoke.
-        #[arg(value_name = "TOKEN_ID", required = true)]
-        token_ids: Vec<String>,
+        #[command(flatten)]
+        args: RevokeArgs,
     },
 }
 

@@ -505,6 +505,15 @@ pub fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
 }
 
 impl Connection {
+    /// Awaits an API call of this connection's client; a failure comes back
+    /// [explained](Self::explain).
+    pub async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, strata_client::Error>>,
+    ) -> anyhow::Result<T> {
+        call.await.map_err(|e| self.explain(e))
+    }
+
     /// An API error with what the user can do about it.
     pub fn explain(&self, error: strata_client::Error) -> anyhow::Error {
         use strata_client::Error as E;

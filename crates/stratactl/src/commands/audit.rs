@@ -91,11 +91,7 @@ pub async fn run(global: &GlobalArgs, command: AuditCommand) -> anyhow::Result<(
     while entries.len() < limit as usize {
         let want = (limit as usize - entries.len()).min(AuditQuery::MAX_LIMIT as usize);
         query.limit = Some(want as u32);
-        let page = conn
-            .client
-            .list_audit_log(&query)
-            .await
-            .map_err(|e| conn.explain(e))?;
+        let page = conn.call(conn.client.list_audit_log(&query)).await?;
         let full = page.len() == want;
         query.before = page.last().map(|e| e.id);
         entries.extend(page);

@@ -8,10 +8,8 @@ pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> anyhow::Result
         ClusterCommand::Get { format, cluster_id } => {
             let conn = connect(global)?;
             let cluster = conn
-                .client
-                .get_cluster(cluster_id.trim())
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.get_cluster(cluster_id.trim()))
+                .await?;
             show(
                 format.format,
                 || ClusterJson::from(&cluster),
@@ -20,11 +18,7 @@ pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> anyhow::Result
         }
         ClusterCommand::List { format } => {
             let conn = connect(global)?;
-            let clusters = conn
-                .client
-                .list_clusters()
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let clusters = conn.call(conn.client.list_clusters()).await?;
             show(
                 format.format,
                 || clusters.iter().map(ClusterJson::from).collect::<Vec<_>>(),

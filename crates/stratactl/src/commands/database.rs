@@ -2,7 +2,7 @@ use anyhow::{anyhow, bail};
 use strata_client::{CreateDatabase, Database, StatusFilter, UpdateDatabase};
 use strata_types::{MAX_COLUMNS_PER_TABLE_LIMIT, validate_database_name};
 
-use super::{each, show, template};
+use super::{each, show, status_filter, template};
 use crate::cli::{DatabaseCommand, FilterStatus, Format, GlobalArgs};
 use crate::config::connect;
 use crate::duration::parse_retention;
@@ -61,27 +61,16 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
                 partition_template: template(&template_args)?,
             };
             let conn = connect(global)?;
-            let db = conn
-                .client
-                .create_database(&request)
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let db = conn.call(conn.client.create_database(&request)).await?;
             show_one(format.format, &db)
         }
         DatabaseCommand::List {
             filter_status,
             format,
         } => {
-            let status = match filter_status {
-                FilterStatus::Active => StatusFilter::Active,
-                FilterStatus::Deleted => StatusFilter::Deleted,
-            };
+            let status = status_filter(filter_status);
             let conn = connect(global)?;
-            let databases = conn
-                .client
-                .list_databases(status)
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let databases = conn.call(conn.client.list_databases(status)).await?;
             show(
                 format.format,
                 || databases.iter().map(DatabaseJson::from).collect::<Vec<_>>(),
@@ -107,10 +96,8 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
             }
             let conn = connect(global)?;
             let db = conn
-                .client
-                .update_database(&name, &request)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.update_database(&name, &request))
+                .await?;
             show_one(format.format, &db)
         }
         DatabaseCommand::Delete { force, names } => {
@@ -130,10 +117,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
                         eprintln!("database {name:?} was not deleted");
                         return Ok(None);
                     }
-                    conn.client
-                        .delete_database(&name)
-                        .await
-                        .map_err(|e| conn.explain(e))?;
+                    conn.call(conn.client.delete_database(&name)).await?;
                     Ok(Some(format!("deleted database {name:?}")))
                 }
             })
@@ -147,10 +131,8 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
             check_name("the new name: ", &new_name)?;
             let conn = connect(global)?;
             let db = conn
-                .client
-                .rename_database(&name, &new_name)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.rename_database(&name, &new_name))
+                .await?;
             warning!(
                 "database tokens that name {name:?} no longer grant access to it; update them with `stratactl token update` to name {new_name:?}"
             );
@@ -159,10 +141,8 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
         DatabaseCommand::Undelete { format, name } => {
             let conn = connect(global)?;
             let deleted = conn
-                .client
-                .list_databases(StatusFilter::Deleted)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.list_databases(StatusFilter::Deleted))
+                .await?;
             let mut candidates: Vec<&Database> =
                 deleted.iter().filter(|d| d.name == name).collect();
             if candidates.is_empty()
@@ -184,11 +164,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
                     db.id
                 );
             }
-            let restored = conn
-                .client
-                .undelete_database(db.id)
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let restored = conn.call(conn.client.undelete_database(db.id)).await?;
             show_one(format.format, &restored)
         }
     }

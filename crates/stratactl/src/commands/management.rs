@@ -1,13 +1,11 @@
 use anyhow::bail;
-use strata_client::CreateManagementToken;
+use strata_client::{Client, CreateManagementToken};
 
-use super::token::secret_warnings;
-use super::{ArgText, each, parse_expires_at, parse_token_id, show};
-use crate::cli::{Format, GlobalArgs, ManagementCommand, ManagementSort};
+use super::token::{print_created, revoke_each};
+use super::{parse_expires_at, show};
+use crate::cli::{GlobalArgs, ManagementCommand, ManagementSort};
 use crate::config::connect;
-use crate::output::print_json;
-use crate::prompt;
-use crate::views::{ManagementTokenJson, WithSecret, created_detail, management_table};
+use crate::views::{ManagementTokenJson, management_table};
 
 /// The description of a management token created without `--description`: the server
 /// wants one, and influxctl sends a non-empty one.
@@ -35,34 +33,18 @@ pub async fn run(global: &GlobalArgs, command: ManagementCommand) -> anyhow::Res
             };
             let conn = connect(global)?;
             let created = conn
-                .client
-                .create_management_token(&request)
-                .await
-                .map_err(|e| conn.explain(e))?;
-            let secret = created.access_token.expose();
-            match format.format {
-                Format::Json => {
-                    secret_warnings();
-                    print_json(&WithSecret {
-                        object: ManagementTokenJson::from(&created.token),
-                        token: secret,
-                    })
-                }
-                Format::Table => {
-                    print!("{}", created_detail(&created.token));
-                    secret_warnings();
-                    println!("{secret}");
-                    Ok(())
-                }
-            }
+                .call(conn.client.create_management_token(&request))
+                .await?;
+            print_created(
+                format.format,
+                ManagementTokenJson::from(&created.token),
+                &created.token,
+                created.access_token.expose(),
+            )
         }
         ManagementCommand::List { format, sort } => {
             let conn = connect(global)?;
-            let mut tokens = conn
-                .client
-                .list_management_tokens()
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let mut tokens = conn.call(conn.client.list_management_tokens()).await?;
             // Ties (and unset times, which sort first) keep a stable order by id.
             tokens.sort_by(|a, b| {
                 let key = match sort {
@@ -86,29 +68,13 @@ pub async fn run(global: &GlobalArgs, command: ManagementCommand) -> anyhow::Res
                 || management_table(&tokens),
             )
         }
-        ManagementCommand::Revoke { force, token_ids } => {
-            prompt::check_can_ask(force, "revoke management tokens")?;
-            let conn = connect(global)?;
-            let items: Vec<ArgText> = token_ids.into_iter().map(ArgText).collect();
-            each(&items, "revocations", |item| {
-                let conn = &conn;
-                let raw = item.0.clone();
-                async move {
-                    let id = parse_token_id(&raw)?;
-                    if !prompt::confirm(
-                        force,
-                        &format!("Are you sure you want to revoke management token {id}? This cannot be undone"),
-                    )? {
-                        eprintln!("management token {id} was not revoked");
-                        return Ok(None);
-                    }
-                    conn.client
-                        .revoke_management_token(id)
-                        .await
-                        .map_err(|e| conn.explain(e))?;
-                    Ok(Some(format!("revoked management token {id}")))
-                }
-            })
+        ManagementCommand::Revoke { args } => {
+            revoke_each(
+                global,
+                args,
+                "management token",
+                Client::revoke_management_token,
+            )
             .await
         }
     }

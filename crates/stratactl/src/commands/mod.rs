@@ -10,10 +10,10 @@ mod token;
 
 use anyhow::{anyhow, bail};
 use chrono::{DateTime, Utc};
-use strata_client::{Action, PartitionTemplate, Permission, TagBucket, TemplatePart};
+use strata_client::{Action, PartitionTemplate, Permission, StatusFilter, TagBucket, TemplatePart};
 use uuid::Uuid;
 
-use crate::cli::{Cli, Command, Format, PermissionArgs, TemplateArgs, UserCommand};
+use crate::cli::{Cli, Command, FilterStatus, Format, PermissionArgs, TemplateArgs, UserCommand};
 use crate::config::connect;
 use crate::output::print_json;
 use crate::views::{UserJson, users_table};
@@ -29,11 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User { command } => match command {
             UserCommand::List { format } => {
                 let conn = connect(global)?;
-                let users = conn
-                    .client
-                    .list_users()
-                    .await
-                    .map_err(|e| conn.explain(e))?;
+                let users = conn.call(conn.client.list_users()).await?;
                 show(
                     format.format,
                     || users.iter().map(UserJson::from).collect::<Vec<_>>(),
@@ -152,6 +148,14 @@ pub fn template(args: &TemplateArgs) -> anyhow::Result<Option<PartitionTemplate>
         )
     })?;
     Ok(Some(template))
+}
+
+/// `--filter-status` of `database list` and `table list` as the client's filter.
+pub fn status_filter(filter: FilterStatus) -> StatusFilter {
+    match filter {
+        FilterStatus::Active => StatusFilter::Active,
+        FilterStatus::Deleted => StatusFilter::Deleted,
+    }
 }
 
 pub fn parse_token_id(text: &str) -> anyhow::Result<Uuid> {

@@ -1,8 +1,8 @@
 use anyhow::{anyhow, bail};
-use strata_client::{CreateTable, StatusFilter, Table};
+use strata_client::{CreateTable, Table};
 use strata_types::validate_table_name;
 
-use super::{show, template};
+use super::{show, status_filter, template};
 use crate::cli::{FilterStatus, Format, GlobalArgs, TableCommand};
 use crate::config::connect;
 use crate::log::warning;
@@ -36,10 +36,8 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
             };
             let conn = connect(global)?;
             let created = conn
-                .client
-                .create_table(&database, &request)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.create_table(&database, &request))
+                .await?;
             show_one(format.format, &created)
         }
         TableCommand::List {
@@ -47,16 +45,11 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
             format,
             database,
         } => {
-            let status = match filter_status {
-                FilterStatus::Active => StatusFilter::Active,
-                FilterStatus::Deleted => StatusFilter::Deleted,
-            };
+            let status = status_filter(filter_status);
             let conn = connect(global)?;
             let tables = conn
-                .client
-                .list_tables(&database, status)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.list_tables(&database, status))
+                .await?;
             show(
                 format.format,
                 || tables.iter().map(TableJson::from).collect::<Vec<_>>(),
@@ -82,10 +75,8 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
                 eprintln!("table {table:?} was not deleted");
                 return Ok(());
             }
-            conn.client
-                .delete_table(&database, &table)
-                .await
-                .map_err(|e| conn.explain(e))?;
+            conn.call(conn.client.delete_table(&database, &table))
+                .await?;
             println!("deleted table {table:?} of database {database:?}");
             Ok(())
         }
@@ -98,10 +89,8 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
             check_name("the new name: ", &new_name)?;
             let conn = connect(global)?;
             let renamed = conn
-                .client
-                .rename_table(&database, &table, &new_name)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.rename_table(&database, &table, &new_name))
+                .await?;
             show_one(format.format, &renamed)
         }
         TableCommand::Undelete {
@@ -115,11 +104,7 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
                 );
             };
             let conn = connect(global)?;
-            let restored = conn
-                .client
-                .undelete_table(&database, id)
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let restored = conn.call(conn.client.undelete_table(&database, id)).await?;
             show_one(format.format, &restored)
         }
     }

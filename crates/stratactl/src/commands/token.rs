@@ -1,8 +1,10 @@
 use anyhow::bail;
-use strata_client::{CreateDatabaseToken, UpdateDatabaseToken};
+use serde::Serialize;
+use strata_client::{Client, CreateDatabaseToken, ManagementToken, UpdateDatabaseToken};
+use uuid::Uuid;
 
 use super::{ArgText, each, parse_expires_at, parse_token_id, permissions, show};
-use crate::cli::{Format, GlobalArgs, TokenCommand, TokenSort};
+use crate::cli::{Format, GlobalArgs, RevokeArgs, TokenCommand, TokenSort};
 use crate::config::connect;
 use crate::log::warning;
 use crate::output::print_json;
@@ -10,9 +12,67 @@ use crate::prompt;
 use crate::views::{DatabaseTokenJson, WithSecret, created_detail, token_detail, tokens_table};
 
 /// The warnings every token creation prints, on stderr, before the secret.
-pub fn secret_warnings() {
+fn secret_warnings() {
     warning!("please copy the token and store in a safe place");
     warning!("this is the *only time* you will see the token");
+}
+
+/// What `token create` and `management create` print: the new token as JSON (`json`, with
+/// the secret under `token`) or as a detail table of `token`, with the warnings and then
+/// the secret alone.
+pub fn print_created(
+    format: Format,
+    json: impl Serialize,
+    token: &ManagementToken,
+    secret: &str,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => {
+            secret_warnings();
+            print_json(&WithSecret {
+                object: json,
+                token: secret,
+            })
+        }
+        Format::Table => {
+            print!("{}", created_detail(token));
+            secret_warnings();
+            println!("{secret}");
+            Ok(())
+        }
+    }
+}
+
+/// `token revoke` and `management revoke` of a `kind` of token: asks about each id (unless
+/// `--force`) and revokes it with `revoke`, carrying on past failures.
+pub async fn revoke_each(
+    global: &GlobalArgs,
+    args: RevokeArgs,
+    kind: &str,
+    revoke: impl AsyncFn(&Client, Uuid) -> Result<(), strata_client::Error>,
+) -> anyhow::Result<()> {
+    let RevokeArgs { force, token_ids } = args;
+    prompt::check_can_ask(force, &format!("revoke {kind}s"))?;
+    let conn = connect(global)?;
+    let items: Vec<ArgText> = token_ids.into_iter().map(ArgText).collect();
+    each(&items, "revocations", |item| {
+        let conn = &conn;
+        let revoke = &revoke;
+        let raw = item.0.clone();
+        async move {
+            let id = parse_token_id(&raw)?;
+            if !prompt::confirm(
+                force,
+                &format!("Are you sure you want to revoke {kind} {id}? This cannot be undone"),
+            )? {
+                eprintln!("{kind} {id} was not revoked");
+                return Ok(None);
+            }
+            conn.call(revoke(&conn.client, id)).await?;
+            Ok(Some(format!("revoked {kind} {id}")))
+        }
+    })
+    .await
 }
 
 pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<()> {
@@ -40,26 +100,14 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
             }
             let conn = connect(global)?;
             let created = conn
-                .client
-                .create_database_token(&request)
-                .await
-                .map_err(|e| conn.explain(e))?;
-            let secret = created.access_token.expose();
-            match format.format {
-                Format::Json => {
-                    secret_warnings();
-                    print_json(&WithSecret {
-                        object: DatabaseTokenJson::from(&created.token),
-                        token: secret,
-                    })
-                }
-                Format::Table => {
-                    print!("{}", created_detail(&created.token.token));
-                    secret_warnings();
-                    println!("{secret}");
-                    Ok(())
-                }
-            }
+                .call(conn.client.create_database_token(&request))
+                .await?;
+            print_created(
+                format.format,
+                DatabaseTokenJson::from(&created.token),
+                &created.token.token,
+                created.access_token.expose(),
+            )
         }
         TokenCommand::List {
             format,
@@ -68,10 +116,8 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
         } => {
             let conn = connect(global)?;
             let mut tokens = conn
-                .client
-                .list_database_tokens(include_revoked)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.list_database_tokens(include_revoked))
+                .await?;
             match sort {
                 TokenSort::Id => tokens.sort_by_key(|a| a.token.id),
                 TokenSort::Description => tokens.sort_by(|a, b| {
@@ -96,11 +142,7 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
         } => {
             let id = parse_token_id(&token_id)?;
             let conn = connect(global)?;
-            let token = conn
-                .client
-                .get_database_token(id)
-                .await
-                .map_err(|e| conn.explain(e))?;
+            let token = conn.call(conn.client.get_database_token(id)).await?;
             if token.token.revoked_at.is_some() && !include_revoked {
                 bail!("database token {id} is revoked; pass --include-revoked to show it anyway");
             }
@@ -128,39 +170,21 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
             };
             let conn = connect(global)?;
             let token = conn
-                .client
-                .update_database_token(id, &request)
-                .await
-                .map_err(|e| conn.explain(e))?;
+                .call(conn.client.update_database_token(id, &request))
+                .await?;
             show(
                 format.format,
                 || DatabaseTokenJson::from(&token),
                 || token_detail(&token),
             )
         }
-        TokenCommand::Revoke { force, token_ids } => {
-            prompt::check_can_ask(force, "revoke database tokens")?;
-            let conn = connect(global)?;
-            let items: Vec<ArgText> = token_ids.into_iter().map(ArgText).collect();
-            each(&items, "revocations", |item| {
-                let conn = &conn;
-                let raw = item.0.clone();
-                async move {
-                    let id = parse_token_id(&raw)?;
-                    if !prompt::confirm(
-                        force,
-                        &format!("Are you sure you want to revoke database token {id}? This cannot be undone"),
-                    )? {
-                        eprintln!("database token {id} was not revoked");
-                        return Ok(None);
-                    }
-                    conn.client
-                        .revoke_database_token(id)
-                        .await
-                        .map_err(|e| conn.explain(e))?;
-                    Ok(Some(format!("revoked database token {id}")))
-                }
-            })
+        TokenCommand::Revoke { args } => {
+            revoke_each(
+                global,
+                args,
+                "database token",
+                Client::revoke_database_token,
+            )
             .await
         }
     }
