@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::config::{ClientConfig, TlsConfig, UrlShape};
 use crate::error::{Error, transport};
-use crate::observe::{HttpEvent, REDACTED, redact};
+use crate::observe::{HttpEvent, REDACTED, redact, redact_form};
 use crate::types::*;
 
 /// A Management API client. Cheap to clone; clones share one connection pool.
@@ -17,10 +17,11 @@ pub struct Client {
     config: ClientConfig,
 }
 
-/// What a request sends: nothing, or a JSON body.
-enum Body {
+/// What a request sends: nothing, a JSON body, or form fields.
+pub(crate) enum Body {
     None,
     Json(String),
+    Form(Vec<(String, String)>),
 }
 
 fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Error> {
@@ -106,14 +107,9 @@ impl Client {
         &self.config
     }
 
-    /// Scheme, host and port of the server, for messages.
-    fn origin(&self) -> String {
-        self.config.base_url.origin().ascii_serialization()
-    }
-
     /// The base URL extended by `segments`, each percent-encoded as one path segment (so a
     /// database name such as `db/rp` stays one segment).
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.config.base_url.clone();
         url.path_segments_mut()
             .expect("base URLs are checked to be hierarchical")
@@ -147,36 +143,61 @@ impl Client {
         self.url(&all)
     }
 
-    /// Sends a request and returns the status and body of a successful answer.
+    /// Sends a request and returns the body of a successful answer; an error status becomes
+    /// an [`Error::Api`].
     async fn send(&self, method: Method, url: Url, body: Body) -> Result<String, Error> {
-        let body_text = match body {
-            Body::None => None,
-            Body::Json(text) => Some(text),
-        };
+        let (status, text) = self.exchange(method, url, body, true).await?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        Err(api_error(status, &text))
+    }
+
+    /// Sends a request (with the bearer token when `authorize` and the configuration has
+    /// one) and returns the answer's status and body, whatever the status. Every step is
+    /// shown to the observer, redacted.
+    pub(crate) async fn exchange(
+        &self,
+        method: Method,
+        url: Url,
+        body: Body,
+        authorize: bool,
+    ) -> Result<(reqwest::StatusCode, String), Error> {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
             .header(header::ACCEPT, "application/json");
         let mut shown_headers = vec![("Accept".to_string(), "application/json".to_string())];
-        if let Some(token) = &self.config.token {
+        if authorize && let Some(token) = &self.config.token {
             request = request.bearer_auth(token.expose());
             shown_headers.push(("Authorization".to_string(), format!("Bearer {REDACTED}")));
         }
-        if let Some(text) = &body_text {
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(text.clone());
-            shown_headers.push(("Content-Type".to_string(), "application/json".to_string()));
-        }
+        let shown_body = match &body {
+            Body::None => None,
+            Body::Json(text) => {
+                request = request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(text.clone());
+                shown_headers.push(("Content-Type".to_string(), "application/json".to_string()));
+                Some(redact(text))
+            }
+            Body::Form(fields) => {
+                request = request.form(fields);
+                shown_headers.push((
+                    "Content-Type".to_string(),
+                    "application/x-www-form-urlencoded".to_string(),
+                ));
+                Some(redact_form(fields))
+            }
+        };
         let shown_url = redact(url.as_str());
         let observer = self.config.observer.as_ref();
         if let Some(observe) = observer {
-            let body = body_text.as_deref().map(redact);
             observe(&HttpEvent::Request {
                 method: method.as_str(),
                 url: &shown_url,
                 headers: &shown_headers,
-                body: body.as_deref(),
+                body: shown_body.as_deref(),
             });
         }
         let started = Instant::now();
@@ -197,10 +218,11 @@ impl Client {
             Ok::<_, reqwest::Error>((status, headers, text))
         }
         .await;
+        let origin = url.origin().ascii_serialization();
         let (status, headers, text) = match result {
             Ok(answer) => answer,
             Err(e) => {
-                let error = transport(&e, &self.origin(), self.config.timeout);
+                let error = transport(&e, &origin, self.config.timeout);
                 if let Some(observe) = observer {
                     observe(&HttpEvent::Failed {
                         method: method.as_str(),
@@ -222,13 +244,10 @@ impl Client {
                 body: &redact(&text),
             });
         }
-        if status.is_success() {
-            return Ok(text);
-        }
-        Err(api_error(status, &text))
+        Ok((status, text))
     }
 
-    async fn call<T: DeserializeOwned>(
+    pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         url: Url,
@@ -248,7 +267,7 @@ impl Client {
         self.send(method, url, Body::None).await.map(drop)
     }
 
-    fn json<T: Serialize>(value: &T) -> Body {
+    pub(crate) fn json<T: Serialize>(value: &T) -> Body {
         // The request types are plain data; serializing them cannot fail.
         Body::Json(serde_json::to_string(value).expect("request bodies serialize"))
     }
@@ -451,6 +470,34 @@ impl Client {
         self.call(Method::GET, url, Body::None).await
     }
 
+    /// `GET /users/{userId}`
+    pub async fn get_user(&self, id: Uuid) -> Result<User, Error> {
+        let id = id.to_string();
+        let url = self.management_url(&["users", &id]);
+        self.call(Method::GET, url, Body::None).await
+    }
+
+    /// `POST /users`: invites (creates) a user.
+    pub async fn invite_user(&self, request: &InviteUser) -> Result<User, Error> {
+        let url = self.management_url(&["users"]);
+        self.call(Method::POST, url, Self::json(request)).await
+    }
+
+    /// `PATCH /users/{userId}`: names, group and/or password (at least one).
+    pub async fn update_user(&self, id: Uuid, request: &UpdateUser) -> Result<User, Error> {
+        let id = id.to_string();
+        let url = self.management_url(&["users", &id]);
+        self.call(Method::PATCH, url, Self::json(request)).await
+    }
+
+    /// `DELETE /users/{userId}`: removes the user at once; their sessions stop working. The
+    /// server refuses (409) to remove the last Admin.
+    pub async fn remove_user(&self, id: Uuid) -> Result<(), Error> {
+        let id = id.to_string();
+        let url = self.management_url(&["users", &id]);
+        self.call_empty(Method::DELETE, url).await
+    }
+
     /// `GET /auditLog`: one page, newest first. To read the next page, repeat the query
     /// with `before` set to the id of the last entry returned.
     pub async fn list_audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, Error> {
@@ -493,7 +540,7 @@ struct ErrorBody {
 }
 
 /// An error answer: the server's `{code, message}`, or what the body was if not that.
-fn api_error(status: reqwest::StatusCode, text: &str) -> Error {
+pub(crate) fn api_error(status: reqwest::StatusCode, text: &str) -> Error {
     let (code, message) = match serde_json::from_str::<ErrorBody>(text) {
         Ok(body) => (body.code, redact(&body.message)),
         Err(_) => {

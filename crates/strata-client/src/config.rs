@@ -152,6 +152,12 @@ impl ClientConfig {
         self.base_url.as_str()
     }
 
+    /// Scheme, host and port of the server (the port left out when it is the scheme's
+    /// default), as [`Error::Transport`](crate::Error::Transport) names it.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
     pub fn shape(&self) -> &UrlShape {
         &self.shape
     }

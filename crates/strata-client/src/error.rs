@@ -32,6 +32,15 @@ pub enum Error {
     },
     /// The client could not be set up: a bad base URL or an unreadable TLS file.
     Config { message: String },
+    /// The identity provider refused a step of the OAuth2 device flow (or it ended without a
+    /// session): `error` is the OAuth2 error code (`access_denied`, `expired_token`,
+    /// `invalid_grant`, …) and `description` the provider's own `error_description`.
+    OAuth {
+        error: String,
+        description: Option<String>,
+        /// Scheme, host and port of the identity provider.
+        origin: String,
+    },
 }
 
 /// What kind of transport failure an [`Error::Transport`] is.
@@ -87,6 +96,14 @@ impl Error {
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
     }
+
+    /// The OAuth2 error code of an [`Error::OAuth`] (e.g. `access_denied`).
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Error::OAuth { error, .. } => Some(error),
+            _ => None,
+        }
+    }
 }
 
 fn reason(status: u16) -> &'static str {
@@ -129,6 +146,31 @@ impl fmt::Display for Error {
                 "unexpected answer to {method} {path} (HTTP {status}): {detail}"
             ),
             Error::Config { message } => f.write_str(message),
+            Error::OAuth {
+                error,
+                description,
+                origin,
+            } => {
+                let said = description
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default();
+                match error.as_str() {
+                    "access_denied" => {
+                        write!(f, "the sign-in was refused at {origin}{said} ({error})")
+                    }
+                    "expired_token" => write!(
+                        f,
+                        "the sign-in code expired before it was approved{said} ({error})"
+                    ),
+                    _ => write!(
+                        f,
+                        "the identity provider at {origin} refused the sign-in{said} ({error})"
+                    ),
+                }
+            }
         }
     }
 }
@@ -206,6 +248,29 @@ mod tests {
         );
         assert!(e.is_not_found());
         assert_eq!(e.api_message(), Some("database \"x\" not found"));
+    }
+
+    #[test]
+    fn oauth_errors_carry_the_providers_description() {
+        let e = Error::OAuth {
+            error: "access_denied".into(),
+            description: Some("the sign-in was denied".into()),
+            origin: "http://idp:1".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the sign-in was refused at http://idp:1: the sign-in was denied (access_denied)"
+        );
+        assert_eq!(e.oauth_error(), Some("access_denied"));
+        let e = Error::OAuth {
+            error: "invalid_client".into(),
+            description: None,
+            origin: "http://idp:1".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the identity provider at http://idp:1 refused the sign-in (invalid_client)"
+        );
     }
 
     #[test]

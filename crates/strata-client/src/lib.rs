@@ -31,17 +31,26 @@
 //! [`Observer`] (for `--debug`/`--trace` style logging) carry redacted headers, URLs and
 //! bodies.
 //!
+//! Sessions come from the identity provider through the OAuth2 device flow
+//! ([`Client::device_flow`], see [`oauth`]); a session is used like a management token,
+//! with [`ClientConfig::with_token`].
+//!
 //! This crate holds no command-line code; `stratactl` is built on it.
 
 mod client;
 mod config;
 mod error;
+pub mod oauth;
 mod observe;
 mod types;
 
 pub use client::Client;
 pub use config::{ClientConfig, Secret, TlsConfig, UrlShape, base_url_from_host};
 pub use error::{Error, TransportErrorKind};
+pub use oauth::{
+    DeviceAuthorization, DeviceFlow, Endpoints, OAuth2Settings, Poll, SessionToken,
+    unverified_jwt_claims,
+};
 pub use observe::{HttpEvent, Observer, redact};
 pub use types::*;
 

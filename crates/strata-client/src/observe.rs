@@ -32,12 +32,21 @@ pub enum HttpEvent<'a> {
     },
 }
 
-const SECRET_KEYS: [&str; 3] = ["accessToken", "access_token", "token"];
+const SECRET_KEYS: [&str; 7] = [
+    "accessToken",
+    "access_token",
+    "token",
+    "password",
+    "device_code",
+    "refresh_token",
+    "id_token",
+];
 pub(crate) const REDACTED: &str = "[REDACTED]";
 
 /// `text` with secrets replaced by `[REDACTED]`: anything that starts like a Strata token
 /// (`strata_mgmt_…`, `strata_db_…`), and, when `text` is JSON, the values of `accessToken`,
-/// `access_token` and `token` fields.
+/// `access_token`, `token`, `password`, `device_code`, `refresh_token` and `id_token`
+/// fields.
 pub fn redact(text: &str) -> String {
     let text = strata_types::redact_secrets_with(text, REDACTED).into_owned();
     let trimmed = text.trim_start();
@@ -54,6 +63,23 @@ pub fn redact(text: &str) -> String {
         }
         Err(_) => text,
     }
+}
+
+/// Form fields as `a=b&c=d` for logs, with the values of secret fields (as [`redact`]
+/// knows them) replaced by `[REDACTED]`.
+pub(crate) fn redact_form(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(key, value)| {
+            let value = if SECRET_KEYS.contains(&key.as_str()) {
+                REDACTED.to_string()
+            } else {
+                redact(value)
+            };
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Redacts secret fields in place; returns whether anything changed.
@@ -93,5 +119,19 @@ mod tests {
         assert!(out.contains("\"id\":\"1\""), "{out}");
         assert_eq!(redact("plain text"), "plain text");
         assert_eq!(redact("{not json"), "{not json");
+        let out = redact(r#"{"email":"a@b","password":"hunter2hunter2","device_code":"dc"}"#);
+        assert!(!out.contains("hunter2") && !out.contains("\"dc\""), "{out}");
+    }
+
+    #[test]
+    fn redacts_secret_form_fields() {
+        let fields = [
+            ("grant_type".to_string(), "device".to_string()),
+            ("device_code".to_string(), "secret-code".to_string()),
+        ];
+        assert_eq!(
+            redact_form(&fields),
+            "grant_type=device&device_code=[REDACTED]"
+        );
     }
 }

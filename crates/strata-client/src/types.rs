@@ -269,6 +269,36 @@ pub struct CreateManagementToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// `POST /users` (`InviteUserRequest` schema).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// `Admin`, `Member` or `Auditor` (any case).
+    pub group: String,
+    /// The password for the built-in identity provider's sign-in page (at least 12
+    /// characters); none for users who sign in through an external provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+}
+
+/// `PATCH /users/{userId}` (`UpdateUserRequest` schema): at least one field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUser {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// `Admin`, `Member` or `Auditor` (any case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+}
+
 /// The filters and page of `GET /auditLog`. Entries come newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
@@ -502,6 +532,25 @@ mod tests {
             &CreateTable {
                 name: "t".into(),
                 partition_template: Some(template()),
+            },
+        );
+        conforms(
+            "InviteUserRequest",
+            &InviteUser {
+                email: "a@example.com".into(),
+                first_name: "A".into(),
+                last_name: "B".into(),
+                group: "Member".into(),
+                password: Some(Secret::new("correct horse battery")),
+            },
+        );
+        conforms(
+            "UpdateUserRequest",
+            &UpdateUser {
+                first_name: Some("A".into()),
+                last_name: Some("B".into()),
+                group: Some("Auditor".into()),
+                password: Some(Secret::new("correct horse battery")),
             },
         );
         conforms(

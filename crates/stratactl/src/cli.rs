@@ -14,12 +14,12 @@ output and connection profiles.";
 
 const AFTER_HELP: &str = "\
 Connection profiles are read from ~/.config/stratactl/config.toml (or --config / \
-STRATACTL_CONFIG); --profile / STRATACTL_PROFILE picks one (default \"default\"). A \
-management token comes from STRATACTL_MGMT_TOKEN, else the profile's mgmt_token, else the \
-file named by [profile.auth.token] token_file (the token alone, or JSON {\"token\": \"...\"}). \
-The server is reached at https://HOST:PORT, or http://HOST:PORT with [profile.tls] disable = \
-true; PORT defaults to 443 with TLS and 80 without. Make the first management token on the \
-server's machine with `strata admin management-token create`.";
+STRATACTL_CONFIG); --profile / STRATACTL_PROFILE picks one (default \"default\"). The \
+credential comes from STRATACTL_MGMT_TOKEN, else the profile's mgmt_token, else the file \
+named by [profile.auth.token] token_file (the token alone, or JSON {\"token\": \"...\"}), \
+else the session of `stratactl auth login` cached in ~/.cache/stratactl/, else (on a \
+terminal) a new sign-in. The server is reached at https://HOST:PORT, or http://HOST:PORT with \
+[profile.tls] disable = true; PORT defaults to 443 with TLS and 80 without.";
 
 /// The command tree, with its version.
 pub fn command() -> clap::Command {
@@ -112,6 +112,11 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Sign in through the identity provider, and sign out.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
     /// List and show clusters.
     Cluster {
         #[command(subcommand)]
@@ -137,7 +142,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ManagementCommand,
     },
-    /// List users.
+    /// List, invite, update and delete users.
     User {
         #[command(subcommand)]
         command: UserCommand,
@@ -482,11 +487,100 @@ pub enum ManagementCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum AuthCommand {
+    /// Sign in through the identity provider (OAuth2 device flow) and cache the session for
+    /// the profile.
+    #[command(
+        long_about = "Sign in through the identity provider (OAuth2 device flow) and \
+cache the session for the profile. stratactl prints an address and a code; open the address \
+in a browser (stratactl opens it when it can; set STRATACTL_NO_BROWSER to stop that), check \
+the code, sign in and approve. The session is kept in $XDG_CACHE_HOME/stratactl/ (else \
+~/.cache/stratactl/), readable only by you, and used by management commands of the profile \
+that have no management token, until it expires or the server refuses it."
+    )]
+    Login,
+    /// Delete the profile's cached session.
+    Logout,
+}
+
+/// A user's group.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Everything on the management plane.
+    Admin,
+    /// Read, and create, update or revoke database tokens.
+    Member,
+    /// Read only.
+    Auditor,
+}
+
+impl Group {
+    /// The group as the API writes it.
+    pub fn as_api(self) -> &'static str {
+        match self {
+            Group::Admin => "Admin",
+            Group::Member => "Member",
+            Group::Auditor => "Auditor",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// List the users of the account.
     List {
         #[command(flatten)]
         format: FormatArg,
+    },
+    /// Invite (create) a user.
+    Invite {
+        /// The user's group.
+        #[arg(long, value_enum, default_value = "member")]
+        group: Group,
+        /// A file holding the user's password for the built-in identity provider's sign-in
+        /// page (one line, at least 12 characters).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The user's first name.
+        #[arg(value_name = "FIRST_NAME")]
+        first_name: String,
+        /// The user's last name.
+        #[arg(value_name = "LAST_NAME")]
+        last_name: String,
+        /// The user's email address, which they sign in with.
+        #[arg(value_name = "EMAIL")]
+        email: String,
+    },
+    /// Change a user's name, group or password.
+    Update {
+        /// New first name.
+        #[arg(long, value_name = "NAME")]
+        first_name: Option<String>,
+        /// New last name.
+        #[arg(long, value_name = "NAME")]
+        last_name: Option<String>,
+        /// New group.
+        #[arg(long, value_enum)]
+        group: Option<Group>,
+        /// A file holding the new password (one line, at least 12 characters).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+        /// The user's id.
+        #[arg(value_name = "USER_ID")]
+        user_id: String,
+    },
+    /// Delete users, at once and for good; their sessions stop working.
+    Delete {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The ids of the users to delete.
+        #[arg(value_name = "USER_ID", required = true)]
+        user_ids: Vec<String>,
     },
 }
 

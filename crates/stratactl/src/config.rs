@@ -10,7 +10,9 @@
 //!   override the profile's ids).
 //! - Management credential, first found wins: `STRATACTL_MGMT_TOKEN`, the profile's
 //!   `mgmt_token`, the file named by `[profile.auth.token] token_file` (the token alone, or
-//!   JSON `{"token": "…"}` / `{"access_token": "…"}`).
+//!   JSON `{"token": "…"}` / `{"access_token": "…"}`), the session of `auth login` cached
+//!   for the profile (unexpired, for the same server; see [`crate::session`]), and last a
+//!   sign-in through the device flow, on a terminal only (see [`crate::login`]).
 //! - Relative paths (`token_file`, TLS files) are relative to the config file's directory;
 //!   `~/` is the home directory.
 
@@ -19,16 +21,20 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::io::IsTerminal;
+
 use anyhow::{Context, anyhow, bail};
+use chrono::Utc;
 use serde::Deserialize;
 use strata_client::{
-    Client, ClientConfig, HttpEvent, Observer, Secret, TlsConfig, TransportErrorKind, UrlShape,
-    base_url_from_host,
+    Client, ClientConfig, HttpEvent, OAuth2Settings, Observer, Secret, TlsConfig,
+    TransportErrorKind, UrlShape, base_url_from_host,
 };
 use toml::Spanned;
 
 use crate::cli::GlobalArgs;
 use crate::log::{debug, trace, warning};
+use crate::{login, session};
 
 pub const ENV_MGMT_TOKEN: &str = "STRATACTL_MGMT_TOKEN";
 
@@ -114,11 +120,11 @@ pub struct Auth {
     pub token: Option<TokenAuth>,
 }
 
-/// `[profile.auth.oauth2]`: the identity provider for device-flow sign-in. Parsed and
-/// checked now; used by `auth login`.
+/// `[profile.auth.oauth2]`: the identity provider for device-flow sign-in (`auth login`).
+/// Without it, or for the endpoints it does not give, the server's OIDC discovery document
+/// is used.
 #[derive(Deserialize, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct OAuth2 {
     pub client_id: Option<String>,
     pub scopes: Option<Vec<String>>,
@@ -255,8 +261,33 @@ pub fn load(explicit: Option<&Path>, name: &str) -> anyhow::Result<Loaded> {
 #[derive(Debug, Clone)]
 pub enum CredentialSource {
     Env,
-    MgmtToken { profile: String },
-    TokenFile { path: PathBuf },
+    MgmtToken {
+        profile: String,
+    },
+    TokenFile {
+        path: PathBuf,
+    },
+    /// A session of an earlier `auth login`, from the login cache.
+    CachedLogin {
+        who: String,
+        path: PathBuf,
+    },
+    /// A session from the sign-in this command just ran (and cached at `path`).
+    NewLogin {
+        who: String,
+        path: PathBuf,
+    },
+}
+
+impl CredentialSource {
+    /// The login cache file of a session.
+    fn session_file(&self) -> Option<&Path> {
+        match self {
+            CredentialSource::CachedLogin { path, .. }
+            | CredentialSource::NewLogin { path, .. } => Some(path),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for CredentialSource {
@@ -269,11 +300,19 @@ impl fmt::Display for CredentialSource {
             CredentialSource::TokenFile { path } => {
                 write!(f, "the token in token_file {}", path.display())
             }
+            CredentialSource::CachedLogin { who, path } => {
+                write!(f, "the login session of {who} cached in {}", path.display())
+            }
+            CredentialSource::NewLogin { who, .. } => {
+                write!(f, "the login session of {who} from this sign-in")
+            }
         }
     }
 }
 
 const HOW_TO_SUPPLY: &str = "set mgmt_token in the profile, export STRATACTL_MGMT_TOKEN, or name a file holding the token with [profile.auth.token] token_file; make a management token with `stratactl management create` (with an existing one) or, on the server's machine, `strata admin management-token create`";
+
+const HOW_TO_SIGN_IN: &str = "run `stratactl auth login` (it shows an address where you approve the sign-in, and later commands use the session it caches), or set mgmt_token in the profile, export STRATACTL_MGMT_TOKEN, or name a file holding a management token with [profile.auth.token] token_file";
 
 /// The token of a `token_file`: the token alone, or JSON `{"token": "…"}` (also
 /// `{"access_token": "…"}`).
@@ -315,49 +354,88 @@ fn read_token_file(path: &Path) -> anyhow::Result<Secret> {
     Ok(Secret::new(text))
 }
 
-/// The management credential, by precedence: `STRATACTL_MGMT_TOKEN` > `mgmt_token` >
-/// `token_file`.
-pub fn credential(loaded: &Loaded) -> anyhow::Result<(Secret, CredentialSource)> {
+/// The credential configured for the profile, by precedence: `STRATACTL_MGMT_TOKEN` >
+/// `mgmt_token` > `token_file`; `None` when there is none (a login session is used then).
+pub fn configured_credential(
+    loaded: &Loaded,
+) -> anyhow::Result<Option<(Secret, CredentialSource)>> {
     let profile = &loaded.profile;
     if let Ok(token) = std::env::var(ENV_MGMT_TOKEN)
         && !token.trim().is_empty()
     {
-        return Ok((Secret::new(token.trim()), CredentialSource::Env));
+        return Ok(Some((Secret::new(token.trim()), CredentialSource::Env)));
     }
     if let Some(token) = profile.mgmt_token.as_deref().map(str::trim)
         && !token.is_empty()
     {
-        return Ok((
+        return Ok(Some((
             Secret::new(token),
             CredentialSource::MgmtToken {
                 profile: loaded.name().to_string(),
             },
-        ));
+        )));
     }
     if let Some(auth) = &profile.auth.token {
         let path = loaded.resolve(&auth.token_file);
         let token = read_token_file(&path)?;
-        return Ok((token, CredentialSource::TokenFile { path }));
+        return Ok(Some((token, CredentialSource::TokenFile { path })));
     }
-    let later = if profile.auth.oauth2.is_some() {
-        " (sign-in through the identity provider of [profile.auth.oauth2] is not available in this version of stratactl)"
-    } else {
-        ""
-    };
-    bail!(
-        "no management token for profile {:?}{later}: {HOW_TO_SUPPLY}",
-        loaded.name()
-    )
+    Ok(None)
 }
 
-/// A client for the profile, with what error messages need to say.
-pub struct Connection {
-    pub client: Client,
-    pub profile: String,
-    pub config_path: PathBuf,
-    pub origin: String,
-    pub source: CredentialSource,
-    pub timeout_text: String,
+/// The management credential, by precedence: `STRATACTL_MGMT_TOKEN` > `mgmt_token` >
+/// `token_file` > the cached login session (unexpired, for this server) > a sign-in now
+/// through the device flow (only when standard input is a terminal, so someone is there to
+/// approve it).
+async fn credential(target: &Target) -> anyhow::Result<(Secret, CredentialSource)> {
+    if let Some(found) = configured_credential(&target.loaded)? {
+        return Ok(found);
+    }
+    let name = target.name();
+    let mut why_not_cached = String::new();
+    if let Some((session, path)) = session::load(name)? {
+        if session.host != target.base_url {
+            why_not_cached = format!(
+                " (the cached login session is for {}, not {})",
+                session.host, target.base_url
+            );
+        } else if !session.is_fresh(Utc::now()) {
+            let at = session
+                .expires_at
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default();
+            why_not_cached = format!(" (the cached login session expired at {at})");
+        } else {
+            let who = session.who().to_string();
+            return Ok((
+                session.access_token,
+                CredentialSource::CachedLogin { who, path },
+            ));
+        }
+        debug!("not using {}{why_not_cached}", path.display());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no management credential for profile {name:?}{why_not_cached}, and sign-in cannot start here because standard input is not a terminal: {HOW_TO_SIGN_IN}"
+        );
+    }
+    let (session, path) = login::sign_in(target, login::Report::Stderr).await?;
+    let who = session.who().to_string();
+    Ok((
+        session.access_token,
+        CredentialSource::NewLogin { who, path },
+    ))
+}
+
+/// The profile's server, and a client configuration for it without a credential.
+pub struct Target {
+    pub loaded: Loaded,
+    pub product: Product,
+    /// `http(s)://host:port`
+    pub base_url: String,
+    config: ClientConfig,
+    in_file: String,
+    timeout_text: String,
 }
 
 fn observer() -> Observer {
@@ -404,8 +482,8 @@ fn observer() -> Observer {
     })
 }
 
-/// Builds the client for the chosen profile: file, profile, URL, credential, TLS.
-pub fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
+/// Reads the chosen profile and works out its server: file, profile, URL, URL shape, TLS.
+pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
     let loaded = load(global.config.as_deref(), &global.profile)?;
     let name = loaded.name().to_string();
     let profile = &loaded.profile;
@@ -464,11 +542,8 @@ pub fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
             }
         }
     };
-    let (token, source) = credential(&loaded)?;
-    debug!("endpoint {base_url} ({product:?} URL shape), credential: {source}");
     let mut config = ClientConfig::new(&base_url, shape)
         .map_err(|e| anyhow!("{in_file}: {e}"))?
-        .with_token(token)
         .with_user_agent(concat!("stratactl/", env!("CARGO_PKG_VERSION")));
     if !global.timeout.duration.is_zero() {
         config = config.with_timeout(global.timeout.duration);
@@ -493,46 +568,103 @@ pub fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
     if crate::log::debug_enabled() {
         config = config.with_observer(observer());
     }
-    let client = Client::new(config).map_err(|e| anyhow!("{in_file}: {e}"))?;
-    Ok(Connection {
-        client,
-        origin: base_url,
-        profile: name,
-        config_path: loaded.path.clone(),
-        source,
+    Ok(Target {
+        loaded,
+        product,
+        base_url,
+        config,
+        in_file,
         timeout_text: global.timeout.text.clone(),
     })
 }
 
-impl Connection {
-    /// Awaits an API call of this connection's client; a failure comes back
-    /// [explained](Self::explain).
-    pub async fn call<T>(
-        &self,
-        call: impl Future<Output = Result<T, strata_client::Error>>,
-    ) -> anyhow::Result<T> {
-        call.await.map_err(|e| self.explain(e))
+impl Target {
+    pub fn name(&self) -> &str {
+        self.loaded.name()
     }
 
-    /// An API error with what the user can do about it.
-    pub fn explain(&self, error: strata_client::Error) -> anyhow::Error {
+    /// `[profile.auth.oauth2]` as the client's settings (all defaults without one).
+    pub fn oauth2(&self) -> OAuth2Settings {
+        let Some(oauth2) = &self.loaded.profile.auth.oauth2 else {
+            return OAuth2Settings::default();
+        };
+        OAuth2Settings {
+            client_id: oauth2.client_id.clone(),
+            scopes: oauth2.scopes.clone().unwrap_or_default(),
+            parameters: oauth2.parameters.clone().unwrap_or_default(),
+            device_url: oauth2.device_url.clone(),
+            token_url: oauth2.token_url.clone(),
+        }
+    }
+
+    /// A client for the server, with `token` as its bearer credential.
+    pub fn client(&self, token: Option<Secret>) -> anyhow::Result<Client> {
+        let mut config = self.config.clone();
+        if let Some(token) = token {
+            config = config.with_token(token);
+        }
+        Client::new(config).map_err(|e| anyhow!("{}: {e}", self.in_file))
+    }
+
+    /// A failed sign-in step with what the user can do about it.
+    pub fn explain_sign_in(&self, error: strata_client::Error) -> anyhow::Error {
         use strata_client::Error as E;
-        let profile = &self.profile;
-        let file = self.config_path.display();
         match &error {
-            E::Api { status: 401, .. } => anyhow!(
-                "{error}; the server refused {}: it may be revoked, expired or mistyped. {}",
-                self.source,
-                capitalize(HOW_TO_SUPPLY)
+            E::Config { .. } => anyhow!(
+                "{error}: set device_url and token_url under [profile.auth.oauth2] of {}",
+                self.in_file
             ),
-            E::Api { status: 403, .. } => {
-                anyhow!("{error}; {} is not allowed to do this", self.source)
+            E::Transport { origin, .. } if !self.is_server(origin) => anyhow!(
+                "{error}; check device_url and token_url under [profile.auth.oauth2] of {}",
+                self.in_file
+            ),
+            _ => self.explain(error, None),
+        }
+    }
+
+    /// Whether `origin` is the server's (rather than an identity provider's elsewhere).
+    fn is_server(&self, origin: &str) -> bool {
+        self.config.origin() == origin
+    }
+
+    /// An API error with what the user can do about it. A 401 to a login session deletes
+    /// the session from the cache.
+    pub fn explain(
+        &self,
+        error: strata_client::Error,
+        source: Option<&CredentialSource>,
+    ) -> anyhow::Error {
+        use strata_client::Error as E;
+        let profile = self.name();
+        let file = self.loaded.path.display();
+        match (&error, source) {
+            (E::Api { status: 401, .. }, Some(source)) => match source.session_file() {
+                Some(path) => {
+                    let dropped = match session::remove(path) {
+                        Ok(_) => "it is now deleted".to_string(),
+                        Err(e) => format!("deleting it failed ({e:#}), so delete it by hand"),
+                    };
+                    anyhow!(
+                        "{error}; the server refused {source} (it may have expired, be for another server, or its user may have been removed), and {dropped}: sign in again with `stratactl auth login`, or set a management token"
+                    )
+                }
+                None => anyhow!(
+                    "{error}; the server refused {source}: it may be revoked, expired or mistyped. {}",
+                    capitalize(HOW_TO_SUPPLY)
+                ),
+            },
+            (E::Api { status: 403, .. }, Some(source)) if source.session_file().is_some() => {
+                anyhow!(
+                    "{error}; {source} is not allowed to do this (an Admin can change a user's group with `stratactl user update --group`)"
+                )
             }
-            E::Api { .. } | E::Decode { .. } | E::Config { .. } => anyhow!("{error}"),
-            E::Transport { kind, .. } => match kind {
+            (E::Api { status: 403, .. }, Some(source)) => {
+                anyhow!("{error}; {source} is not allowed to do this")
+            }
+            (E::Transport { kind, .. }, _) => match kind {
                 TransportErrorKind::Timeout(_) => anyhow!(
                     "no answer from {} within {} (--timeout); check that the server is up and reachable, or raise --timeout",
-                    self.origin,
+                    self.base_url,
                     self.timeout_text
                 ),
                 TransportErrorKind::Connect => anyhow!(
@@ -548,7 +680,48 @@ impl Connection {
     }
 }
 
-fn capitalize(text: &str) -> String {
+/// A client for the profile with its management credential, and what error messages need
+/// to say.
+pub struct Connection {
+    pub client: Client,
+    pub target: Target,
+    pub source: CredentialSource,
+}
+
+/// Builds the client for the chosen profile: file, profile, URL, credential, TLS. Signs in
+/// first when the profile has no credential and no usable cached session (on a terminal).
+pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
+    let target = target(global)?;
+    let (token, source) = credential(&target).await?;
+    debug!(
+        "endpoint {} ({:?} URL shape), credential: {source}",
+        target.base_url, target.product
+    );
+    let client = target.client(Some(token))?;
+    Ok(Connection {
+        client,
+        target,
+        source,
+    })
+}
+
+impl Connection {
+    /// Awaits an API call of this connection's client; a failure comes back
+    /// [explained](Self::explain).
+    pub async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, strata_client::Error>>,
+    ) -> anyhow::Result<T> {
+        call.await.map_err(|e| self.explain(e))
+    }
+
+    /// An API error with what the user can do about it.
+    pub fn explain(&self, error: strata_client::Error) -> anyhow::Error {
+        self.target.explain(error, Some(&self.source))
+    }
+}
+
+pub fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -1,10 +1,11 @@
 //! `stratactl`, the Strata admin CLI: a drop-in for `influxctl` v2.12.
 //!
-//! Management commands: `cluster get|list`, `database create|list|update|delete|rename|
-//! undelete`, `table create|list|delete|rename|undelete`, `token create|list|get|update|
-//! revoke` (alias `delete`), `management create|list|revoke`, `user list`, `audit list`
-//! (Strata's extra), `version` and `help`. The HTTP lives in `strata-client`; this crate
-//! parses the command line, reads connection profiles (see [`config`]) and prints.
+//! Commands: `auth login|logout`, `cluster get|list`, `database create|list|update|delete|
+//! rename|undelete`, `table create|list|delete|rename|undelete`, `token create|list|get|
+//! update|revoke` (alias `delete`), `management create|list|revoke`, `user list|invite|
+//! update|delete`, `audit list` (Strata's extra), `version` and `help`. The HTTP lives in
+//! `strata-client`; this crate parses the command line, reads connection profiles (see
+//! [`config`]), keeps login sessions (see [`session`] and [`login`]) and prints.
 //!
 //! Conventions kept from influxctl: errors on stderr (`Error: …`) with exit status 1; log
 //! lines on stderr as `LEVEL<TAB>message`; tables drawn like go-pretty; JSON in snake_case
@@ -17,8 +18,10 @@ mod commands;
 mod config;
 mod duration;
 mod log;
+mod login;
 mod output;
 mod prompt;
+mod session;
 mod views;
 
 use std::process::ExitCode;

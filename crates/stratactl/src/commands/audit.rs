@@ -76,7 +76,7 @@ pub async fn run(global: &GlobalArgs, command: AuditCommand) -> anyhow::Result<(
     {
         bail!("--since is after --until; nothing can match");
     }
-    let conn = connect(global)?;
+    let conn = connect(global).await?;
     let mut entries: Vec<AuditEntry> = Vec::new();
     let mut query = AuditQuery {
         actor,

@@ -6,7 +6,7 @@ use crate::views::{ClusterJson, cluster_detail, clusters_table};
 pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> anyhow::Result<()> {
     match command {
         ClusterCommand::Get { format, cluster_id } => {
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let cluster = conn
                 .call(conn.client.get_cluster(cluster_id.trim()))
                 .await?;
@@ -17,7 +17,7 @@ pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> anyhow::Result
             )
         }
         ClusterCommand::List { format } => {
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let clusters = conn.call(conn.client.list_clusters()).await?;
             show(
                 format.format,

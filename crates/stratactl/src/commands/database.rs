@@ -60,7 +60,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
                 max_columns_per_table: Some(max_columns(columns)?).filter(|v| *v != 0),
                 partition_template: template(&template_args)?,
             };
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let db = conn.call(conn.client.create_database(&request)).await?;
             show_one(format.format, &db)
         }
@@ -69,7 +69,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
             format,
         } => {
             let status = status_filter(filter_status);
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let databases = conn.call(conn.client.list_databases(status)).await?;
             show(
                 format.format,
@@ -94,7 +94,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
                     "nothing to update: give --retention-period, --max-tables and/or --max-columns (the name and partition template cannot be changed here; use `database rename` for the name)"
                 );
             }
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let db = conn
                 .call(conn.client.update_database(&name, &request))
                 .await?;
@@ -102,7 +102,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
         }
         DatabaseCommand::Delete { force, names } => {
             prompt::check_can_ask(force, "delete databases")?;
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             each(&names, "database deletions", |name| {
                 let conn = &conn;
                 let name = name.clone();
@@ -129,7 +129,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
             new_name,
         } => {
             check_name("the new name: ", &new_name)?;
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let db = conn
                 .call(conn.client.rename_database(&name, &new_name))
                 .await?;
@@ -139,7 +139,7 @@ pub async fn run(global: &GlobalArgs, command: DatabaseCommand) -> anyhow::Resul
             show_one(format.format, &db)
         }
         DatabaseCommand::Undelete { format, name } => {
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let deleted = conn
                 .call(conn.client.list_databases(StatusFilter::Deleted))
                 .await?;

@@ -31,7 +31,7 @@ pub async fn run(global: &GlobalArgs, command: ManagementCommand) -> anyhow::Res
                 description,
                 expires_at: expires_at.as_deref().map(parse_expires_at).transpose()?,
             };
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let created = conn
                 .call(conn.client.create_management_token(&request))
                 .await?;
@@ -43,7 +43,7 @@ pub async fn run(global: &GlobalArgs, command: ManagementCommand) -> anyhow::Res
             )
         }
         ManagementCommand::List { format, sort } => {
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let mut tokens = conn.call(conn.client.list_management_tokens()).await?;
             // Ties (and unset times, which sort first) keep a stable order by id.
             tokens.sort_by(|a, b| {

@@ -2,21 +2,21 @@
 //! reported without contacting the server), then connects, calls the API and prints.
 
 mod audit;
+mod auth;
 mod cluster;
 mod database;
 mod management;
 mod table;
 mod token;
+mod user;
 
 use anyhow::{anyhow, bail};
 use chrono::{DateTime, Utc};
 use strata_client::{Action, PartitionTemplate, Permission, StatusFilter, TagBucket, TemplatePart};
 use uuid::Uuid;
 
-use crate::cli::{Cli, Command, FilterStatus, Format, PermissionArgs, TemplateArgs, UserCommand};
-use crate::config::connect;
+use crate::cli::{Cli, Command, FilterStatus, Format, PermissionArgs, TemplateArgs};
 use crate::output::print_json;
-use crate::views::{UserJson, users_table};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = &cli.global;
@@ -26,17 +26,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Table { command } => table::run(global, command).await,
         Command::Token { command } => token::run(global, command).await,
         Command::Management { command } => management::run(global, command).await,
-        Command::User { command } => match command {
-            UserCommand::List { format } => {
-                let conn = connect(global)?;
-                let users = conn.call(conn.client.list_users()).await?;
-                show(
-                    format.format,
-                    || users.iter().map(UserJson::from).collect::<Vec<_>>(),
-                    || users_table(&users),
-                )
-            }
-        },
+        Command::Auth { command } => auth::run(global, command).await,
+        Command::User { command } => user::run(global, command).await,
         Command::Audit { command } => audit::run(global, command).await,
         Command::Version => {
             println!("{}", version());

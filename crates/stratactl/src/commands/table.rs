@@ -34,7 +34,7 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
                 name: table,
                 partition_template: template(&template_args)?,
             };
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let created = conn
                 .call(conn.client.create_table(&database, &request))
                 .await?;
@@ -46,7 +46,7 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
             database,
         } => {
             let status = status_filter(filter_status);
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let tables = conn
                 .call(conn.client.list_tables(&database, status))
                 .await?;
@@ -62,7 +62,7 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
             table,
         } => {
             prompt::check_can_ask(force, "delete a table")?;
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             warning!(
                 "deleting table {table:?} of database {database:?}: pause writes to it first, or the next write creates a new, empty table of that name; it can be restored with `stratactl table undelete {database} <TABLE_ID>` within the server's undelete window"
             );
@@ -87,7 +87,7 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
             new_name,
         } => {
             check_name("the new name: ", &new_name)?;
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let renamed = conn
                 .call(conn.client.rename_table(&database, &table, &new_name))
                 .await?;
@@ -103,7 +103,7 @@ pub async fn run(global: &GlobalArgs, command: TableCommand) -> anyhow::Result<(
                     "table id {table_id:?} is not a number; undelete takes the numeric id that `stratactl table list --filter-status deleted {database}` shows"
                 );
             };
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let restored = conn.call(conn.client.undelete_table(&database, id)).await?;
             show_one(format.format, &restored)
         }

@@ -53,7 +53,7 @@ pub async fn revoke_each(
 ) -> anyhow::Result<()> {
     let RevokeArgs { force, token_ids } = args;
     prompt::check_can_ask(force, &format!("revoke {kind}s"))?;
-    let conn = connect(global)?;
+    let conn = connect(global).await?;
     let items: Vec<ArgText> = token_ids.into_iter().map(ArgText).collect();
     each(&items, "revocations", |item| {
         let conn = &conn;
@@ -98,7 +98,7 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
                     "the token has no permissions: give --read-database and/or --write-database to let it read or write"
                 );
             }
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let created = conn
                 .call(conn.client.create_database_token(&request))
                 .await?;
@@ -114,7 +114,7 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
             sort,
             include_revoked,
         } => {
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let mut tokens = conn
                 .call(conn.client.list_database_tokens(include_revoked))
                 .await?;
@@ -141,7 +141,7 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
             token_id,
         } => {
             let id = parse_token_id(&token_id)?;
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let token = conn.call(conn.client.get_database_token(id)).await?;
             if token.token.revoked_at.is_some() && !include_revoked {
                 bail!("database token {id} is revoked; pass --include-revoked to show it anyway");
@@ -168,7 +168,7 @@ pub async fn run(global: &GlobalArgs, command: TokenCommand) -> anyhow::Result<(
                 description: None,
                 permissions: Some(permissions),
             };
-            let conn = connect(global)?;
+            let conn = connect(global).await?;
             let token = conn
                 .call(conn.client.update_database_token(id, &request))
                 .await?;

@@ -25,8 +25,14 @@ pub const FILTERS: &[(&str, &str)] = &[
     (r#""seconds": \d+"#, r#""seconds": "[SECONDS]""#),
     (r#""nanos": \d+"#, r#""nanos": "[NANOS]""#),
     (r"127\.0\.0\.1:\d+", "127.0.0.1:PPPPP"),
+    (r"localhost:\d+", "localhost:PPPPP"),
     (r"/tmp/\.tmp[0-9A-Za-z]+", "[TMP]"),
     (r"\(\d+ ms\)", "(N ms)"),
+    // Device-flow user codes.
+    (
+        r"\b[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}\b",
+        "XXXX-XXXX",
+    ),
 ];
 
 /// What a run printed and how it ended.
@@ -87,6 +93,16 @@ impl Out {
         self
     }
 
+    #[track_caller]
+    pub fn stdout_has(self, words: &str) -> Self {
+        assert!(
+            self.stdout.contains(words),
+            "stdout does not mention {words:?}:\n{}",
+            self.transcript()
+        );
+        self
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.transcript()))
@@ -132,14 +148,17 @@ impl Ctl {
         path
     }
 
-    /// `stratactl` with `HOME` here and no `STRATACTL_*` or proxy variables inherited.
+    /// `stratactl` with `HOME` here, never a browser, and no `STRATACTL_*`,
+    /// `XDG_CACHE_HOME` or proxy variables inherited.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stratactl"));
         cmd.env("HOME", self.home());
+        cmd.env("STRATACTL_NO_BROWSER", "1");
         for var in [
             "STRATACTL_CONFIG",
             "STRATACTL_PROFILE",
             "STRATACTL_MGMT_TOKEN",
+            "XDG_CACHE_HOME",
             "http_proxy",
             "https_proxy",
             "HTTP_PROXY",
@@ -224,4 +243,146 @@ pub fn transcripts(outs: &[&Out]) -> String {
         .map(|o| o.transcript())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A `stratactl` run that is waiting for a device-flow sign-in.
+pub struct Signing {
+    child: std::process::Child,
+    args: Vec<String>,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+impl Signing {
+    /// Starts `stratactl ARGS` (stdin not a terminal) with `envs`.
+    pub fn start(ctl: &Ctl, envs: &[(&str, &str)], args: &[&str]) -> Self {
+        use std::io::{BufRead, Read};
+        let mut cmd = ctl.command();
+        cmd.args(args)
+            .envs(envs.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("start stratactl");
+        let mut out = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            out.read_to_string(&mut text).unwrap();
+            text
+        });
+        let err = child.stderr.take().unwrap();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, lines) = std::sync::mpsc::channel();
+        let all = stderr.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                let mut all = all.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+                let _ = tx.send(line);
+            }
+        });
+        Self {
+            child,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            lines,
+            stderr,
+            stdout,
+        }
+    }
+
+    /// The user code of the address it printed (waits up to 30 s for it).
+    #[track_caller]
+    pub fn user_code(&self) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some((_, rest)) = line.split_once("user_code=") {
+                        return rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+                            .collect();
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "no verification address on stderr:\n{}",
+            self.stderr.lock().unwrap()
+        );
+    }
+
+    /// Waits (up to 60 s) for it to end.
+    pub fn finish(mut self) -> Out {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("stratactl did not finish:\n{}", self.stderr.lock().unwrap());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let stdout = self.stdout.join().unwrap();
+        // Let the reader thread take the last lines.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let stderr = self.stderr.lock().unwrap().clone();
+        Out {
+            args: self.args,
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// Runs async harness calls from these synchronous tests.
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Answers the sign-in page for `code` as the harness's first Admin with `action`
+/// (`approve` or `deny`).
+#[track_caller]
+pub fn answer_as_admin(server: &Server, code: &str, action: &str) {
+    answer(
+        server,
+        code,
+        crate::harness::ADMIN_EMAIL,
+        crate::harness::ADMIN_PASSWORD,
+        action,
+    );
+}
+
+#[track_caller]
+pub fn answer(server: &Server, code: &str, email: &str, password: &str, action: &str) {
+    let (status, page) = block_on(server.submit_sign_in(code, email, password, action));
+    assert!(status.is_success(), "{status}: {page}");
+}
+
+/// `stratactl [envs] auth login`, approved as the first Admin: the finished run.
+#[track_caller]
+pub fn login_as_admin(ctl: &Ctl, server: &Server, envs: &[(&str, &str)]) -> Out {
+    let signing = Signing::start(ctl, envs, &["auth", "login"]);
+    answer_as_admin(server, &signing.user_code(), "approve");
+    signing.finish()
+}
+
+/// Unix permission bits of a file or directory.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }

@@ -265,11 +265,9 @@ fn credential_precedence() {
     ));
     outs.push(list(&[]).failure().stderr_has("missing-file"));
     ctl.write_config(&profile(""));
-    outs.push(
-        list(&[])
-            .failure()
-            .stderr_has("strata admin management-token create"),
-    );
+    outs.push(list(&[]).failure().stderr_has(
+        "sign-in cannot start here because standard input is not a terminal: run `stratactl auth login`",
+    ));
     snap!(
         "unusable_credentials",
         transcripts(&outs.iter().collect::<Vec<_>>())

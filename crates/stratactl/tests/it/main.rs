@@ -21,6 +21,7 @@ macro_rules! snap {
 
 mod common;
 
+mod auth;
 mod config;
 mod databases;
 mod guide;
@@ -30,4 +31,5 @@ mod prompts;
 mod tables;
 mod tokens;
 mod transport;
+mod users;
 mod validation;

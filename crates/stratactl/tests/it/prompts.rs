@@ -132,4 +132,31 @@ fn on_a_terminal_only_y_goes_ahead() {
         screen.contains(&format!("revoked database token {id}")),
         "{screen}"
     );
+
+    // Deleting a user names them in the question.
+    let user = env.ok(&[
+        "user",
+        "invite",
+        "--format",
+        "json",
+        "A",
+        "B",
+        "ab@example.com",
+    ]);
+    let user = user.json()["id"].as_str().unwrap().to_string();
+    let (ok, screen) = on_a_terminal(&env, &format!("user delete {user}"), "n").unwrap();
+    assert!(ok, "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "Are you sure you want to delete user {user} (ab@example.com)? Their access ends at once and this cannot be undone (y/N): "
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("user {user} was not deleted")),
+        "{screen}"
+    );
+    let (ok, screen) = on_a_terminal(&env, &format!("user delete {user}"), "y").unwrap();
+    assert!(ok, "{screen}");
+    assert!(screen.contains(&format!("deleted user {user}")), "{screen}");
 }

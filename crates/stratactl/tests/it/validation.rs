@@ -310,7 +310,7 @@ fn every_validation_error() {
             &["databases", "list"],
             "unrecognized subcommand 'databases'",
         ),
-        (&["auth", "login"], "unrecognized subcommand 'auth'"),
+        (&["auth", "signin"], "unrecognized subcommand 'signin'"),
         (&["query", "SELECT 1"], "unrecognized subcommand 'query'"),
         (&["write", "cpu v=1"], "unrecognized subcommand 'write'"),
     ];
