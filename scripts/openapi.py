@@ -623,6 +623,10 @@ def paths():
         "description": "An OAuth2 error (RFC 6749 §5.2, RFC 8628 §3.5).",
         "content": {"application/json": {"schema": schema("OAuthError")}},
     }
+    external = error_response(
+        "The server verifies sessions from an external OIDC provider (`--oidc-issuer`); its own "
+        "sign-in endpoints are off. The message names the provider."
+    )
     html = lambda description: {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
     form = lambda props, required: {
         "required": True,
@@ -634,14 +638,16 @@ def paths():
     }
     p["/.well-known/openid-configuration"] = {
         "get": dict(idp_public, operationId="openidConfiguration", summary="OIDC discovery",
-                    description="The built-in identity provider's discovery document: issuer, JWKS, device and token endpoints.",
+                    description="The built-in identity provider's discovery document: issuer, JWKS, device and token "
+                    "endpoints. With an external provider (`--oidc-issuer`), that provider's own document, so "
+                    "CLIs find its device and token endpoints through the cluster's address.",
                     responses={"200": ok_json("The discovery document.", {"type": "object"})})
     }
     p["/oauth/jwks"] = {
         "get": dict(idp_public, operationId="jwks", summary="Signing keys",
                     description="The public keys sessions are signed with (Ed25519, `alg` EdDSA), every node's, "
                     "including rotated keys until the last session they signed has expired.",
-                    responses={"200": ok_json("A JWK set.", {"type": "object"})})
+                    responses={"200": ok_json("A JWK set.", {"type": "object"}), "404": external})
     }
     p["/oauth/device/code"] = {
         "post": dict(idp_public, operationId="deviceAuthorization", summary="Start a device sign-in (RFC 8628)",
@@ -654,6 +660,7 @@ def paths():
                              "verification_uri": {"type": "string"}, "verification_uri_complete": {"type": "string"},
                              "expires_in": {"type": "integer"}, "interval": {"type": "integer"}}}),
                          "400": oauth_error,
+                         "404": external,
                          "500": oauth_error,
                      })
     }
@@ -669,6 +676,7 @@ def paths():
                              "access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
                              "expires_in": {"type": "integer"}, "scope": {"type": "string"}}}),
                          "400": oauth_error,
+                         "404": external,
                          "500": oauth_error,
                      })
     }
@@ -677,7 +685,7 @@ def paths():
                     description="A plain HTML form (no JavaScript) posting `user_code`, `email`, `password` and "
                     "`action` (`approve` or `deny`) to this same URL.",
                     parameters=[{"name": "user_code", "in": "query", "required": False, "schema": {"type": "string"}}],
-                    responses={"200": html("The form, with the code filled in when given.")}),
+                    responses={"200": html("The form, with the code filled in when given."), "404": external}),
         "post": dict(idp_public, operationId="signIn", summary="Sign in and approve or deny",
                      description="Checks the email and password (rate limited per user and per address) and "
                      "approves or denies the code. Answers a page; errors show in an element with `role=\"alert\"`, "
@@ -687,7 +695,8 @@ def paths():
                          "200": html("Approved or denied."),
                          "400": html("A malformed code or form."),
                          "401": html("Wrong email or password."),
-                         "404": html("No sign-in is waiting for that code (it may have expired)."),
+                         "404": html("No sign-in is waiting for that code (it may have expired); or, as JSON, "
+                                     "the server uses an external provider."),
                          "429": html("Too many failed sign-ins; the page says when to try again."),
                          "500": html("A server error."),
                      }),

@@ -7,12 +7,14 @@
 //! [`BuiltInProvider::verify_session`] turns such a JWT back into a user id.
 
 mod device;
+mod external;
 mod keys;
 mod password;
 mod provider;
 mod ratelimit;
 
 pub use device::{DeviceCodeResponse, OAuthError, TokenResponse, normalize_user_code};
+pub use external::{ExternalProvider, ExternalSession, ExternalSettings};
 pub use password::{check_password_strength, generate_password, hash_password, verify_password};
 pub use provider::{BuiltInProvider, Decision, ProviderSettings, Session};
 pub use ratelimit::RateLimiter;

@@ -384,17 +384,8 @@ impl BuiltInProvider {
         validation.leeway = u64::try_from(self.settings.clock_skew.num_seconds()).unwrap_or(0);
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(jwt, &key, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as Jwt;
-            match e.kind() {
-                Jwt::ExpiredSignature => "session expired",
-                Jwt::ImmatureSignature => "session not valid yet",
-                Jwt::InvalidIssuer => "session from another issuer",
-                Jwt::InvalidAudience => "session for another audience",
-                Jwt::InvalidSignature => "session signature does not verify",
-                _ => "malformed session",
-            }
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(jwt, &key, &validation).map_err(|e| jwt_failure(&e))?;
         let user_id =
             Uuid::parse_str(&data.claims.sub).map_err(|_| "session subject is not a user id")?;
         let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or("malformed session")?;
@@ -516,4 +507,17 @@ impl BuiltInProvider {
 fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| hash_password(&generate_password()).expect("hashing a random password"))
+}
+
+/// Why a session JWT failed verification, in words for the audit log and the 401.
+pub(crate) fn jwt_failure(e: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as Jwt;
+    match e.kind() {
+        Jwt::ExpiredSignature => "session expired",
+        Jwt::ImmatureSignature => "session not valid yet",
+        Jwt::InvalidIssuer => "session from another issuer",
+        Jwt::InvalidAudience => "session for another audience",
+        Jwt::InvalidSignature => "session signature does not verify",
+        _ => "malformed session",
+    }
 }

@@ -11,9 +11,9 @@ use chrono::Utc;
 use strata_auth::{AuthFailure, Principal};
 use strata_types::{Error, Identity, Outcome};
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::token_check;
+use crate::{AppState, Sessions};
 
 /// An authenticated caller and where the request came from.
 pub struct Caller {
@@ -126,29 +126,47 @@ fn is_session_token(token: &str) -> bool {
 }
 
 /// A user session: a verified JWT whose user still exists (so removing a user ends their
-/// sessions at once), with the user's group as it is now.
+/// sessions at once), with the user's group as it is now (or as an external provider's groups
+/// claim says, when one is configured and matches).
 async fn session_principal(state: &AppState, jwt: &str) -> Result<Principal, AuthFailure> {
-    let session = state
-        .provider
-        .verify_session(jwt)
-        .await
-        .map_err(|reason| AuthFailure::Session { reason, user: None })?;
-    match state.catalog.get_user(session.user_id).await {
-        Ok(user) => Ok(Principal::User {
-            id: user.id,
-            group: user.group,
-            expires_at: Some(session.expires_at),
-        }),
-        Err(e) => {
-            if e.kind != strata_types::ErrorKind::NotFound {
-                tracing::error!(error = %e, "could not look up a session's user");
-            }
-            Err(AuthFailure::Session {
-                reason: "the session's user no longer exists",
-                user: Some(session.user_id),
-            })
+    let failure = |reason| AuthFailure::Session { reason, user: None };
+    let lookup_failed = |e: strata_types::Error| {
+        tracing::error!(error = %e, "could not look up a session's user");
+        failure("the session's user could not be looked up")
+    };
+    let (user, group, expires_at) = match &state.sessions {
+        Sessions::BuiltIn(provider) => {
+            let session = provider.verify_session(jwt).await.map_err(failure)?;
+            let user = match state.catalog.get_user(session.user_id).await {
+                Ok(user) => user,
+                Err(e) if e.kind == strata_types::ErrorKind::NotFound => {
+                    return Err(AuthFailure::Session {
+                        reason: "the session's user no longer exists",
+                        user: Some(session.user_id),
+                    });
+                }
+                Err(e) => return Err(lookup_failed(e)),
+            };
+            (user, None, session.expires_at)
         }
-    }
+        Sessions::External { provider, .. } => {
+            let session = provider.verify(jwt).await.map_err(failure)?;
+            let (user, _) = state
+                .catalog
+                .find_user_by_email(&session.email)
+                .await
+                .map_err(lookup_failed)?
+                .ok_or(failure(
+                    "the session's email is not a Strata user; ask an Admin to add it",
+                ))?;
+            (user, session.group, session.expires_at)
+        }
+    };
+    Ok(Principal::User {
+        id: user.id,
+        group: group.unwrap_or(user.group),
+        expires_at: Some(expires_at),
+    })
 }
 
 /// Dedicated-shape URLs (`/api/v0/accounts/{accountId}/clusters/{clusterId}/…`) must name

@@ -15,7 +15,7 @@ use axum::http::header::AUTHORIZATION;
 use chrono::TimeDelta;
 use strata_auth::{Audit, Authenticator};
 use strata_catalog::Catalog;
-use strata_identity::BuiltInProvider;
+use strata_identity::{BuiltInProvider, ExternalProvider};
 use strata_types::Identity;
 
 pub use openapi::OPENAPI_JSON;
@@ -30,6 +30,19 @@ pub struct ServerSettings {
     pub public_url: String,
 }
 
+/// The identity provider user sessions come from: the built-in one, or an external OIDC
+/// provider whose sessions this server only verifies.
+#[derive(Clone)]
+pub enum Sessions {
+    BuiltIn(Arc<BuiltInProvider>),
+    External {
+        provider: Arc<ExternalProvider>,
+        /// The provider's discovery document, served at this server's own discovery URL so
+        /// that CLIs find the device and token endpoints through the cluster's address.
+        discovery: Arc<serde_json::Value>,
+    },
+}
+
 /// Everything a handler may use; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -38,15 +51,15 @@ pub struct AppState {
     pub audit: Audit,
     pub identity: Arc<Identity>,
     pub settings: Arc<ServerSettings>,
-    /// The built-in identity provider: user sign-in and session verification.
-    pub provider: Arc<BuiltInProvider>,
+    /// Who issues and verifies user sessions.
+    pub sessions: Sessions,
 }
 
 impl AppState {
     pub async fn new(
         catalog: Arc<dyn Catalog>,
         auth: Arc<Authenticator>,
-        provider: Arc<BuiltInProvider>,
+        sessions: Sessions,
         settings: ServerSettings,
     ) -> strata_types::Result<Self> {
         let identity = catalog.identity().await?;
@@ -56,7 +69,7 @@ impl AppState {
             auth,
             identity: Arc::new(identity),
             settings: Arc::new(settings),
-            provider,
+            sessions,
         })
     }
 }

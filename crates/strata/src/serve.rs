@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 use strata_auth::Authenticator;
-use strata_identity::{BuiltInProvider, ProviderSettings};
-use strata_server::{AppState, ServerSettings};
+use strata_identity::{BuiltInProvider, ExternalProvider, ExternalSettings, ProviderSettings};
+use strata_server::{AppState, ServerSettings, Sessions};
+use strata_types::UserGroup;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::StorageArgs;
@@ -50,6 +51,33 @@ pub struct ServeArgs {
     /// How long this node signs sessions with one key before making a new one.
     #[arg(long, env = "STRATA_SIGNING_KEY_ROTATION", default_value = "30d", value_parser = parse_lifetime)]
     signing_key_rotation: chrono::TimeDelta,
+    /// Verify user sessions issued by this OIDC provider (its exact issuer URL) instead of
+    /// running the built-in one. Users are matched to catalog users by their `email` claim.
+    #[arg(long, env = "STRATA_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The `aud` the external provider's sessions must carry.
+    #[arg(long, env = "STRATA_OIDC_AUDIENCE", default_value = "strata")]
+    oidc_audience: String,
+    /// The external provider's JWKS URL [default: from its discovery document].
+    #[arg(long, env = "STRATA_OIDC_JWKS_URI", requires = "oidc_issuer")]
+    oidc_jwks_uri: Option<String>,
+    /// A claim listing the user's groups at the external provider; with the --oidc-*-group
+    /// names it decides the user's group (else the catalog's group applies).
+    #[arg(long, env = "STRATA_OIDC_GROUPS_CLAIM", requires = "oidc_issuer")]
+    oidc_groups_claim: Option<String>,
+    /// The provider's group name that makes a user Admin.
+    #[arg(long, env = "STRATA_OIDC_ADMIN_GROUP", requires = "oidc_groups_claim")]
+    oidc_admin_group: Option<String>,
+    /// The provider's group name that makes a user Member.
+    #[arg(long, env = "STRATA_OIDC_MEMBER_GROUP", requires = "oidc_groups_claim")]
+    oidc_member_group: Option<String>,
+    /// The provider's group name that makes a user Auditor.
+    #[arg(
+        long,
+        env = "STRATA_OIDC_AUDITOR_GROUP",
+        requires = "oidc_groups_claim"
+    )]
+    oidc_auditor_group: Option<String>,
     /// Email of the Admin user created on first start.
     #[arg(long, env = "STRATA_ADMIN_EMAIL", default_value = "admin@localhost")]
     admin_email: String,
@@ -75,6 +103,76 @@ fn parse_skew(text: &str) -> Result<chrono::TimeDelta, String> {
         ));
     }
     Ok(skew)
+}
+
+/// Sessions verified for an external OIDC provider.
+async fn external_sessions(args: &ServeArgs, issuer: &str) -> anyhow::Result<Sessions> {
+    let group_names = [
+        (&args.oidc_admin_group, UserGroup::Admin),
+        (&args.oidc_member_group, UserGroup::Member),
+        (&args.oidc_auditor_group, UserGroup::Auditor),
+    ]
+    .into_iter()
+    .filter_map(|(name, group)| name.clone().map(|name| (name, group)))
+    .collect();
+    let provider = ExternalProvider::open(ExternalSettings {
+        issuer: issuer.to_string(),
+        audience: args.oidc_audience.clone(),
+        jwks_uri: args.oidc_jwks_uri.clone(),
+        groups_claim: args.oidc_groups_claim.clone(),
+        group_names,
+        clock_skew: args.session_clock_skew,
+    })
+    .await
+    .with_context(|| format!("cannot use the identity provider at {issuer}"))?;
+    tracing::info!(
+        issuer,
+        "user sessions come from an external identity provider"
+    );
+    let discovery = std::sync::Arc::new(provider.discovery().clone());
+    Ok(Sessions::External {
+        provider: std::sync::Arc::new(provider),
+        discovery,
+    })
+}
+
+/// The built-in identity provider, its key maintenance, and the first Admin on a new catalog.
+async fn built_in_sessions(
+    args: &ServeArgs,
+    data_dir: &std::path::Path,
+    catalog: std::sync::Arc<dyn strata_catalog::Catalog>,
+    pepper: strata_auth::Pepper,
+    public_url: String,
+) -> anyhow::Result<Sessions> {
+    let mut provider_settings = ProviderSettings::new(public_url);
+    provider_settings.session_lifetime = args.session_lifetime;
+    provider_settings.key_rotation = args.signing_key_rotation;
+    provider_settings.device_code_lifetime = args.device_code_lifetime;
+    provider_settings.clock_skew = args.session_clock_skew;
+    let provider = BuiltInProvider::open(catalog, pepper, data_dir, provider_settings).await?;
+    let maintenance = (args.signing_key_rotation / 4)
+        .to_std()
+        .unwrap_or_default()
+        .clamp(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(60),
+        );
+    // The task stops when the provider is dropped, at shutdown.
+    let _maintenance = provider.spawn_maintenance(maintenance);
+    if let Some((user, password)) = provider
+        .ensure_bootstrap_admin(&args.admin_email, admin_password(args)?)
+        .await?
+    {
+        tracing::info!(user_id = %user.id, email = user.email, "created the first Admin user");
+        if let Some(password) = password {
+            // Shown once, on stdout, never in the log.
+            println!(
+                "Created the first Admin user.\n  email:    {}\n  password: {password}\nSign in with `stratactl auth login`; this password is not shown again.",
+                user.email
+            );
+        }
+    }
+    Ok(Sessions::BuiltIn(provider))
 }
 
 /// The first Admin's password: from --admin-password-file, else STRATA_ADMIN_PASSWORD.
@@ -156,40 +254,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         soft_delete_window: args.soft_delete_window,
         public_url: public_url.clone(),
     };
-    let mut provider_settings = ProviderSettings::new(public_url);
-    provider_settings.session_lifetime = args.session_lifetime;
-    provider_settings.key_rotation = args.signing_key_rotation;
-    provider_settings.device_code_lifetime = args.device_code_lifetime;
-    provider_settings.clock_skew = args.session_clock_skew;
-    let provider = BuiltInProvider::open(
-        catalog.clone(),
-        pepper,
-        &storage.data_dir,
-        provider_settings,
-    )
-    .await?;
-    let maintenance = (args.signing_key_rotation / 4)
-        .to_std()
-        .unwrap_or_default()
-        .clamp(
-            std::time::Duration::from_secs(1),
-            std::time::Duration::from_secs(60),
-        );
-    let _maintenance = provider.spawn_maintenance(maintenance);
-    if let Some((user, password)) = provider
-        .ensure_bootstrap_admin(&args.admin_email, admin_password(&args)?)
-        .await?
-    {
-        tracing::info!(user_id = %user.id, email = user.email, "created the first Admin user");
-        if let Some(password) = password {
-            // Shown once, on stdout, never in the log.
-            println!(
-                "Created the first Admin user.\n  email:    {}\n  password: {password}\nSign in with `stratactl auth login`; this password is not shown again.",
-                user.email
-            );
+    let sessions = match &args.oidc_issuer {
+        Some(issuer) => external_sessions(&args, issuer).await?,
+        None => {
+            built_in_sessions(
+                &args,
+                &storage.data_dir,
+                catalog.clone(),
+                pepper,
+                public_url,
+            )
+            .await?
         }
-    }
-    let state = AppState::new(catalog, auth, provider, settings).await?;
+    };
+    let state = AppState::new(catalog, auth, sessions, settings).await?;
     tracing::info!(
         account_id = %state.identity.account_id,
         cluster_id = %state.identity.cluster.id,

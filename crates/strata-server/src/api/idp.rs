@@ -7,19 +7,36 @@ use axum::http::StatusCode;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{Html, IntoResponse, Json, Response};
 use serde::Deserialize;
-use strata_identity::{Decision, OAuthError};
-use strata_types::{Actor, ErrorKind, Outcome};
+use strata_identity::{BuiltInProvider, Decision, OAuthError};
+use strata_types::{Actor, Error, ErrorKind, Outcome};
 
-use crate::AppState;
 use crate::auth::Source;
+use crate::error::ApiError;
 use crate::error::ApiResult;
+use crate::{AppState, Sessions};
 
+/// The built-in provider, or 404 when sessions come from an external provider.
+fn built_in(state: &AppState) -> Result<&BuiltInProvider, ApiError> {
+    match &state.sessions {
+        Sessions::BuiltIn(provider) => Ok(provider),
+        Sessions::External { provider, .. } => Err(ApiError(Error::not_found(format!(
+            "this server's users sign in with the identity provider at {}",
+            provider.settings().issuer
+        )))),
+    }
+}
+
+/// OIDC discovery: the built-in provider's, or the external provider's (so CLIs find its
+/// device and token endpoints through this server's address).
 pub async fn discovery(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(state.provider.discovery())
+    match &state.sessions {
+        Sessions::BuiltIn(provider) => Json(provider.discovery()),
+        Sessions::External { discovery, .. } => Json(discovery.as_ref().clone()),
+    }
 }
 
 pub async fn jwks(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(state.provider.jwks().await?))
+    Ok(Json(built_in(&state)?.jwks().await?))
 }
 
 /// OAuth answers carry `Cache-Control: no-store` (RFC 6749 §5.1); errors are 400 JSON.
@@ -54,10 +71,13 @@ pub async fn device_code(
             "send client_id (and optionally scope) as application/x-www-form-urlencoded",
         )));
     };
+    let provider = match built_in(&state) {
+        Ok(provider) => provider,
+        Err(e) => return e.into_response(),
+    };
     let scope = form.scope.unwrap_or_else(|| "openid".to_string());
     oauth_answer(
-        state
-            .provider
+        provider
             .start(form.client_id.as_deref().unwrap_or_default(), &scope)
             .await,
     )
@@ -81,9 +101,12 @@ pub async fn token(
             "send grant_type, device_code and client_id as application/x-www-form-urlencoded",
         )));
     };
+    let provider = match built_in(&state) {
+        Ok(provider) => provider,
+        Err(e) => return e.into_response(),
+    };
     oauth_answer(
-        state
-            .provider
+        provider
             .poll(
                 form.grant_type.as_deref().unwrap_or_default(),
                 form.device_code.as_deref().unwrap_or_default(),
@@ -145,8 +168,11 @@ pub async fn sign_in(
             return (StatusCode::BAD_REQUEST, Html(page)).into_response();
         }
     };
-    let result = state
-        .provider
+    let provider = match built_in(&state) {
+        Ok(provider) => provider,
+        Err(e) => return e.into_response(),
+    };
+    let result = provider
         .decide(
             &form.user_code,
             &form.email,

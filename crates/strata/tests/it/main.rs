@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod databases;
 mod identity;
+mod oidc;
 mod postgres;
 mod server;
 mod tables;
