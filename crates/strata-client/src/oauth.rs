@@ -41,6 +41,9 @@ const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
 /// Form fields the flow itself sends; extra parameters cannot replace them.
+/// The scope asked for when the profile names none.
+pub const DEFAULT_SCOPE: &str = "openid email";
+
 const RESERVED: [&str; 4] = ["client_id", "scope", "grant_type", "device_code"];
 
 /// How to reach the identity provider, as `[profile.auth.oauth2]` of a connection profile
@@ -49,8 +52,8 @@ const RESERVED: [&str; 4] = ["client_id", "scope", "grant_type", "device_code"];
 pub struct OAuth2Settings {
     /// The OAuth client id; [`DEFAULT_CLIENT_ID`] when `None` or blank.
     pub client_id: Option<String>,
-    /// Sent as the space-separated `scope` of the device authorization request; no `scope`
-    /// when empty (the provider's default).
+    /// Sent as the space-separated `scope` of the device authorization request;
+    /// [`DEFAULT_SCOPE`] when empty.
     pub scopes: Vec<String>,
     /// Extra fields of the device authorization request (e.g. Auth0's `audience`). Fields
     /// the flow sends itself (`client_id`, `scope`, …) are not replaced.
@@ -329,9 +332,13 @@ impl DeviceFlow<'_> {
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
             .collect();
-        if !scopes.is_empty() {
-            fields.push(("scope".to_string(), scopes.join(" ")));
-        }
+        // OIDC providers want at least `openid`; a profile's scopes replace the default.
+        let scope = if scopes.is_empty() {
+            DEFAULT_SCOPE.to_string()
+        } else {
+            scopes.join(" ")
+        };
+        fields.push(("scope".to_string(), scope));
         for (key, value) in &self.settings.parameters {
             if !RESERVED.contains(&key.as_str()) {
                 fields.push((key.clone(), value.clone()));

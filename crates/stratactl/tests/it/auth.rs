@@ -360,3 +360,85 @@ fn on_a_terminal_a_command_without_credentials_signs_in_first() {
     // The next command uses the cached session, no terminal needed.
     ctl.run(&["database", "list"]).success();
 }
+
+/// `auth login` against a server whose users sign in at an external OIDC provider (npm
+/// `oidc-provider` on loopback, approved in headless Chromium): the same command, the same
+/// cache, found through the server's discovery document. scripts/test sets
+/// STRATA_TEST_BROWSER after installing Node's helpers and Chromium.
+#[test]
+fn login_through_an_external_provider_works_the_same() {
+    use std::io::BufRead;
+    if std::env::var_os("STRATA_TEST_BROWSER").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "STRATA_TEST_BROWSER is not set; run scripts/test"
+        );
+        eprintln!("skipped: STRATA_TEST_BROWSER is not set (scripts/test sets it)");
+        return;
+    }
+    let helpers = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser");
+    let mut provider = std::process::Command::new("node")
+        .arg(format!("{helpers}/oidc-provider.mjs"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run node");
+    let mut lines = std::io::BufReader::new(provider.stdout.take().unwrap()).lines();
+    let issuer = lines
+        .find_map(|l| l.ok()?.strip_prefix("listening on ").map(str::to_string))
+        .expect("the provider did not start");
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let server = Server::builder()
+        .arg("--oidc-issuer")
+        .arg(issuer.as_str())
+        .start();
+    let added = crate::harness::admin(
+        &server.data_dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "alice@example.com",
+            "--group",
+            "admin",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let ctl = Ctl::new();
+    ctl.write_config(&clustered_profile("default", &server, ""));
+    let xdg = ctl.home().join("xdg-cache");
+    let xdg_env = [("XDG_CACHE_HOME", xdg.to_str().unwrap())];
+
+    let signing = Signing::start(&ctl, &xdg_env, &["auth", "login"]);
+    let code = signing.user_code();
+    let approved = std::process::Command::new("node")
+        .arg(format!("{helpers}/oidc-sign-in.mjs"))
+        .arg(format!("{issuer}/device?user_code={code}"))
+        .arg("alice")
+        .output()
+        .unwrap();
+    assert!(
+        approved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    let login = signing.finish().success();
+    assert!(
+        login.stderr.contains(&format!("{issuer}/device")),
+        "{}",
+        login.transcript()
+    );
+    let cached = cache_json(&xdg.join("stratactl/default.json"));
+    assert_eq!(cached["email"], "alice@example.com");
+    ctl.run_env(&xdg_env, &["database", "create", "from-external-login"])
+        .success();
+    ctl.run_env(&xdg_env, &["database", "list"])
+        .success()
+        .stdout_has("from-external-login");
+    let _ = provider.kill();
+    let _ = provider.wait();
+}
