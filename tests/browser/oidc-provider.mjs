@@ -1,7 +1,8 @@
 // An independent, OpenID-certified OIDC provider (npm `oidc-provider`) on loopback, with the
 // device flow and JWT access tokens for audience "strata". Prints `listening on URL` once up.
 // Accounts: any login name; `alice` is in the group `strata-admins`.
-// Usage: node oidc-provider.mjs [PORT]   (0 or nothing: any free port)
+// Usage: node oidc-provider.mjs [PORT] [ACCESS_TOKEN_TTL_SECONDS]   (port 0 or nothing: any
+// free port; the lifetime defaults to an hour)
 import { createServer } from "node:net";
 import Provider from "oidc-provider";
 
@@ -16,6 +17,7 @@ async function freePort() {
 
 const port = Number(process.argv[2]) || (await freePort());
 const issuer = `http://127.0.0.1:${port}`;
+const accessTokenTtl = Number(process.argv[3]) || 3600;
 const groups = { alice: ["strata-admins"] };
 const provider = new Provider(issuer, {
   clients: [{
@@ -41,6 +43,7 @@ const provider = new Provider(issuer, {
     },
   },
   claims: { email: ["email"], groups: ["groups"] },
+  ttl: { AccessToken: accessTokenTtl },
   findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id, email: `${id}@example.com`, groups: groups[id] ?? [] }) }),
   extraTokenClaims: (ctx, token) => ({ email: `${token.accountId}@example.com`, groups: groups[token.accountId] ?? [] }),
 });

@@ -38,8 +38,15 @@ fn enabled() -> bool {
 }
 
 fn start_provider() -> Provider {
+    start_provider_with_ttl(3600)
+}
+
+/// A provider whose access tokens last `ttl` seconds.
+fn start_provider_with_ttl(ttl: u32) -> Provider {
     let mut child = Command::new("node")
         .arg(format!("{HELPERS}/oidc-provider.mjs"))
+        .arg("0")
+        .arg(ttl.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -226,6 +233,53 @@ async fn sessions_from_an_external_provider() {
     assert!(
         details.iter().any(|d| d.contains("not a Strata user")),
         "{details:?}"
+    );
+}
+
+#[tokio::test]
+async fn expired_and_other_issuers_sessions_are_refused() {
+    if !enabled() {
+        return;
+    }
+    let provider = start_provider_with_ttl(2);
+    let server = Server::builder()
+        .arg("--oidc-issuer")
+        .arg(provider.issuer.as_str())
+        .arg("--session-clock-skew")
+        .arg("0s")
+        .start();
+    let out = admin(
+        &server.data_dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bob@example.com",
+            "--group",
+            "member",
+        ],
+    );
+    assert!(out.status.success());
+    let bob = server.api(&provider_session(&provider.issuer, "bob").await);
+    assert_eq!(bob.get("/api/v0/users").await.0, StatusCode::OK);
+    let expired = eventually(std::time::Duration::from_secs(6), async || {
+        bob.get("/api/v0/users").await.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(expired);
+    assert_error(
+        &bob.get("/api/v0/users").await,
+        StatusCode::UNAUTHORIZED,
+        "session expired",
+    );
+
+    // Another provider, same (development) signing keys, another issuer.
+    let other = start_provider();
+    let foreign = provider_session(&other.issuer, "bob").await;
+    assert_error(
+        &server.api(&foreign).get("/api/v0/users").await,
+        StatusCode::UNAUTHORIZED,
+        "another issuer",
     );
 }
 
