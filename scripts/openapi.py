@@ -1123,6 +1123,11 @@ components = {
                 "lastName": {"type": "string"},
                 "group": {"type": "string", "enum": ["Admin", "Member", "Auditor"]},
                 "status": {"type": "string", "example": "active"},
+                "subject": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "The user's `sub` at an external identity provider (`--oidc-user-claim sub`).",
+                },
                 "createdAt": TS,
                 "updatedAt": TS,
             },
@@ -1137,6 +1142,11 @@ components = {
                 "lastName": {"type": "string"},
                 "group": {"type": "string", "enum": ["Admin", "Member", "Auditor"], "description": "Case-insensitive."},
                 "password": {"type": "string", "minLength": 12, "writeOnly": True},
+                "subject": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The user's `sub` at an external identity provider; unique (409).",
+                },
             },
         },
         "UpdateUserRequest": {

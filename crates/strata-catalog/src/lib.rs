@@ -27,6 +27,8 @@ pub struct NewUser {
     pub group: UserGroup,
     /// An argon2id PHC string, for the built-in identity provider's sign-in.
     pub password_hash: Option<String>,
+    /// The user's `sub` at an external identity provider.
+    pub subject: Option<String>,
 }
 
 /// Tokens created, updated or revoked since a change sequence number, for refreshing a
@@ -52,6 +54,8 @@ pub trait Catalog: Send + Sync + 'static {
     async fn get_user(&self, id: Uuid) -> Result<User>;
     /// The user with this (normalized) email and their password hash, if any.
     async fn find_user_by_email(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
+    /// The user with this subject at an external identity provider, if any.
+    async fn find_user_by_subject(&self, subject: &str) -> Result<Option<User>>;
     async fn update_user(&self, id: Uuid, update: UserUpdate) -> Result<User>;
     /// Deletes the user; their id stays in the audit log.
     async fn remove_user(&self, id: Uuid) -> Result<User>;

@@ -140,6 +140,14 @@ CREATE TABLE device_authorizations (
 );
 "#,
     },
+    Migration {
+        version: 4,
+        description: "users' subjects at an external identity provider",
+        sql: r#"
+ALTER TABLE users ADD COLUMN subject TEXT;
+CREATE UNIQUE INDEX users_subject ON users (subject);
+"#,
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {

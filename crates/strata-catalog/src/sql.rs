@@ -146,7 +146,7 @@ const TABLE_COLUMNS: &str =
     "id, database_id, name, partition_template, status, created_at, deleted_at";
 const TOKEN_COLUMNS: &str = "id, description, hash, display_prefix, created_at, created_by, expires_at, revoked_at, last_used_at";
 const USER_COLUMNS: &str =
-    "id, email, first_name, last_name, user_group, status, created_at, updated_at";
+    "id, email, first_name, last_name, user_group, status, subject, created_at, updated_at";
 
 fn status_of(s: &str) -> Result<Status> {
     Status::parse(s)
@@ -223,6 +223,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         group: UserGroup::parse(&group)
             .ok_or_else(|| Error::internal(format!("catalog holds an unknown group {group:?}")))?,
         status: row.try_get("status").map_err(db_error)?,
+        subject: row.try_get("subject").map_err(db_error)?,
         created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
         updated_at: from_micros(row.try_get("updated_at").map_err(db_error)?),
     })
@@ -629,7 +630,7 @@ impl Catalog for SqlCatalog {
         let now = Utc::now();
         let id = Uuid::new_v4();
         let result = sqlx::query(
-            "INSERT INTO users (id, email, first_name, last_name, user_group, status, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)",
+            "INSERT INTO users (id, email, first_name, last_name, user_group, status, password_hash, subject, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $8)",
         )
         .bind(id.to_string())
         .bind(&user.email)
@@ -637,15 +638,20 @@ impl Catalog for SqlCatalog {
         .bind(&user.last_name)
         .bind(user.group.as_str())
         .bind(user.password_hash.clone())
+        .bind(user.subject.clone())
         .bind(micros(now))
         .execute(&self.pool)
         .await;
         match result {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(Error::conflict(format!(
-                    "a user with email {:?} already exists",
-                    user.email
-                )));
+                // Say which: the email or the subject is taken.
+                let message = match (&user.subject, self.find_user_by_email(&user.email).await?) {
+                    (Some(subject), None) => {
+                        format!("a user with subject {subject:?} already exists")
+                    }
+                    _ => format!("a user with email {:?} already exists", user.email),
+                };
+                return Err(Error::conflict(message));
             }
             other => other.map_err(db_error)?,
         };
@@ -656,6 +662,7 @@ impl Catalog for SqlCatalog {
             last_name: user.last_name,
             group: user.group,
             status: "active".into(),
+            subject: user.subject,
             created_at: from_micros(micros(now)),
             updated_at: from_micros(micros(now)),
         })
@@ -683,6 +690,19 @@ impl Catalog for SqlCatalog {
             let hash: Option<String> = row.try_get("password_hash").map_err(db_error)?;
             Ok((user_from_row(&row)?, hash))
         })
+        .transpose()
+    }
+
+    async fn find_user_by_subject(&self, subject: &str) -> Result<Option<User>> {
+        query(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE subject = $1"
+        ))
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(user_from_row)
         .transpose()
     }
 

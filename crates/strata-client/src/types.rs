@@ -153,6 +153,9 @@ pub struct User {
     /// `Admin`, `Member` or `Auditor`.
     pub group: String,
     pub status: String,
+    /// The user's `sub` at an external identity provider, when one is set.
+    #[serde(default)]
+    pub subject: Option<String>,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
@@ -282,6 +285,9 @@ pub struct InviteUser {
     /// characters); none for users who sign in through an external provider.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
+    /// The user's `sub` at an external identity provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// `PATCH /users/{userId}` (`UpdateUserRequest` schema): at least one field.
@@ -486,6 +492,7 @@ mod tests {
                 last_name: "B".into(),
                 group: "Admin".into(),
                 status: "active".into(),
+                subject: Some("sub-1".into()),
                 created_at: now(),
                 updated_at: Some(now()),
             },
@@ -542,6 +549,7 @@ mod tests {
                 last_name: "B".into(),
                 group: "Member".into(),
                 password: Some(Secret::new("correct horse battery")),
+                subject: Some("sub-1".into()),
             },
         );
         conforms(

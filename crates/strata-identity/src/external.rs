@@ -28,8 +28,18 @@ const ALLOWED: [Algorithm; 8] = [
 /// The least time between two JWKS fetches caused by unknown key ids.
 const REFETCH_SPACING: Duration = Duration::from_secs(10);
 
+/// Which claim names the catalog user a session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserClaim {
+    /// `email`, matched to users' emails.
+    Email,
+    /// `sub`, matched to users' subjects (set with `user add --subject`).
+    Subject,
+}
+
 #[derive(Debug, Clone)]
 pub struct ExternalSettings {
+    pub user_claim: UserClaim,
     pub issuer: String,
     pub audience: String,
     /// Discovered from the issuer when not given.
@@ -40,11 +50,20 @@ pub struct ExternalSettings {
     pub clock_skew: TimeDelta,
 }
 
+/// Who an external session says the user is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternalUser {
+    /// The normalized `email` claim.
+    Email(String),
+    /// The `sub` claim.
+    Subject(String),
+}
+
 /// A verified external session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalSession {
-    /// The normalized `email` claim: which catalog user this is.
-    pub email: String,
+    /// Which catalog user this is, by the configured claim.
+    pub user: ExternalUser,
     /// The group the groups claim gives, when one is configured and matches.
     pub group: Option<UserGroup>,
     pub expires_at: DateTime<Utc>,
@@ -177,10 +196,21 @@ impl ExternalProvider {
         let data = jsonwebtoken::decode::<serde_json::Value>(jwt, &key, &validation)
             .map_err(|e| crate::provider::jwt_failure(&e))?;
         let claims = data.claims;
-        let email = claims["email"]
-            .as_str()
-            .and_then(|e| normalize_email(e).ok())
-            .ok_or("session has no email claim")?;
+        let user = match self.settings.user_claim {
+            UserClaim::Email => ExternalUser::Email(
+                claims["email"]
+                    .as_str()
+                    .and_then(|e| normalize_email(e).ok())
+                    .ok_or("session has no email claim")?,
+            ),
+            UserClaim::Subject => ExternalUser::Subject(
+                claims["sub"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .ok_or("session has no sub claim")?
+                    .to_string(),
+            ),
+        };
         let expires_at = claims["exp"]
             .as_i64()
             .and_then(|exp| DateTime::from_timestamp(exp, 0))
@@ -201,7 +231,7 @@ impl ExternalProvider {
                 })
         });
         Ok(ExternalSession {
-            email,
+            user,
             group,
             expires_at,
         })

@@ -14,7 +14,7 @@ mod provider;
 mod ratelimit;
 
 pub use device::{DeviceCodeResponse, OAuthError, TokenResponse, normalize_user_code};
-pub use external::{ExternalProvider, ExternalSession, ExternalSettings};
+pub use external::{ExternalProvider, ExternalSession, ExternalSettings, ExternalUser, UserClaim};
 pub use password::{check_password_strength, generate_password, hash_password, verify_password};
 pub use provider::{BuiltInProvider, Decision, ProviderSettings, Session};
 pub use ratelimit::RateLimiter;

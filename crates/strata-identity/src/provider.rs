@@ -497,6 +497,7 @@ impl BuiltInProvider {
                 last_name: String::new(),
                 group: UserGroup::Admin,
                 password_hash: Some(hash),
+                subject: None,
             })
             .await?;
         Ok(Some((user, generated.then_some(password))))

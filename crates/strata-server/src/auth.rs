@@ -9,6 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::Utc;
 use strata_auth::{AuthFailure, Principal};
+use strata_identity::ExternalUser;
 use strata_types::{Error, Identity, Outcome};
 
 use crate::error::ApiError;
@@ -151,14 +152,17 @@ async fn session_principal(state: &AppState, jwt: &str) -> Result<Principal, Aut
         }
         Sessions::External { provider, .. } => {
             let session = provider.verify(jwt).await.map_err(failure)?;
-            let (user, _) = state
-                .catalog
-                .find_user_by_email(&session.email)
-                .await
-                .map_err(lookup_failed)?
-                .ok_or(failure(
-                    "the session's email is not a Strata user; ask an Admin to add it",
-                ))?;
+            let found = match &session.user {
+                ExternalUser::Email(email) => state
+                    .catalog
+                    .find_user_by_email(email)
+                    .await
+                    .map(|found| found.map(|(user, _)| user)),
+                ExternalUser::Subject(subject) => state.catalog.find_user_by_subject(subject).await,
+            };
+            let user = found.map_err(lookup_failed)?.ok_or(failure(
+                "the session's user is not a Strata user; ask an Admin to add it",
+            ))?;
             (user, session.group, session.expires_at)
         }
     };

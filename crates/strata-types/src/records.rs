@@ -56,6 +56,9 @@ pub struct User {
     pub last_name: String,
     pub group: UserGroup,
     pub status: String,
+    /// The user's subject (`sub`) at an external identity provider, when sessions are matched
+    /// by subject instead of email.
+    pub subject: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -50,6 +50,9 @@ enum UserCommand {
         /// File holding the password (the built-in identity provider's sign-in).
         #[arg(long)]
         password_file: Option<std::path::PathBuf>,
+        /// The user's `sub` at an external identity provider (with `--oidc-user-claim sub`).
+        #[arg(long)]
+        subject: Option<String>,
     },
     /// List users.
     List {
@@ -124,6 +127,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             last_name,
             group,
             password_file,
+            subject,
         } => {
             let email = strata_types::normalize_email(&email)?;
             let group = UserGroup::parse(&group).expect("clap checked the group");
@@ -152,6 +156,7 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
                     last_name,
                     group,
                     password_hash,
+                    subject,
                 })
                 .await?;
             audit_catalog(&catalog, "user.create", user.id).await;

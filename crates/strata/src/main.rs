@@ -23,7 +23,7 @@ enum Command {
     /// Run a node: the Management API and data API on one port.
     Serve(Box<serve::ServeArgs>),
     /// Work on the catalog directly, without a running server.
-    Admin(admin::AdminArgs),
+    Admin(Box<admin::AdminArgs>),
 }
 
 fn main() -> std::process::ExitCode {
@@ -38,7 +38,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(*args).await,
-            Command::Admin(args) => admin::run(args).await,
+            Command::Admin(args) => admin::run(*args).await,
         }
     });
     match result {

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 use strata_auth::Authenticator;
-use strata_identity::{BuiltInProvider, ExternalProvider, ExternalSettings, ProviderSettings};
+use strata_identity::{
+    BuiltInProvider, ExternalProvider, ExternalSettings, ProviderSettings, UserClaim,
+};
 use strata_server::{AppState, ServerSettings, Sessions};
 use strata_types::UserGroup;
 use tracing_subscriber::EnvFilter;
@@ -55,6 +57,10 @@ pub struct ServeArgs {
     /// running the built-in one. Users are matched to catalog users by their `email` claim.
     #[arg(long, env = "STRATA_OIDC_ISSUER")]
     oidc_issuer: Option<String>,
+    /// Which claim of the external provider's sessions names the catalog user: `email`
+    /// (matched to users' emails) or `sub` (matched to users' subjects).
+    #[arg(long, env = "STRATA_OIDC_USER_CLAIM", default_value = "email", value_parser = ["email", "sub"])]
+    oidc_user_claim: String,
     /// The `aud` the external provider's sessions must carry.
     #[arg(long, env = "STRATA_OIDC_AUDIENCE", default_value = "strata")]
     oidc_audience: String,
@@ -116,6 +122,11 @@ async fn external_sessions(args: &ServeArgs, issuer: &str) -> anyhow::Result<Ses
     .filter_map(|(name, group)| name.clone().map(|name| (name, group)))
     .collect();
     let provider = ExternalProvider::open(ExternalSettings {
+        user_claim: if args.oidc_user_claim == "sub" {
+            UserClaim::Subject
+        } else {
+            UserClaim::Email
+        },
         issuer: issuer.to_string(),
         audience: args.oidc_audience.clone(),
         jwks_uri: args.oidc_jwks_uri.clone(),

@@ -51,6 +51,7 @@ fn new_user(email: &str, first: &str, last: &str, group: UserGroup) -> NewUser {
         last_name: last.to_string(),
         group,
         password_hash: None,
+        subject: None,
     }
 }
 

@@ -23,6 +23,7 @@ async fn invite_get_update_remove() {
             last_name: "Lovelace".into(),
             group: "member".into(),
             password: Some(Secret::new("a long enough password")),
+            subject: None,
         })
         .await
         .unwrap();
@@ -79,6 +80,7 @@ async fn refusals_carry_the_servers_message() {
         last_name: "L".into(),
         group: group.into(),
         password: password.map(Secret::new),
+        subject: None,
     };
     let e = client
         .invite_user(&invite("not-an-email", "Member", None))

@@ -22,6 +22,7 @@ fn user_json(state: &AppState, user: &User) -> Value {
         "lastName": user.last_name,
         "group": user.group.as_str(),
         "status": user.status,
+        "subject": user.subject,
         "createdAt": rfc3339(user.created_at),
         "updatedAt": rfc3339(user.updated_at),
     })
@@ -108,6 +109,19 @@ pub struct InviteUser {
     group: String,
     /// For the built-in identity provider; write-only.
     password: Option<String>,
+    /// The user's `sub` at an external identity provider (`--oidc-user-claim sub`).
+    subject: Option<String>,
+}
+
+/// A subject as given: trimmed, and not blank.
+fn subject_of(subject: &Option<String>) -> Result<Option<String>> {
+    match subject.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Err(Error::invalid(
+            "subject must not be blank; leave it out instead",
+        )),
+        Some(subject) => Ok(Some(subject.to_string())),
+    }
 }
 
 /// `POST /users`: invites (creates) a user.
@@ -132,6 +146,7 @@ pub async fn create(
                 last_name: body.last_name.trim().to_string(),
                 group,
                 password_hash,
+                subject: subject_of(&body.subject)?,
             })
             .await
     }

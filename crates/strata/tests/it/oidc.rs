@@ -283,6 +283,97 @@ async fn expired_and_other_issuers_sessions_are_refused() {
     );
 }
 
+#[tokio::test]
+async fn sessions_matched_by_subject() {
+    if !enabled() {
+        return;
+    }
+    let provider = start_provider();
+    let server = Server::builder()
+        .arg("--oidc-issuer")
+        .arg(provider.issuer.as_str())
+        .arg("--oidc-user-claim")
+        .arg("sub")
+        .start();
+    // Carol's email in the catalog differs from the provider's: the subject decides.
+    let out = admin(
+        &server.data_dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "carol.ops@example.net",
+            "--subject",
+            "carol",
+            "--group",
+            "admin",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = admin(
+        &server.data_dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "dave@example.com",
+            "--group",
+            "admin",
+        ],
+    );
+    assert!(out.status.success());
+    let carol = server.api(&provider_session(&provider.issuer, "carol").await);
+    let (status, users) = carol.get("/api/v0/users").await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["subject"] == "carol")
+        .unwrap();
+    assert_eq!(listed["email"], "carol.ops@example.net");
+    // Dave exists by email only: with subject matching, his session names nobody.
+    let dave = server.api(&provider_session(&provider.issuer, "dave").await);
+    assert_error(
+        &dave.get("/api/v0/users").await,
+        StatusCode::UNAUTHORIZED,
+        "not a Strata user",
+    );
+    // Subjects are unique, and set through the API too.
+    let (status, created) = carol
+        .post(
+            "/api/v0/users",
+            json!({"email": "erin@example.com", "group": "Member", "subject": "erin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["subject"], "erin");
+    assert_error(
+        &carol
+            .post(
+                "/api/v0/users",
+                json!({"email": "x@example.com", "group": "Member", "subject": "erin"}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "already exists",
+    );
+    assert_error(
+        &carol
+            .post(
+                "/api/v0/users",
+                json!({"email": "y@example.com", "group": "Member", "subject": " "}),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "blank",
+    );
+}
+
 #[test]
 fn an_unreachable_provider_stops_the_server_with_a_clear_error() {
     let out = Command::new(crate::harness::strata_bin())

@@ -75,6 +75,7 @@ pub async fn run(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<()
                 last_name: last_name.trim().to_string(),
                 group: group.as_api().to_string(),
                 password: password_file.as_deref().map(read_password).transpose()?,
+                subject: None,
             };
             let conn = connect(global).await?;
             let user = conn.call(conn.client.invite_user(&request)).await?;
