@@ -522,3 +522,62 @@ pub(crate) fn jwt_failure(e: &jsonwebtoken::errors::Error) -> &'static str {
         _ => "malformed session",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_catalog::SqlCatalog;
+
+    /// A provider on a fresh SQLite catalog, with one user.
+    async fn provider() -> (Arc<BuiltInProvider>, User, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("catalog.db").display()
+        );
+        let catalog: Arc<dyn Catalog> = Arc::new(SqlCatalog::open(&url).await.unwrap());
+        let pepper = Pepper::from_hex(&"07".repeat(32)).unwrap();
+        let mut settings = ProviderSettings::new("http://strata.test".into());
+        settings.clock_skew = TimeDelta::zero();
+        let provider = BuiltInProvider::open(catalog.clone(), pepper, dir.path(), settings)
+            .await
+            .unwrap();
+        let user = catalog
+            .create_user(NewUser {
+                email: "ada@example.com".into(),
+                first_name: "Ada".into(),
+                last_name: String::new(),
+                group: UserGroup::Member,
+                password_hash: None,
+                subject: None,
+            })
+            .await
+            .unwrap();
+        (provider, user, dir)
+    }
+
+    #[tokio::test]
+    async fn sessions_verify_only_within_their_lifetime() {
+        let (provider, user, _dir) = provider().await;
+        let now = Utc::now();
+        let current = provider
+            .issue_session(&user, "stratactl", "openid", now)
+            .unwrap();
+        assert_eq!(
+            provider.verify_session(&current).await.unwrap().user_id,
+            user.id
+        );
+
+        let future = provider
+            .issue_session(&user, "stratactl", "openid", now + TimeDelta::hours(1))
+            .unwrap();
+        assert_eq!(
+            provider.verify_session(&future).await,
+            Err("session not valid yet")
+        );
+        let past = provider
+            .issue_session(&user, "stratactl", "openid", now - TimeDelta::hours(2))
+            .unwrap();
+        assert_eq!(provider.verify_session(&past).await, Err("session expired"));
+    }
+}
