@@ -187,6 +187,33 @@ async fn failed_sign_ins_are_rate_limited_per_user() {
 }
 
 #[tokio::test]
+async fn failed_sign_ins_are_rate_limited_per_address() {
+    let server = Server::start();
+    let (_, user_code) = server.start_device_flow().await;
+    // Twenty failures from one address, each for a different email (so no per-user limit).
+    for i in 0..20 {
+        let (status, _) = server
+            .submit_sign_in(
+                &user_code,
+                &format!("guess{i}@example.com"),
+                "not the password",
+                "approve",
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let (status, html) = server
+        .submit_sign_in(&user_code, ADMIN_EMAIL, ADMIN_PASSWORD, "approve")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address waits, whoever signs in"
+    );
+    assert!(html.contains("too many failed sign-ins"), "{html}");
+}
+
+#[tokio::test]
 async fn discovery_and_jwks_describe_the_provider() {
     let server = Server::start();
     let api = server.anonymous();
