@@ -417,3 +417,43 @@ pub async fn eventually(limit: Duration, mut check: impl AsyncFnMut() -> bool) -
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The Node helpers of the e2e tests (Playwright scripts, the OIDC provider).
+pub const NODE_HELPERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser");
+
+/// An independent OIDC provider (npm `oidc-provider`, tests/browser/oidc-provider.mjs) on
+/// loopback; killed when dropped.
+pub struct Provider {
+    child: Child,
+    pub issuer: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_provider() -> Provider {
+    start_provider_with_ttl(3600)
+}
+
+/// A provider whose access tokens last `ttl` seconds.
+pub fn start_provider_with_ttl(ttl: u32) -> Provider {
+    let mut child = Command::new("node")
+        .arg(format!("{NODE_HELPERS}/oidc-provider.mjs"))
+        .arg("0")
+        .arg(ttl.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run node");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let issuer = lines
+        .find_map(|line| line.ok()?.strip_prefix("listening on ").map(str::to_string))
+        .expect("the provider did not start");
+    // Keep reading, so the provider never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Provider { child, issuer }
+}

@@ -2,28 +2,15 @@
 //! (tests/browser/oidc-provider.mjs), its device flow completed in headless Chromium.
 //! scripts/test installs both and sets STRATA_TEST_BROWSER.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Server, admin, assert_error, eventually};
-
-const HELPERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser");
-
-/// The provider process; killed when dropped.
-struct Provider {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::harness::{
+    NODE_HELPERS as HELPERS, Provider, Server, admin, assert_error, eventually, start_provider,
+    start_provider_with_ttl,
+};
 
 fn enabled() -> bool {
     if std::env::var_os("STRATA_TEST_BROWSER").is_some() {
@@ -35,29 +22,6 @@ fn enabled() -> bool {
     );
     eprintln!("skipped: STRATA_TEST_BROWSER is not set (scripts/test sets it)");
     false
-}
-
-fn start_provider() -> Provider {
-    start_provider_with_ttl(3600)
-}
-
-/// A provider whose access tokens last `ttl` seconds.
-fn start_provider_with_ttl(ttl: u32) -> Provider {
-    let mut child = Command::new("node")
-        .arg(format!("{HELPERS}/oidc-provider.mjs"))
-        .arg("0")
-        .arg(ttl.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run node");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let issuer = lines
-        .find_map(|line| line.ok()?.strip_prefix("listening on ").map(str::to_string))
-        .expect("the provider did not start");
-    // Keep reading, so the provider never writes into a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Provider { child, issuer }
 }
 
 /// A session from the provider for `login`, through its device flow (approved in Chromium).

@@ -367,7 +367,6 @@ fn on_a_terminal_a_command_without_credentials_signs_in_first() {
 /// STRATA_TEST_BROWSER after installing Node's helpers and Chromium.
 #[test]
 fn login_through_an_external_provider_works_the_same() {
-    use std::io::BufRead;
     if std::env::var_os("STRATA_TEST_BROWSER").is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -376,17 +375,9 @@ fn login_through_an_external_provider_works_the_same() {
         eprintln!("skipped: STRATA_TEST_BROWSER is not set (scripts/test sets it)");
         return;
     }
-    let helpers = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/browser");
-    let mut provider = std::process::Command::new("node")
-        .arg(format!("{helpers}/oidc-provider.mjs"))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run node");
-    let mut lines = std::io::BufReader::new(provider.stdout.take().unwrap()).lines();
-    let issuer = lines
-        .find_map(|l| l.ok()?.strip_prefix("listening on ").map(str::to_string))
-        .expect("the provider did not start");
-    std::thread::spawn(move || lines.for_each(drop));
+    let helpers = crate::harness::NODE_HELPERS;
+    let provider = crate::harness::start_provider();
+    let issuer = provider.issuer.clone();
 
     let server = Server::builder()
         .arg("--oidc-issuer")
@@ -439,6 +430,4 @@ fn login_through_an_external_provider_works_the_same() {
     ctl.run_env(&xdg_env, &["database", "list"])
         .success()
         .stdout_has("from-external-login");
-    let _ = provider.kill();
-    let _ = provider.wait();
 }
