@@ -564,8 +564,87 @@ def cluster_ops(sfx, dedicated):
     return list_op, get_op
 
 
+WRITE_BODY = {
+    "required": True,
+    "description": "Line protocol, optionally gzip-compressed (`Content-Encoding: gzip`). Lines "
+    "without a timestamp get the server's time.",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
+
+PRECISION = {
+    "name": "precision",
+    "in": "query",
+    "description": "Unit of the timestamps: `ns` (default), `us`, `ms` or `s`.",
+    "schema": {"type": "string", "enum": ["ns", "us", "ms", "s"], "default": "ns"},
+}
+
+
+def write_op(op_id, summary, description, parameters, shape):
+    """A write endpoint; shape is `influx` ({code, line, message}) or `v3` ({error, data})."""
+    error = schema("WriteError" if shape == "influx" else "WriteErrorV3")
+    def err(text):
+        return {"description": text, "content": {"application/json": {"schema": error}}}
+    return {
+        "operationId": op_id,
+        "tags": ["Write"],
+        "summary": summary,
+        "description": description
+        + "\n\nNeeds a database token with `write` permission on the database (or `*`); "
+        "management tokens and user sessions are refused (403). A write is acknowledged only "
+        "once it is durable (WAL fsync'd) and it is queryable at once.",
+        "parameters": parameters,
+        "requestBody": WRITE_BODY,
+        "responses": {
+            "204": {"description": "Every line was written."},
+            "400": err("Lines were rejected (bad syntax or a schema conflict), or a parameter is "
+                       "wrong; up to 100 rejected lines are listed."),
+            "401": err("No token, or one that is invalid, expired or revoked."),
+            "403": err("The token may not write this database, or is not a database token."),
+            "404": err("The database does not exist."),
+            "413": err("The body (compressed or decompressed) is larger than the server accepts."),
+            "422": err("Every rejected line was outside the database's retention period."),
+            "503": err("The server cannot take writes right now; retry shortly."),
+        },
+        "security": BEARER,
+    }
+
+
+def write_paths(p):
+    db = lambda name, text: {"name": name, "in": "query", "required": True, "description": text,
+                             "schema": {"type": "string"}}
+    p["/api/v2/write"] = {"post": write_op(
+        "writeV2", "Write line protocol (v2)",
+        "The InfluxDB v2 write API. Lines are written all or nothing.",
+        [db("bucket", "The database."),
+         {"name": "org", "in": "query", "description": "Ignored.", "schema": {"type": "string"}},
+         {"name": "orgID", "in": "query", "description": "Ignored.", "schema": {"type": "string"}},
+         PRECISION],
+        "influx")}
+    p["/write"] = {"post": write_op(
+        "writeV1", "Write line protocol (v1)",
+        "The InfluxDB 1.x write API. Lines are written all or nothing. The token may also come "
+        "as the password of Basic authentication or in `p=`.",
+        [db("db", "The database."),
+         {"name": "rp", "in": "query", "description": "A retention policy: the database "
+          "written is `db/rp` (empty or `autogen` means `db`).", "schema": {"type": "string"}},
+         {"name": "u", "in": "query", "description": "Ignored.", "schema": {"type": "string"}},
+         {"name": "p", "in": "query", "description": "The token, when not in `Authorization`.",
+          "schema": {"type": "string"}},
+         PRECISION],
+        "influx")}
+    p["/api/v3/write_lp"] = {"post": write_op(
+        "writeV3", "Write line protocol (v3)",
+        "The InfluxDB 3 write API. With `accept_partial=true` (the default) valid lines are "
+        "written even when others are rejected.",
+        [db("db", "The database."), PRECISION,
+         {"name": "accept_partial", "in": "query", "description": "Write the valid lines when "
+          "some are rejected.", "schema": {"type": "boolean", "default": True}}],
+        "v3")}
+
+
 def paths():
     p = {}
+    write_paths(p)
     p["/health"] = {
         "get": public_get(
             "health",
@@ -895,6 +974,40 @@ components = {
         "PayloadTooLarge": error_response("The request body is larger than 2 MiB."),
     },
     "schemas": {
+        "WriteError": {
+            "type": "object",
+            "description": "Errors of `/api/v2/write` and `/write`, in InfluxDB's shape.",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "`invalid`, `unauthorized`, `forbidden`, "
+                         "`not found`, `request too large`, `unprocessable entity`, `unavailable` "
+                         "or `internal error`.", "example": "invalid"},
+                "line": {"type": "integer", "description": "The first rejected line (1-based), "
+                         "when lines were rejected.", "example": 2},
+                "message": {"type": "string", "description": "What was wrong; for rejected lines, "
+                            "each one's number, reason and text (up to 100)."},
+            },
+        },
+        "WriteErrorV3": {
+            "type": "object",
+            "description": "Errors of `/api/v3/write_lp`, in InfluxDB 3's shape.",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "string", "description": "What was wrong."},
+                "data": {
+                    "type": "array",
+                    "description": "The rejected lines (up to 100).",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "original_line": {"type": "string"},
+                            "line_number": {"type": "integer"},
+                            "error_message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
         "Error": {
             "type": "object",
             "description": "Every error the Management API answers with.",
@@ -1377,6 +1490,7 @@ doc = {
         {"name": "Management tokens"},
         {"name": "Users"},
         {"name": "Audit log"},
+        {"name": "Write", "description": "The data plane: line protocol in, with a database token."},
     ],
     "paths": paths(),
     "components": components,

@@ -10,9 +10,10 @@ mod sql;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use strata_types::{
-    AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate,
-    DeviceAuthorization, DeviceStatus, Identity, NewDatabase, PartitionTemplate, Permission,
-    Result, SigningKey, Status, Table, TokenKind, TokenRecord, User, UserGroup, UserUpdate,
+    AuditEntry, AuditEvent, AuditQuery, Cluster, Column, Database, DatabaseSchema, DatabaseToken,
+    DatabaseUpdate, DeviceAuthorization, DeviceStatus, Identity, NewDatabase, ParquetFile,
+    PartitionTemplate, Permission, Result, SigningKey, Status, Table, TableSchema, TokenKind,
+    TokenRecord, User, UserGroup, UserUpdate,
 };
 use uuid::Uuid;
 
@@ -118,6 +119,33 @@ pub trait Catalog: Send + Sync + 'static {
         id: i64,
         deleted_since: DateTime<Utc>,
     ) -> Result<Table>;
+
+    /// The active database with this name, its active tables and their columns.
+    async fn get_schema(&self, database: &str) -> Result<DatabaseSchema>;
+    /// Adds columns to a table of an active database, creating the table first when no active
+    /// table has the name; columns the table already has with the same type are skipped.
+    /// Returns the table's whole schema afterwards. One transaction, serialized with other
+    /// changes to the database's tables, so concurrent writers agree on every column's type.
+    ///
+    /// Fails with `NotFound` when the database is not active, `Conflict` when a column exists
+    /// with another type (naming both), and `InvalidArgument` when the table limit or the
+    /// column limit (which counts `time`) would be exceeded.
+    async fn add_columns(
+        &self,
+        database_id: i64,
+        table: &str,
+        columns: &[Column],
+    ) -> Result<TableSchema>;
+
+    /// Registers files in one transaction.
+    async fn add_parquet_files(&self, files: &[ParquetFile]) -> Result<()>;
+    /// Every file of a database (all tables, deleted ones included), ordered by table, then
+    /// minimum time.
+    async fn list_parquet_files(&self, database_id: i64) -> Result<Vec<ParquetFile>>;
+    /// Forgets files (after their objects were deleted); unknown ids are ignored.
+    async fn delete_parquet_files(&self, ids: &[Uuid]) -> Result<()>;
+    /// The newest WAL segment of `node_id` whose rows are in registered files, if any.
+    async fn last_persisted_wal_segment(&self, node_id: Uuid) -> Result<Option<i64>>;
 
     async fn create_database_token(&self, token: &DatabaseToken) -> Result<()>;
     /// Ordered by creation time, then id.

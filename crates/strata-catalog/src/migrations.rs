@@ -148,6 +148,40 @@ ALTER TABLE users ADD COLUMN subject TEXT;
 CREATE UNIQUE INDEX users_subject ON users (subject);
 "#,
     },
+    Migration {
+        version: 5,
+        description: "table columns and Parquet files",
+        // Columns and files hang off table ids and are kept when their table or database is
+        // (soft) deleted. `position` keeps columns in the order they were added. A file's
+        // `min_time` and `max_time` are the data's nanoseconds, not catalog microseconds.
+        sql: r#"
+CREATE TABLE columns (
+    table_id BIGINT NOT NULL REFERENCES tables (id),
+    name TEXT NOT NULL,
+    column_type TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (table_id, name),
+    UNIQUE (table_id, position)
+);
+CREATE TABLE parquet_files (
+    id TEXT PRIMARY KEY,
+    database_id BIGINT NOT NULL,
+    table_id BIGINT NOT NULL,
+    partition_key TEXT NOT NULL,
+    path TEXT NOT NULL,
+    min_time BIGINT NOT NULL,
+    max_time BIGINT NOT NULL,
+    row_count BIGINT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    node_id TEXT NOT NULL,
+    wal_segment BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX parquet_files_database ON parquet_files (database_id);
+CREATE INDEX parquet_files_node_segment ON parquet_files (node_id, wal_segment);
+"#,
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {

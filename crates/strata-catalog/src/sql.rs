@@ -4,15 +4,17 @@
 //! `RETURNING`, partial unique indexes). Timestamps are stored as microseconds since the Unix
 //! epoch and ids as text, so no query depends on a dialect's date or UUID types.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 use strata_types::{
-    Actor, AuditEntry, AuditEvent, AuditQuery, Cluster, Database, DatabaseToken, DatabaseUpdate,
-    DeviceAuthorization, DeviceStatus, Error, Identity, NewDatabase, Outcome, PartitionTemplate,
-    Permission, Result, SigningKey, Status, Table, TokenKind, TokenRecord, User, UserGroup,
-    UserUpdate,
+    Actor, AuditEntry, AuditEvent, AuditQuery, Cluster, Column, ColumnType, Database,
+    DatabaseSchema, DatabaseToken, DatabaseUpdate, DeviceAuthorization, DeviceStatus, Error,
+    Identity, NewDatabase, Outcome, ParquetFile, PartitionTemplate, Permission, Result, SigningKey,
+    Status, Table, TableSchema, TokenKind, TokenRecord, User, UserGroup, UserUpdate,
 };
 use uuid::Uuid;
 
@@ -147,6 +149,7 @@ const TABLE_COLUMNS: &str =
 const TOKEN_COLUMNS: &str = "id, description, hash, display_prefix, created_at, created_by, expires_at, revoked_at, last_used_at";
 const USER_COLUMNS: &str =
     "id, email, first_name, last_name, user_group, status, subject, created_at, updated_at";
+const PARQUET_COLUMNS: &str = "id, database_id, table_id, partition_key, path, min_time, max_time, row_count, size_bytes, node_id, wal_segment, created_at";
 
 fn status_of(s: &str) -> Result<Status> {
     Status::parse(s)
@@ -187,6 +190,35 @@ fn table_from_row(row: &AnyRow) -> Result<Table> {
         status: status_of(&row.try_get::<String, _>("status").map_err(db_error)?)?,
         created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
         deleted_at: opt_from_micros(row.try_get("deleted_at").map_err(db_error)?),
+    })
+}
+
+fn column_from_row(row: &AnyRow) -> Result<Column> {
+    let column_type: String = row.try_get("column_type").map_err(db_error)?;
+    Ok(Column {
+        name: row.try_get("name").map_err(db_error)?,
+        column_type: ColumnType::parse(&column_type).ok_or_else(|| {
+            Error::internal(format!(
+                "catalog holds an unknown column type {column_type:?}"
+            ))
+        })?,
+    })
+}
+
+fn parquet_file_from_row(row: &AnyRow) -> Result<ParquetFile> {
+    Ok(ParquetFile {
+        id: parse_uuid(&row.try_get::<String, _>("id").map_err(db_error)?)?,
+        database_id: row.try_get("database_id").map_err(db_error)?,
+        table_id: row.try_get("table_id").map_err(db_error)?,
+        partition_key: row.try_get("partition_key").map_err(db_error)?,
+        path: row.try_get("path").map_err(db_error)?,
+        min_time: row.try_get("min_time").map_err(db_error)?,
+        max_time: row.try_get("max_time").map_err(db_error)?,
+        row_count: row.try_get("row_count").map_err(db_error)?,
+        size_bytes: row.try_get("size_bytes").map_err(db_error)?,
+        node_id: parse_uuid(&row.try_get::<String, _>("node_id").map_err(db_error)?)?,
+        wal_segment: row.try_get("wal_segment").map_err(db_error)?,
+        created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
     })
 }
 
@@ -458,6 +490,65 @@ impl SqlCatalog {
             .map_err(db_error)?;
         }
         Ok(())
+    }
+
+    /// The active database with this id, its row locked as [`Self::lock_active_database`]
+    /// locks it, for the writers that know a database by id.
+    async fn lock_active_database_by_id(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        id: i64,
+    ) -> Result<Database> {
+        let lock = match self.dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        };
+        let row = query(format!(
+            "SELECT {DATABASE_COLUMNS} FROM databases WHERE id = $1 AND status = 'active'{lock}"
+        ))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(format!("no active database has id {id}")))?;
+        database_from_row(&row)
+    }
+
+    /// Adds an active table to `database` within its table limit. The caller holds the
+    /// database's lock and knows that no active table has the name.
+    async fn insert_table(
+        tx: &mut Transaction<'static, Any>,
+        database: &Database,
+        name: &str,
+        partition_template: &Option<PartitionTemplate>,
+    ) -> Result<Table> {
+        check_table_limit(database, Self::active_table_count(tx, database.id).await?)?;
+        let row = query(format!(
+            "INSERT INTO tables (database_id, name, partition_template, status, created_at) VALUES ($1, $2, $3, 'active', $4) RETURNING {TABLE_COLUMNS}"
+        ))
+        .bind(database.id)
+        .bind(name)
+        .bind(template_to_json(partition_template))
+        .bind(micros(Utc::now()))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        table_from_row(&row)
+    }
+
+    /// A table's columns in the order they were added.
+    async fn table_columns(
+        tx: &mut Transaction<'static, Any>,
+        table_id: i64,
+    ) -> Result<Vec<Column>> {
+        let rows = sqlx::query(
+            "SELECT name, column_type FROM columns WHERE table_id = $1 ORDER BY position",
+        )
+        .bind(table_id)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(column_from_row).collect()
     }
 
     async fn get_token(&self, kind: TokenKind, id: Uuid) -> Result<AnyRow> {
@@ -1108,18 +1199,7 @@ impl Catalog for SqlCatalog {
                 "table {name:?} already exists in database {database:?}"
             )));
         }
-        check_table_limit(&db, Self::active_table_count(&mut tx, db.id).await?)?;
-        let row = query(format!(
-            "INSERT INTO tables (database_id, name, partition_template, status, created_at) VALUES ($1, $2, $3, 'active', $4) RETURNING {TABLE_COLUMNS}"
-        ))
-        .bind(db.id)
-        .bind(name)
-        .bind(template_to_json(&partition_template))
-        .bind(micros(Utc::now()))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        let table = table_from_row(&row)?;
+        let table = Self::insert_table(&mut tx, &db, name, &partition_template).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(table)
     }
@@ -1150,6 +1230,7 @@ impl Catalog for SqlCatalog {
 
     async fn delete_table(&self, database: &str, name: &str, at: DateTime<Utc>) -> Result<Table> {
         let mut tx = self.begin_write().await?;
+        self.lock_active_database(&mut tx, database).await?;
         let db = Self::active_database(&mut tx, database).await?;
         let row = query(format!(
             "UPDATE tables SET status = 'deleted', deleted_at = $1 WHERE database_id = $2 AND name = $3 AND status = 'active' RETURNING {TABLE_COLUMNS}"
@@ -1168,6 +1249,7 @@ impl Catalog for SqlCatalog {
 
     async fn rename_table(&self, database: &str, name: &str, new_name: &str) -> Result<Table> {
         let mut tx = self.begin_write().await?;
+        self.lock_active_database(&mut tx, database).await?;
         let db = Self::active_database(&mut tx, database).await?;
         if name != new_name && Self::active_table_exists(&mut tx, db.id, new_name).await? {
             return Err(Error::conflict(format!(
@@ -1242,6 +1324,194 @@ impl Catalog for SqlCatalog {
         table.status = Status::Active;
         table.deleted_at = None;
         Ok(table)
+    }
+
+    async fn get_schema(&self, name: &str) -> Result<DatabaseSchema> {
+        let bytewise = self.dialect.bytewise();
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let database = Self::active_database(&mut tx, name).await?;
+        let tables = query(format!(
+            "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 AND status = 'active' ORDER BY name COLLATE {bytewise}, id"
+        ))
+        .bind(database.id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let column_rows = sqlx::query(
+            "SELECT table_id, name, column_type FROM columns WHERE table_id IN (SELECT id FROM tables WHERE database_id = $1 AND status = 'active') ORDER BY table_id, position",
+        )
+        .bind(database.id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        let mut columns: HashMap<i64, Vec<Column>> = HashMap::new();
+        for row in &column_rows {
+            let table_id: i64 = row.try_get("table_id").map_err(db_error)?;
+            columns
+                .entry(table_id)
+                .or_default()
+                .push(column_from_row(row)?);
+        }
+        let tables = tables
+            .iter()
+            .map(|row| {
+                let table = table_from_row(row)?;
+                let columns = columns.remove(&table.id).unwrap_or_default();
+                Ok(TableSchema { table, columns })
+            })
+            .collect::<Result<_>>()?;
+        Ok(DatabaseSchema { database, tables })
+    }
+
+    async fn add_columns(
+        &self,
+        database_id: i64,
+        table: &str,
+        columns: &[Column],
+    ) -> Result<TableSchema> {
+        let mut tx = self.begin_write().await?;
+        // Under the database's lock, so that two writers adding the same column cannot both
+        // see it missing and give it different types.
+        let database = self
+            .lock_active_database_by_id(&mut tx, database_id)
+            .await?;
+        let found = query(format!(
+            "SELECT {TABLE_COLUMNS} FROM tables WHERE database_id = $1 AND name = $2 AND status = 'active'"
+        ))
+        .bind(database_id)
+        .bind(table)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let (table_record, mut schema) = match found {
+            Some(row) => {
+                let table_record = table_from_row(&row)?;
+                let schema = Self::table_columns(&mut tx, table_record.id).await?;
+                (table_record, schema)
+            }
+            None => (
+                Self::insert_table(&mut tx, &database, table, &None).await?,
+                Vec::new(),
+            ),
+        };
+        let existing = schema.len();
+        let mut types: HashMap<String, ColumnType> = schema
+            .iter()
+            .map(|c| (c.name.clone(), c.column_type))
+            .collect();
+        for column in columns {
+            match types.get(&column.name) {
+                Some(&column_type) if column_type == column.column_type => {}
+                Some(&column_type) => {
+                    return Err(Error::conflict(format!(
+                        "column {:?} of table {table:?} is {column_type}; it cannot be written as {}",
+                        column.name, column.column_type
+                    )));
+                }
+                None => {
+                    types.insert(column.name.clone(), column.column_type);
+                    schema.push(column.clone());
+                }
+            }
+        }
+        // Checked only when columns are added: a table over a since-lowered limit keeps
+        // taking writes to the columns it has.
+        let limit = database.max_columns_per_table;
+        if schema.len() > existing && schema.len() > usize::try_from(limit).unwrap_or(0) {
+            return Err(Error::invalid(format!(
+                "table {table:?} would have {} columns; database {:?} allows {limit} per table (raise the limit with `database update --max-columns`)",
+                schema.len(),
+                database.name
+            )));
+        }
+        let now = micros(Utc::now());
+        for (position, column) in schema.iter().enumerate().skip(existing) {
+            sqlx::query(
+                "INSERT INTO columns (table_id, name, column_type, position, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(table_record.id)
+            .bind(&column.name)
+            .bind(column.column_type.as_str())
+            .bind(position as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(TableSchema {
+            table: table_record,
+            columns: schema,
+        })
+    }
+
+    async fn add_parquet_files(&self, files: &[ParquetFile]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for file in files {
+            query(format!(
+                "INSERT INTO parquet_files ({PARQUET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ))
+            .bind(file.id.to_string())
+            .bind(file.database_id)
+            .bind(file.table_id)
+            .bind(&file.partition_key)
+            .bind(&file.path)
+            .bind(file.min_time)
+            .bind(file.max_time)
+            .bind(file.row_count)
+            .bind(file.size_bytes)
+            .bind(file.node_id.to_string())
+            .bind(file.wal_segment)
+            .bind(micros(file.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn list_parquet_files(&self, database_id: i64) -> Result<Vec<ParquetFile>> {
+        let rows = query(format!(
+            "SELECT {PARQUET_COLUMNS} FROM parquet_files WHERE database_id = $1 ORDER BY table_id, min_time, id"
+        ))
+        .bind(database_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(parquet_file_from_row).collect()
+    }
+
+    async fn delete_parquet_files(&self, ids: &[Uuid]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        // In chunks, as both backends limit the parameters of one statement.
+        for chunk in ids.chunks(DELETE_CHUNK) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut q = query(format!(
+                "DELETE FROM parquet_files WHERE id IN ({})",
+                placeholders.join(", ")
+            ));
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            q.execute(&mut *tx).await.map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn last_persisted_wal_segment(&self, node_id: Uuid) -> Result<Option<i64>> {
+        sqlx::query("SELECT MAX(wal_segment) AS segment FROM parquet_files WHERE node_id = $1")
+            .bind(node_id.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| row.try_get("segment"))
+            .map_err(db_error)
     }
 
     async fn create_database_token(&self, token: &DatabaseToken) -> Result<()> {
@@ -1503,6 +1773,9 @@ impl Catalog for SqlCatalog {
         rows.iter().map(audit_from_row).collect()
     }
 }
+
+/// How many files one `DELETE` names.
+const DELETE_CHUNK: usize = 500;
 
 fn check_table_limit(database: &Database, active_tables: i64) -> Result<()> {
     if active_tables >= i64::from(database.max_tables) {

@@ -1,8 +1,9 @@
-//! The HTTP front of a Strata node: the Management API under both URL shapes, `/health`,
-//! `/ping`, `/metrics` and the OpenAPI document. Handlers translate HTTP to library calls.
+//! The HTTP front of a Strata node: the Management API under both URL shapes, the write
+//! endpoints, `/health`, `/ping`, `/metrics` and the OpenAPI document. Handlers translate HTTP to library calls.
 
 mod api;
 mod auth;
+mod data_auth;
 mod error;
 mod metrics;
 mod openapi;
@@ -16,6 +17,7 @@ use chrono::TimeDelta;
 use strata_auth::{Audit, Authenticator};
 use strata_catalog::Catalog;
 use strata_identity::{BuiltInProvider, ExternalProvider};
+use strata_storage::Storage;
 use strata_types::Identity;
 
 pub use openapi::OPENAPI_JSON;
@@ -28,6 +30,8 @@ pub struct ServerSettings {
     pub soft_delete_window: TimeDelta,
     /// The address clients reach this node at, shown as the cluster's URL.
     pub public_url: String,
+    /// The largest write body accepted, compressed or decompressed.
+    pub max_write_bytes: usize,
 }
 
 /// The identity provider user sessions come from: the built-in one, or an external OIDC
@@ -53,6 +57,7 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     /// Who issues and verifies user sessions.
     pub sessions: Sessions,
+    pub storage: Arc<Storage>,
 }
 
 impl AppState {
@@ -60,6 +65,7 @@ impl AppState {
         catalog: Arc<dyn Catalog>,
         auth: Arc<Authenticator>,
         sessions: Sessions,
+        storage: Arc<Storage>,
         settings: ServerSettings,
     ) -> strata_types::Result<Self> {
         let identity = catalog.identity().await?;
@@ -70,6 +76,7 @@ impl AppState {
             identity: Arc::new(identity),
             settings: Arc::new(settings),
             sessions,
+            storage,
         })
     }
 }

@@ -25,6 +25,15 @@ pub fn token_check(outcome: &'static str) {
     metrics::counter!("strata_token_checks_total", "outcome" => outcome).increment(1);
 }
 
+/// Counts lines written and rejected by the write endpoints.
+pub fn lines_written(written: usize, rejected: usize) {
+    metrics::counter!("strata_write_lines_total", "outcome" => "written").increment(written as u64);
+    if rejected > 0 {
+        metrics::counter!("strata_write_lines_total", "outcome" => "rejected")
+            .increment(rejected as u64);
+    }
+}
+
 /// Counts and times every request, and logs it without query string or credentials.
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();

@@ -10,7 +10,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::AppState;
 use crate::api::{
-    audit, clusters, databases, health, idp, management_tokens, tables, tokens, users,
+    audit, clusters, databases, health, idp, management_tokens, tables, tokens, users, write,
 };
 use crate::error::error_response;
 
@@ -111,6 +111,9 @@ fn top_level() -> RouteTable {
         .post("/oauth/token", idp::token)
         .get("/device", idp::page)
         .post("/device", idp::sign_in)
+        .post("/api/v2/write", write::v2)
+        .post("/write", write::v1)
+        .post("/api/v3/write_lp", write::v3)
         .get("/api/v0/clusters", clusters::list)
         .get("/api/v0/clusters/{clusterId}", clusters::get)
 }

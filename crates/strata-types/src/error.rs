@@ -17,6 +17,9 @@ pub enum ErrorKind {
     TooLarge,
     /// Too many attempts; the message says when to try again (HTTP 429).
     RateLimited,
+    /// The server cannot take the request now (e.g. its write buffer is full); try again
+    /// shortly (HTTP 503).
+    Unavailable,
     /// Something broke inside the server (HTTP 500). The message is for the log: callers are
     /// told only that something broke.
     Internal,
@@ -52,6 +55,9 @@ impl Error {
     }
     pub fn permission_denied(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::PermissionDenied, message)
+    }
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, message)

@@ -9,6 +9,7 @@ mod partition;
 mod permission;
 mod records;
 mod retention;
+mod schema;
 mod secrets;
 
 pub use error::{Error, ErrorKind, Result};
@@ -17,6 +18,7 @@ pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TagBucket, TemplateP
 pub use permission::{Action, Permission};
 pub use records::*;
 pub use retention::{NANOS_PER_HOUR, validate_retention_period};
+pub use schema::{Column, ColumnType, DatabaseSchema, ParquetFile, TIME_COLUMN, TableSchema};
 pub use secrets::{
     DATABASE_TOKEN_PREFIX, MANAGEMENT_TOKEN_PREFIX, TOKEN_PREFIXES, redact_secrets,
     redact_secrets_with,

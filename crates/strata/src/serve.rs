@@ -10,6 +10,10 @@ use strata_identity::{
     BuiltInProvider, ExternalProvider, ExternalSettings, ProviderSettings, UserClaim,
 };
 use strata_server::{AppState, ServerSettings, Sessions};
+use strata_storage::{
+    S3Options, Storage, StorageConfig, check_object_store, load_or_create_node_id,
+    open_object_store,
+};
 use strata_types::UserGroup;
 use tracing_subscriber::EnvFilter;
 
@@ -31,6 +35,34 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "STRATA_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The S3 endpoint of an S3-compatible store (e.g. http://127.0.0.1:8333); AWS S3 when unset.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    aws_endpoint_url: Option<String>,
+    /// The S3 region.
+    #[arg(long, env = "AWS_REGION")]
+    aws_region: Option<String>,
+    /// The S3 access key id.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    aws_access_key_id: Option<String>,
+    /// The S3 secret access key (prefer the environment variable: flags show in `ps`).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    aws_secret_access_key: Option<String>,
+    /// The largest write request body accepted, in bytes (compressed and decompressed).
+    #[arg(long, env = "STRATA_MAX_WRITE_BYTES", default_value_t = 10 << 20)]
+    max_write_bytes: usize,
+    /// Buffered writes are persisted to the object store at least this often.
+    #[arg(long, env = "STRATA_PERSIST_INTERVAL", default_value = "60s", value_parser = parse_lifetime)]
+    persist_interval: chrono::TimeDelta,
+    /// ...and as soon as the buffer holds this many bytes.
+    #[arg(long, env = "STRATA_PERSIST_BUFFER_BYTES", default_value_t = 256 << 20)]
+    persist_buffer_bytes: usize,
+    /// Writes are refused (503) while the buffer holds more than this many bytes.
+    #[arg(long, env = "STRATA_MAX_BUFFER_BYTES", default_value_t = 2 << 30)]
+    max_buffer_bytes: usize,
+    /// How often files past their retention period and those of long-deleted databases and
+    /// tables are deleted.
+    #[arg(long, env = "STRATA_GC_INTERVAL", default_value = "60s", value_parser = parse_lifetime)]
+    gc_interval: chrono::TimeDelta,
     /// How long deleted databases and tables can be undeleted (e.g. 14d, 36h).
     #[arg(long, env = "STRATA_SOFT_DELETE_WINDOW", default_value = "14d", value_parser = parse_window)]
     soft_delete_window: chrono::TimeDelta,
@@ -99,6 +131,10 @@ fn parse_lifetime(text: &str) -> Result<chrono::TimeDelta, String> {
         return Err(format!("{text:?} must be longer than zero"));
     }
     Ok(lifetime)
+}
+
+fn to_std(delta: chrono::TimeDelta) -> std::time::Duration {
+    delta.to_std().unwrap_or_default()
 }
 
 fn parse_skew(text: &str) -> Result<chrono::TimeDelta, String> {
@@ -242,7 +278,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .display()
         )
     });
-    check_object_store(&object_store)?;
+    let s3 = S3Options {
+        endpoint: args.aws_endpoint_url.clone(),
+        region: args.aws_region.clone(),
+        access_key_id: args.aws_access_key_id.clone(),
+        secret_access_key: args.aws_secret_access_key.clone(),
+    };
+    let store = open_object_store(&object_store, &s3)
+        .map_err(|e| anyhow::anyhow!("--object-store: {e}"))?;
+    check_object_store(store.as_ref(), &object_store)
+        .await
+        .map_err(|e| anyhow::anyhow!("--object-store: {e}"))?;
     let pepper = storage.pepper()?;
     let catalog = storage.open_catalog().await?;
     let auth = Authenticator::new(catalog.clone(), pepper.clone()).await?;
@@ -264,7 +310,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = ServerSettings {
         soft_delete_window: args.soft_delete_window,
         public_url: public_url.clone(),
+        max_write_bytes: args.max_write_bytes,
     };
+    let node_id = load_or_create_node_id(&storage.data_dir)?;
+    let engine = Storage::open(
+        catalog.clone(),
+        store,
+        StorageConfig {
+            persist_interval: to_std(args.persist_interval),
+            persist_buffer_bytes: args.persist_buffer_bytes,
+            max_buffer_bytes: args.max_buffer_bytes,
+            soft_delete_window: to_std(args.soft_delete_window),
+            gc_interval: to_std(args.gc_interval),
+            ..StorageConfig::new(&storage.data_dir, node_id)
+        },
+    )
+    .await?;
+    tokio::spawn(engine.clone().run_background());
     let sessions = match &args.oidc_issuer {
         Some(issuer) => external_sessions(&args, issuer).await?,
         None => {
@@ -278,7 +340,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await?
         }
     };
-    let state = AppState::new(catalog, auth, sessions, settings).await?;
+    let state = AppState::new(catalog, auth, sessions, engine, settings).await?;
     tracing::info!(
         account_id = %state.identity.account_id,
         cluster_id = %state.identity.cluster.id,
@@ -324,26 +386,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// `file:///ABSOLUTE/PATH` (created if missing) or `s3://BUCKET[/PREFIX]`.
-fn check_object_store(url: &str) -> anyhow::Result<()> {
-    if let Some(path) = url.strip_prefix("file://") {
-        if !path.starts_with('/') {
-            bail!("--object-store {url:?} needs an absolute path: file:///PATH");
-        }
-        std::fs::create_dir_all(path)
-            .with_context(|| format!("cannot create object store directory {path}"))?;
-        return Ok(());
-    }
-    if let Some(rest) = url.strip_prefix("s3://") {
-        let bucket = rest.split('/').next().unwrap_or_default();
-        if bucket.is_empty() {
-            bail!("--object-store {url:?} names no bucket: write s3://BUCKET[/PREFIX]");
-        }
-        return Ok(());
-    }
-    bail!("--object-store {url:?} is not supported: use file:///PATH or s3://BUCKET[/PREFIX]")
 }
 
 async fn shutdown_signal() {

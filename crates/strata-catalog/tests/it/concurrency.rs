@@ -11,7 +11,7 @@ use crate::fixture::Fixture;
 use crate::support::{database_token, new_database, now, read};
 
 /// Runs `futures` concurrently and returns their outputs in order (a tiny `join_all`).
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     poll_fn(|cx| {
@@ -36,14 +36,14 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 
 /// Makes the catalog's connection pool (if it has one) open several connections, so that the
 /// racing calls below really run at the same time instead of queueing for the first one.
-async fn warm_up(catalog: &dyn Catalog) {
+pub(crate) async fn warm_up(catalog: &dyn Catalog) {
     for _ in 0..3 {
         join_all((0..10).map(|_| catalog.list_databases(None)).collect()).await;
     }
 }
 
 /// How many results succeeded, and the kinds of the failures.
-fn tally<T>(results: &[Result<T>]) -> (usize, Vec<ErrorKind>) {
+pub(crate) fn tally<T>(results: &[Result<T>]) -> (usize, Vec<ErrorKind>) {
     let ok = results.iter().filter(|r| r.is_ok()).count();
     let errors = results
         .iter()

@@ -11,6 +11,7 @@ mod concurrency;
 mod databases;
 mod fixture;
 mod identity;
+mod schema;
 mod support;
 mod tables;
 mod tokens;
@@ -89,6 +90,17 @@ contract! {
     tokens::token_changes_since_returns_what_changed(catalog),
     tokens::last_used_never_goes_back(catalog),
     tokens::a_node_behind_a_pruned_feed_reloads_every_token(catalog),
+
+    schema::schema_of_a_new_database_has_no_tables(catalog),
+    schema::add_columns_creates_the_table_and_keeps_column_order(catalog),
+    schema::add_columns_again_changes_nothing(catalog),
+    schema::a_column_type_conflict_adds_nothing(catalog),
+    schema::the_column_limit_counts_every_column_and_adds_nothing_beyond_it(catalog),
+    schema::add_columns_respects_the_table_limit(catalog),
+    schema::add_columns_to_an_unknown_or_deleted_database_is_not_found(catalog),
+    schema::tables_keep_their_columns_when_renamed_deleted_and_restored(catalog),
+    schema::concurrent_add_columns_agree_on_each_type(catalog),
+    schema::parquet_files_are_added_listed_and_deleted(catalog),
 
     audit::audit_lists_newest_first_with_filters_and_pages(catalog),
 

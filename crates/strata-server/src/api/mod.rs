@@ -10,6 +10,7 @@ pub mod management_tokens;
 pub mod tables;
 pub mod tokens;
 pub mod users;
+pub mod write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use strata_types::{ErrorKind, Outcome, Result};

@@ -1,0 +1,161 @@
+//! Credentials on data routes: only a database token with the right permission on the
+//! database gets through. Management tokens and user sessions are refused (403) whatever
+//! they could do on the management plane.
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine;
+use chrono::Utc;
+use strata_auth::{AuthFailure, Principal};
+use strata_types::{Action, Error, Outcome};
+
+use crate::AppState;
+use crate::auth::bearer_token;
+use crate::metrics::token_check;
+
+/// Where a data request may carry its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// `Authorization: Bearer|Token <token>` only.
+    Bearer,
+    /// Also the InfluxDB 1.x forms: `Authorization: Basic` (password = token) and `p=<token>`.
+    V1,
+}
+
+/// Where a data request came from and how it may carry its token.
+pub struct DataRequest<'a> {
+    /// The endpoint (a route template), for the audit log.
+    pub target: &'a str,
+    pub source: &'a str,
+    pub credentials: Credentials,
+    /// The 1.x `p=` query parameter.
+    pub query_password: Option<&'a str>,
+}
+
+/// Authenticates the request and checks that its database token may `action` on `database`
+/// (when the request names one).
+pub async fn authorize_data(
+    state: &AppState,
+    headers: &mut HeaderMap,
+    request: &DataRequest<'_>,
+    action: Action,
+    database: Option<&str>,
+) -> Result<Principal, Error> {
+    let (target, source) = (request.target, request.source);
+    let token = data_token(headers, request.query_password, request.credentials);
+    let checked = match token {
+        // A JWT is a user session, never a database token.
+        Ok(token)
+            if !token.starts_with("strata_")
+                && token.bytes().filter(|b| *b == b'.').count() == 2 =>
+        {
+            Err(AuthFailure::Session {
+                reason: "a user session cannot read or write data",
+                user: None,
+            })
+        }
+        Ok(token) => state.auth.authenticate_fresh(&token, Utc::now()).await,
+        Err(failure) => Err(failure),
+    };
+    headers.remove(AUTHORIZATION);
+    let principal = match checked {
+        Ok(principal) => principal,
+        Err(AuthFailure::Session { .. }) => {
+            token_check("wrong_plane");
+            return Err(refuse(
+                state,
+                None,
+                target,
+                source,
+                "user session on the data plane",
+                "user sessions cannot read or write data; use a database token (create one with `stratactl token create`)",
+            ));
+        }
+        Err(failure) => {
+            token_check(failure.reason());
+            state.audit.record_in_background(
+                failure.actor(),
+                "auth.failed",
+                target,
+                source,
+                Outcome::Denied,
+                failure.reason(),
+            );
+            return Err(failure.into_error());
+        }
+    };
+    if !matches!(principal, Principal::DatabaseToken { .. }) {
+        token_check("wrong_plane");
+        return Err(refuse(
+            state,
+            Some(&principal),
+            target,
+            source,
+            "management token on the data plane",
+            "management tokens cannot read or write data; use a database token (create one with `stratactl token create`)",
+        ));
+    }
+    token_check("valid");
+    if let Some(database) = database
+        && !principal.may_access_data(action, database)
+    {
+        let verb = match action {
+            Action::Read => "read",
+            Action::Write => "write",
+        };
+        return Err(refuse(
+            state,
+            Some(&principal),
+            target,
+            source,
+            &format!("no {verb} permission on database \"{database}\""),
+            &format!(
+                "this token may not {verb} database \"{database}\"; use a token with {verb} permission on it"
+            ),
+        ));
+    }
+    Ok(principal)
+}
+
+fn refuse(
+    state: &AppState,
+    principal: Option<&Principal>,
+    target: &str,
+    source: &str,
+    detail: &str,
+    message: &str,
+) -> Error {
+    state.audit.record_in_background(
+        principal.map_or(strata_types::Actor::Anonymous, Principal::actor),
+        "auth.forbidden",
+        target,
+        source,
+        Outcome::Denied,
+        detail,
+    );
+    Error::permission_denied(message)
+}
+
+/// The token of a data request, from the places its API allows.
+fn data_token(
+    headers: &HeaderMap,
+    query_password: Option<&str>,
+    credentials: Credentials,
+) -> Result<String, AuthFailure> {
+    if credentials == Credentials::V1 {
+        if let Some(value) = headers.get(AUTHORIZATION) {
+            let value = value.to_str().map_err(|_| AuthFailure::Invalid)?;
+            if let Some(encoded) = value.strip_prefix("Basic ") {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(encoded.trim())
+                    .map_err(|_| AuthFailure::Invalid)?;
+                let decoded = String::from_utf8(decoded).map_err(|_| AuthFailure::Invalid)?;
+                let (_user, password) = decoded.split_once(':').ok_or(AuthFailure::Invalid)?;
+                return Ok(password.to_string());
+            }
+        } else if let Some(password) = query_password {
+            return Ok(password.to_string());
+        }
+    }
+    bearer_token(headers).map(str::to_string)
+}

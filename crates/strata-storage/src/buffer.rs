@@ -1,0 +1,185 @@
+//! The in-memory buffer: acknowledged rows not yet in Parquet, in Arrow form, queryable.
+//!
+//! Rows are grouped in generations, one per WAL segment. The WAL writer appends to the
+//! active generation right after the fsync that made the rows durable; rotating the WAL
+//! freezes the active generation, which stays queryable until its Parquet files are
+//! registered and it is released.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use arrow::array::AsArray;
+use arrow::datatypes::TimestampNanosecondType;
+use arrow::record_batch::RecordBatch;
+use strata_types::TIME_COLUMN;
+
+/// A database id and a table id.
+pub type TableKey = (i64, i64);
+
+/// The rows of one WAL segment.
+#[derive(Debug, Default)]
+pub struct Generation {
+    pub segment: i64,
+    pub tables: HashMap<TableKey, TableBuffer>,
+    /// Memory held by the batches.
+    pub bytes: usize,
+}
+
+/// One table's buffered batches (their schemas may differ as columns are added).
+#[derive(Debug, Default, Clone)]
+pub struct TableBuffer {
+    pub batches: Vec<RecordBatch>,
+    pub rows: usize,
+    pub min_time: i64,
+    pub max_time: i64,
+}
+
+impl Generation {
+    fn new(segment: i64) -> Self {
+        Generation {
+            segment,
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn append(&mut self, key: TableKey, batch: RecordBatch) {
+        if batch.num_rows() == 0 {
+            return;
+        }
+        let (min, max) = time_range(&batch);
+        self.bytes += batch.get_array_memory_size();
+        let table = self.tables.entry(key).or_insert_with(|| TableBuffer {
+            min_time: i64::MAX,
+            max_time: i64::MIN,
+            ..Default::default()
+        });
+        table.rows += batch.num_rows();
+        table.min_time = table.min_time.min(min);
+        table.max_time = table.max_time.max(max);
+        table.batches.push(batch);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.tables.values().map(|t| t.rows).sum()
+    }
+}
+
+/// The smallest and largest `time` of a batch.
+pub(crate) fn time_range(batch: &RecordBatch) -> (i64, i64) {
+    let Some(column) = batch.column_by_name(TIME_COLUMN) else {
+        return (i64::MAX, i64::MIN);
+    };
+    let times = column.as_primitive::<TimestampNanosecondType>();
+    let mut range = (i64::MAX, i64::MIN);
+    for t in times.values().iter().take(times.len()) {
+        range.0 = range.0.min(*t);
+        range.1 = range.1.max(*t);
+    }
+    range
+}
+
+#[derive(Default)]
+struct State {
+    active: Generation,
+    frozen: Vec<Arc<Generation>>,
+}
+
+/// The node's buffer, shared by the WAL writer (appends), the persister and queries.
+#[derive(Default)]
+pub struct Buffer {
+    state: RwLock<State>,
+}
+
+/// What a query sees of one table in the buffer.
+#[derive(Debug, Default, Clone)]
+pub struct BufferedTable {
+    pub batches: Vec<RecordBatch>,
+    /// WAL segments whose rows are included; files this node registered for them must not be
+    /// read as well.
+    pub segments: Vec<i64>,
+}
+
+impl Buffer {
+    pub(crate) fn new(segment: i64) -> Self {
+        Buffer {
+            state: RwLock::new(State {
+                active: Generation::new(segment),
+                frozen: Vec::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn append(&self, key: TableKey, batch: RecordBatch) {
+        self.state.write().unwrap().active.append(key, batch);
+    }
+
+    pub(crate) fn active_is_empty(&self) -> bool {
+        self.state.read().unwrap().active.is_empty()
+    }
+
+    /// Adds a generation recovered from the WAL, frozen (it is persisted first).
+    pub(crate) fn add_frozen(&self, generation: Generation) {
+        let mut state = self.state.write().unwrap();
+        state.frozen.push(Arc::new(generation));
+        state.frozen.sort_by_key(|g| g.segment);
+    }
+
+    /// Freezes the active generation and starts one for `next_segment`; `None` when the
+    /// active generation is empty (nothing is frozen then).
+    pub(crate) fn freeze(&self, next_segment: i64) -> Option<Arc<Generation>> {
+        let mut state = self.state.write().unwrap();
+        if state.active.is_empty() {
+            state.active.segment = next_segment;
+            return None;
+        }
+        let frozen = Arc::new(std::mem::replace(
+            &mut state.active,
+            Generation::new(next_segment),
+        ));
+        state.frozen.push(frozen.clone());
+        Some(frozen)
+    }
+
+    /// Frozen generations, oldest first.
+    pub fn frozen(&self) -> Vec<Arc<Generation>> {
+        self.state.read().unwrap().frozen.clone()
+    }
+
+    /// Drops a frozen generation once its rows are in registered Parquet files.
+    pub(crate) fn release(&self, segment: i64) {
+        self.state
+            .write()
+            .unwrap()
+            .frozen
+            .retain(|g| g.segment != segment);
+    }
+
+    /// Memory held by the active generation and by all generations.
+    pub fn bytes(&self) -> (usize, usize) {
+        let state = self.state.read().unwrap();
+        let frozen: usize = state.frozen.iter().map(|g| g.bytes).sum();
+        (state.active.bytes, state.active.bytes + frozen)
+    }
+
+    /// The table's buffered batches, oldest first.
+    pub fn table(&self, key: TableKey) -> BufferedTable {
+        let state = self.state.read().unwrap();
+        let mut out = BufferedTable::default();
+        let generations = state
+            .frozen
+            .iter()
+            .map(|g| g.as_ref())
+            .chain(std::iter::once(&state.active));
+        for generation in generations {
+            out.segments.push(generation.segment);
+            if let Some(table) = generation.tables.get(&key) {
+                out.batches.extend(table.batches.iter().cloned());
+            }
+        }
+        out
+    }
+}

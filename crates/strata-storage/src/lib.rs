@@ -1,0 +1,556 @@
+//! The storage engine: writes in, durable on acknowledgement, Parquet on an object store.
+//!
+//! [`Storage::write`] validates line protocol against the database's schema (creating tables
+//! and columns in the catalog as needed), appends the rows to the WAL (acknowledged after a
+//! shared fsync) and to the in-memory [`Buffer`], where queries see them at once. In the
+//! background the buffer is written to the object store as sorted Parquet files per
+//! partition, the files are registered in the catalog and the WAL segments they cover are
+//! deleted; files past their database's retention period, and those of databases and tables
+//! deleted longer ago than the soft-delete window, are garbage collected.
+//!
+//! On start [`Storage::open`] replays the WAL segments not yet persisted, so a crash loses
+//! no acknowledged write.
+
+mod buffer;
+mod columns;
+mod ingest;
+mod partition;
+mod persist;
+mod retention;
+mod schema_cache;
+mod store;
+mod wal;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::record_batch::RecordBatch;
+use bytes::Bytes;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt};
+use strata_catalog::Catalog;
+use strata_lp::Precision;
+use strata_types::{
+    DatabaseSchema, Error, ErrorKind, ParquetFile, PartitionTemplate, Result, Status,
+};
+use uuid::Uuid;
+
+pub use buffer::{Buffer, BufferedTable, Generation, TableBuffer};
+pub use columns::{COLUMN_TYPE_KEY, arrow_field, arrow_schema, arrow_type, column_type_of};
+pub use ingest::{MAX_REPORTED_REJECTIONS, RejectReason, Rejection};
+pub use partition::{default_template, partition_rows};
+pub use retention::GarbageCollected;
+pub use store::{S3Options, check_object_store, open_object_store};
+
+use ingest::{IngestOptions, TableRows};
+use schema_cache::SchemaCache;
+use wal::{Wal, WalRecord, WalTable};
+
+/// How many times a write re-reads the schema after losing a race to add a column.
+const SCHEMA_ATTEMPTS: usize = 4;
+
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// Where the WAL segments live (node-local).
+    pub wal_dir: PathBuf,
+    /// This node's id; it names the WAL segments it persisted.
+    pub node_id: Uuid,
+    /// Buffered rows are persisted at least this often...
+    pub persist_interval: Duration,
+    /// ...and as soon as the active buffer holds this many bytes.
+    pub persist_buffer_bytes: usize,
+    /// Writes are refused (503) while the buffer holds more than this (persistence is behind).
+    pub max_buffer_bytes: usize,
+    /// How long a node trusts its cached copy of a database's schema.
+    pub schema_max_age: Duration,
+    /// Deleted databases and tables keep their files this long (they can be undeleted).
+    pub soft_delete_window: Duration,
+    /// How often retention and garbage collection run.
+    pub gc_interval: Duration,
+}
+
+impl StorageConfig {
+    /// Defaults for a node whose data directory is `data_dir`.
+    pub fn new(data_dir: &Path, node_id: Uuid) -> Self {
+        StorageConfig {
+            wal_dir: data_dir.join("wal"),
+            node_id,
+            persist_interval: Duration::from_secs(60),
+            persist_buffer_bytes: 256 << 20,
+            max_buffer_bytes: 2 << 30,
+            schema_max_age: Duration::from_secs(1),
+            soft_delete_window: Duration::from_secs(14 * 86_400),
+            gc_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How to read a write's body.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    pub precision: Precision,
+    /// The time of lines without a timestamp (the server's clock), in nanoseconds.
+    pub default_time: i64,
+    /// Write the valid lines when some are rejected (otherwise write none).
+    pub accept_partial: bool,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    /// Lines written (durable and queryable).
+    pub lines_written: usize,
+    /// The first [`MAX_REPORTED_REJECTIONS`] rejected lines.
+    pub rejected: Vec<Rejection>,
+    /// All rejected lines.
+    pub rejected_count: usize,
+}
+
+/// What a query reads of one table: buffered batches and the Parquet files not also in them.
+#[derive(Debug, Clone, Default)]
+pub struct TableData {
+    pub buffered: Vec<RecordBatch>,
+    pub files: Vec<ParquetFile>,
+}
+
+pub struct Storage {
+    catalog: Arc<dyn Catalog>,
+    store: Arc<dyn ObjectStore>,
+    buffer: Arc<Buffer>,
+    wal: Wal,
+    schemas: SchemaCache,
+    config: StorageConfig,
+    /// One persistence or garbage collection at a time.
+    maintenance: tokio::sync::Mutex<()>,
+}
+
+impl Storage {
+    /// Opens the engine: replays the WAL segments not yet persisted into the buffer and starts
+    /// the WAL writer. Call [`Storage::run_background`] to persist and collect garbage.
+    pub async fn open(
+        catalog: Arc<dyn Catalog>,
+        store: Arc<dyn ObjectStore>,
+        config: StorageConfig,
+    ) -> Result<Arc<Storage>> {
+        let persisted = catalog.last_persisted_wal_segment(config.node_id).await?;
+        let wal_dir = config.wal_dir.clone();
+        let (generations, next_segment) =
+            tokio::task::spawn_blocking(move || replay(&wal_dir, persisted))
+                .await
+                .map_err(|e| Error::internal(format!("WAL replay failed: {e}")))??;
+        let buffer = Arc::new(Buffer::new(next_segment));
+        let mut rows = 0;
+        for generation in generations {
+            rows += generation.rows();
+            buffer.add_frozen(generation);
+        }
+        if rows > 0 {
+            tracing::info!(rows, "replayed the WAL");
+        }
+        let wal = Wal::start(&config.wal_dir, next_segment, buffer.clone())?;
+        Ok(Arc::new(Storage {
+            schemas: SchemaCache::new(catalog.clone(), config.schema_max_age),
+            catalog,
+            store,
+            buffer,
+            wal,
+            config,
+            maintenance: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    pub fn buffer(&self) -> &Buffer {
+        &self.buffer
+    }
+
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Writes line protocol to `database`. Returns once the written lines are durable and
+    /// queryable; rejected lines are reported in the outcome (and when some are rejected
+    /// without `accept_partial`, nothing is written).
+    ///
+    /// Fails with `NotFound` for an unknown database and `Unavailable` when the buffer is full.
+    pub async fn write(
+        &self,
+        database: &str,
+        body: Bytes,
+        options: WriteOptions,
+    ) -> Result<WriteOutcome> {
+        let (_, buffered) = self.buffer.bytes();
+        if buffered > self.config.max_buffer_bytes {
+            return Err(Error::unavailable(
+                "the write buffer is full because persisting to the object store is behind; retry shortly",
+            ));
+        }
+        let mut schema = self.schemas.get(database).await?;
+        let mut refused_tables = HashMap::new();
+        for _ in 0..SCHEMA_ATTEMPTS {
+            let ingest_options = IngestOptions {
+                precision: options.precision,
+                default_time: options.default_time,
+                oldest_allowed: oldest_allowed(&schema, options.default_time),
+            };
+            let (schema_now, refused, body) =
+                (schema.clone(), refused_tables.clone(), body.clone());
+            let (mut ingested, ipc) = tokio::task::spawn_blocking(move || {
+                let ingested = ingest::ingest(&body, &schema_now, &refused, ingest_options);
+                let ipc = ingested
+                    .tables
+                    .iter()
+                    .map(|t| wal::encode_ipc(&t.batch))
+                    .collect::<Result<Vec<_>>>();
+                (ingested, ipc)
+            })
+            .await
+            .map_err(|e| Error::internal(format!("parsing a write failed: {e}")))?;
+            let outcome = WriteOutcome {
+                lines_written: ingested.accepted,
+                rejected: std::mem::take(&mut ingested.rejected),
+                rejected_count: ingested.rejected_count,
+            };
+            if outcome.rejected_count > 0 && !options.accept_partial {
+                return Ok(WriteOutcome {
+                    lines_written: 0,
+                    ..outcome
+                });
+            }
+            match self
+                .add_columns(database, &schema, &mut ingested.tables)
+                .await
+            {
+                Ok(()) => {}
+                Err(SchemaRetry::Lost) => {
+                    schema = self.schemas.reload(database).await?;
+                    continue;
+                }
+                Err(SchemaRetry::Refused { table, message }) => {
+                    refused_tables.insert(table, message);
+                    schema = self.schemas.reload(database).await?;
+                    continue;
+                }
+                Err(SchemaRetry::Failed(e)) => return Err(e),
+            }
+            if !ingested.tables.is_empty() {
+                let tables = ingested
+                    .tables
+                    .into_iter()
+                    .zip(ipc?)
+                    .map(|(t, ipc)| WalTable {
+                        table_id: t.table_id.expect("every table was registered"),
+                        batch: t.batch,
+                        ipc,
+                    })
+                    .collect();
+                self.wal
+                    .append(WalRecord {
+                        database_id: schema.database.id,
+                        tables,
+                    })
+                    .await?;
+            }
+            return Ok(outcome);
+        }
+        Err(Error::unavailable(
+            "the table's columns kept changing while this write was validated; retry it",
+        ))
+    }
+
+    /// Registers new tables and columns; fills in the tables' ids.
+    async fn add_columns(
+        &self,
+        database: &str,
+        schema: &DatabaseSchema,
+        tables: &mut [TableRows],
+    ) -> Result<(), SchemaRetry> {
+        for table in tables.iter_mut() {
+            if table.new_columns.is_empty() {
+                continue;
+            }
+            match self
+                .catalog
+                .add_columns(schema.database.id, &table.name, &table.new_columns)
+                .await
+            {
+                Ok(added) => {
+                    table.table_id = Some(added.table.id);
+                    self.schemas.update_table(database, added);
+                }
+                Err(e) if e.kind == ErrorKind::Conflict => return Err(SchemaRetry::Lost),
+                Err(e) if e.kind == ErrorKind::InvalidArgument => {
+                    return Err(SchemaRetry::Refused {
+                        table: table.name.clone(),
+                        message: e.message,
+                    });
+                }
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    return Err(SchemaRetry::Failed(Error::not_found(format!(
+                        "database \"{database}\" not found"
+                    ))));
+                }
+                Err(e) => return Err(SchemaRetry::Failed(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// What a query reads of a table now: its buffered batches and its registered files,
+    /// leaving out files this node wrote from rows still buffered.
+    pub async fn table_data(&self, database_id: i64, table_id: i64) -> Result<TableData> {
+        let files = self.catalog.list_parquet_files(database_id).await?;
+        let buffered = self.buffer.table((database_id, table_id));
+        let files = files
+            .into_iter()
+            .filter(|f| f.table_id == table_id)
+            .filter(|f| {
+                !(f.node_id == self.config.node_id && buffered.segments.contains(&f.wal_segment))
+            })
+            .collect();
+        Ok(TableData {
+            buffered: buffered.batches,
+            files,
+        })
+    }
+
+    /// Persists everything buffered now: rotates the WAL, writes the frozen generations as
+    /// Parquet, registers the files and deletes the WAL segments. Returns the files written.
+    pub async fn persist(&self) -> Result<Vec<ParquetFile>> {
+        let _one_at_a_time = self.maintenance.lock().await;
+        self.wal.rotate().await?;
+        let mut written = Vec::new();
+        for generation in self.buffer.frozen() {
+            written.extend(self.persist_generation(&generation).await?);
+        }
+        Ok(written)
+    }
+
+    async fn persist_generation(&self, generation: &Generation) -> Result<Vec<ParquetFile>> {
+        let templates = self.templates(generation).await?;
+        let mut files = Vec::new();
+        for (&(database_id, table_id), table) in &generation.tables {
+            let template = templates
+                .get(&(database_id, table_id))
+                .cloned()
+                .unwrap_or_else(default_template);
+            let batches = table.batches.clone();
+            let encoded =
+                tokio::task::spawn_blocking(move || persist::encode_table(&batches, &template))
+                    .await
+                    .map_err(|e| Error::internal(format!("encoding Parquet failed: {e}")))??;
+            for file in encoded {
+                let path = object_path(database_id, table_id, &file.partition_key, file.id);
+                let size = file.bytes.len();
+                self.store
+                    .put(&path, file.bytes.into())
+                    .await
+                    .map_err(|e| {
+                        Error::internal(format!("writing {path} to the object store failed: {e}"))
+                    })?;
+                files.push(ParquetFile {
+                    id: file.id,
+                    database_id,
+                    table_id,
+                    partition_key: file.partition_key,
+                    path: path.to_string(),
+                    min_time: file.min_time,
+                    max_time: file.max_time,
+                    row_count: file.rows as i64,
+                    size_bytes: size as i64,
+                    node_id: self.config.node_id,
+                    wal_segment: generation.segment,
+                    created_at: chrono::Utc::now(),
+                });
+            }
+        }
+        self.catalog.add_parquet_files(&files).await?;
+        self.buffer.release(generation.segment);
+        self.wal.delete_through(generation.segment)?;
+        tracing::info!(
+            segment = generation.segment,
+            files = files.len(),
+            rows = generation.rows(),
+            "persisted buffered rows"
+        );
+        Ok(files)
+    }
+
+    /// The partition template of every table in a generation (the table's own, else its
+    /// database's, else daily).
+    async fn templates(
+        &self,
+        generation: &Generation,
+    ) -> Result<HashMap<(i64, i64), PartitionTemplate>> {
+        let databases = self.catalog.list_databases(None).await?;
+        let mut templates = HashMap::new();
+        for database in databases {
+            if !generation.tables.keys().any(|(d, _)| *d == database.id) {
+                continue;
+            }
+            let tables = if database.status == Status::Active {
+                self.catalog.list_tables(&database.name, None).await?
+            } else {
+                Vec::new()
+            };
+            for &(database_id, table_id) in generation.tables.keys() {
+                if database_id != database.id {
+                    continue;
+                }
+                let template = tables
+                    .iter()
+                    .find(|t| t.id == table_id)
+                    .and_then(|t| t.partition_template.clone())
+                    .or_else(|| database.partition_template.clone())
+                    .unwrap_or_else(default_template);
+                templates.insert((database_id, table_id), template);
+            }
+        }
+        Ok(templates)
+    }
+
+    /// Deletes files past their database's retention period and those of databases and
+    /// tables deleted longer ago than the soft-delete window.
+    pub async fn collect_garbage(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<GarbageCollected> {
+        let _one_at_a_time = self.maintenance.lock().await;
+        retention::collect(
+            self.catalog.as_ref(),
+            self.store.as_ref(),
+            self.config.soft_delete_window,
+            now,
+        )
+        .await
+    }
+
+    /// Persists and collects garbage on their schedules until the process ends.
+    pub async fn run_background(self: Arc<Self>) {
+        let tick = Duration::from_millis(250)
+            .min(self.config.persist_interval)
+            .min(self.config.gc_interval);
+        let mut last_persist = Instant::now();
+        let mut last_gc = Instant::now();
+        loop {
+            tokio::time::sleep(tick).await;
+            let (active, _) = self.buffer.bytes();
+            let due = last_persist.elapsed() >= self.config.persist_interval
+                || active >= self.config.persist_buffer_bytes
+                || !self.buffer.frozen().is_empty();
+            if due {
+                last_persist = Instant::now();
+                if let Err(e) = self.persist().await {
+                    tracing::error!(error = %e, "persisting buffered rows failed; retrying later (the WAL keeps them)");
+                }
+            }
+            if last_gc.elapsed() >= self.config.gc_interval {
+                last_gc = Instant::now();
+                match self.collect_garbage(chrono::Utc::now()).await {
+                    Ok(collected) if collected.files > 0 => {
+                        tracing::info!(
+                            files = collected.files,
+                            bytes = collected.bytes,
+                            "deleted expired files"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "garbage collection failed; retrying later")
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum SchemaRetry {
+    /// Another writer added a column first: re-read the schema and validate again.
+    Lost,
+    /// The catalog refused the table's new columns (a limit): reject its lines.
+    Refused {
+        table: String,
+        message: String,
+    },
+    Failed(Error),
+}
+
+/// The oldest time a database accepts now, if it has a retention period.
+fn oldest_allowed(schema: &DatabaseSchema, now: i64) -> Option<i64> {
+    let retention = schema.database.retention_period_ns;
+    (retention > 0).then(|| now.saturating_sub(retention))
+}
+
+/// Where a file lives in the object store: `dbs/DB/tables/TABLE/PARTITION/FILE.parquet`.
+fn object_path(database_id: i64, table_id: i64, partition_key: &str, id: Uuid) -> ObjectPath {
+    ObjectPath::from_iter([
+        "dbs".to_string(),
+        database_id.to_string(),
+        "tables".to_string(),
+        table_id.to_string(),
+        partition_key.to_string(),
+        format!("{id}.parquet"),
+    ])
+}
+
+/// Reads the WAL segments not yet persisted; returns their generations and the number for
+/// the next segment. Segments already persisted, and empty ones, are deleted.
+fn replay(dir: &Path, persisted: Option<i64>) -> Result<(Vec<Generation>, i64)> {
+    let segments = wal::list_segments(dir)?;
+    let newest = segments.last().map(|s| s.0);
+    let mut generations = Vec::new();
+    for (number, path) in &segments {
+        let remove = |path: &Path| {
+            std::fs::remove_file(path).map_err(|e| {
+                Error::internal(format!("cannot delete WAL segment {}: {e}", path.display()))
+            })
+        };
+        if persisted.is_some_and(|p| *number <= p) {
+            remove(path)?;
+            continue;
+        }
+        let records = wal::read_segment(path, Some(*number) == newest)?;
+        let mut generation = Generation {
+            segment: *number,
+            ..Default::default()
+        };
+        for record in records {
+            for (table_id, batches) in record.tables {
+                for batch in batches {
+                    generation.append((record.database_id, table_id), batch);
+                }
+            }
+        }
+        if generation.is_empty() {
+            remove(path)?;
+        } else {
+            generations.push(generation);
+        }
+    }
+    let next = newest.unwrap_or(0).max(persisted.unwrap_or(0)) + 1;
+    Ok((generations, next))
+}
+
+/// This node's id, kept in `DATA_DIR/node-id` (created on first start).
+pub fn load_or_create_node_id(data_dir: &Path) -> Result<Uuid> {
+    let path = data_dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Error::internal(format!(
+                "{} does not hold a node id (a UUID); restore it or delete it to start as a new node",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).map_err(|e| {
+                Error::internal(format!("cannot create {}: {e}", data_dir.display()))
+            })?;
+            let id = Uuid::new_v4();
+            std::fs::write(&path, format!("{id}\n"))
+                .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
+            Ok(id)
+        }
+        Err(e) => Err(Error::internal(format!("cannot read {}: {e}", path.display()))),
+    }
+}

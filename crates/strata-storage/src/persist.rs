@@ -1,0 +1,235 @@
+//! Buffered batches → sorted Parquet files, one per partition.
+//!
+//! A table's batches may have different columns (columns are added as writes bring them), so
+//! they are first aligned to one schema: tags by name, then fields by name, then `time`,
+//! missing columns as nulls. Rows are sorted by the tags, then time, and split by partition
+//! key; each partition becomes one Parquet file with column statistics.
+
+use std::collections::BTreeMap;
+
+use arrow::array::new_null_array;
+use arrow::compute::{
+    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
+};
+use arrow::record_batch::RecordBatch;
+use bytes::Bytes;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use strata_types::{ColumnType, Error, PartitionTemplate, Result, TIME_COLUMN};
+use uuid::Uuid;
+
+use crate::buffer::time_range;
+use crate::columns::{arrow_schema, column_type_of};
+use crate::partition::partition_rows;
+
+/// One Parquet file's contents and what the catalog records about it.
+pub(crate) struct EncodedFile {
+    pub id: Uuid,
+    pub partition_key: String,
+    pub bytes: Bytes,
+    pub min_time: i64,
+    pub max_time: i64,
+    pub rows: usize,
+}
+
+/// Encodes a table's buffered batches as one file per partition.
+pub(crate) fn encode_table(
+    batches: &[RecordBatch],
+    template: &PartitionTemplate,
+) -> Result<Vec<EncodedFile>> {
+    let batch = align_and_concat(batches)?;
+    if batch.num_rows() == 0 {
+        return Ok(Vec::new());
+    }
+    let sorted = sort(&batch)?;
+    let mut files = Vec::new();
+    for (partition_key, rows) in partition_rows(&sorted, template) {
+        let indices = arrow::array::UInt32Array::from(rows);
+        let part = take_record_batch(&sorted, &indices).map_err(arrow_error)?;
+        let (min_time, max_time) = time_range(&part);
+        files.push(EncodedFile {
+            id: Uuid::new_v4(),
+            partition_key,
+            rows: part.num_rows(),
+            bytes: write_parquet(&part)?,
+            min_time,
+            max_time,
+        });
+    }
+    Ok(files)
+}
+
+/// The union of the batches' columns in file order (tags, fields, time) and the rows of all
+/// batches under it.
+fn align_and_concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
+    let mut columns: BTreeMap<(u8, String), ColumnType> = BTreeMap::new();
+    for batch in batches {
+        for field in batch.schema().fields() {
+            let column_type = column_type_of(field).ok_or_else(|| {
+                Error::internal(format!(
+                    "buffered column {:?} has no column type",
+                    field.name()
+                ))
+            })?;
+            let rank = match column_type {
+                ColumnType::Tag => 0,
+                ColumnType::Time => 2,
+                _ => 1,
+            };
+            columns.insert((rank, field.name().clone()), column_type);
+        }
+    }
+    let schema = arrow_schema(columns.iter().map(|((_, name), t)| (name.as_str(), *t)));
+    let aligned = batches
+        .iter()
+        .map(|batch| {
+            let arrays = schema
+                .fields()
+                .iter()
+                .map(|field| {
+                    batch
+                        .column_by_name(field.name())
+                        .cloned()
+                        .unwrap_or_else(|| new_null_array(field.data_type(), batch.num_rows()))
+                })
+                .collect();
+            RecordBatch::try_new(schema.clone(), arrays).map_err(arrow_error)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    concat_batches(&schema, &aligned).map_err(arrow_error)
+}
+
+/// Sorts by every tag (in column order), then time.
+fn sort(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let mut keys = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        if column_type_of(field) == Some(ColumnType::Tag) {
+            keys.push(SortColumn {
+                values: batch.column(i).clone(),
+                options: Some(SortOptions {
+                    descending: false,
+                    nulls_first: true,
+                }),
+            });
+        }
+    }
+    if let Some(time) = batch.column_by_name(TIME_COLUMN) {
+        keys.push(SortColumn {
+            values: time.clone(),
+            options: None,
+        });
+    }
+    let indices = lexsort_to_indices(&keys, None).map_err(arrow_error)?;
+    take_record_batch(batch, &indices).map_err(arrow_error)
+}
+
+fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
+    let schema = batch.schema();
+    let sorting = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(column_type_of(f), Some(ColumnType::Tag | ColumnType::Time)))
+        .map(|(i, _)| SortingColumn {
+            column_idx: i as i32,
+            descending: false,
+            nulls_first: true,
+        })
+        .collect();
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_sorting_columns(Some(sorting))
+        .build();
+    let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2);
+    let mut writer =
+        ArrowWriter::try_new(&mut out, schema, Some(properties)).map_err(parquet_error)?;
+    writer.write(batch).map_err(parquet_error)?;
+    writer.close().map_err(parquet_error)?;
+    Ok(Bytes::from(out))
+}
+
+fn arrow_error(e: arrow::error::ArrowError) -> Error {
+    Error::internal(format!("preparing buffered rows for Parquet failed: {e}"))
+}
+
+fn parquet_error(e: parquet::errors::ParquetError) -> Error {
+    Error::internal(format!("encoding Parquet failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{
+        Array, AsArray, Float64Array, StringDictionaryBuilder, TimestampNanosecondArray,
+    };
+    use arrow::datatypes::{Float64Type, Int32Type, TimestampNanosecondType};
+    use std::sync::Arc;
+
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    use super::*;
+    use crate::columns::arrow_field;
+    use crate::partition::default_template;
+
+    fn batch(hosts: &[&str], times: &[i64], with_usage: bool) -> RecordBatch {
+        let mut host = StringDictionaryBuilder::<Int32Type>::new();
+        hosts.iter().for_each(|h| host.append_value(h));
+        let mut fields = vec![arrow_field("host", ColumnType::Tag)];
+        let mut arrays: Vec<arrow::array::ArrayRef> = vec![Arc::new(host.finish())];
+        if with_usage {
+            fields.push(arrow_field("usage", ColumnType::Float));
+            arrays.push(Arc::new(Float64Array::from(
+                times.iter().map(|t| *t as f64).collect::<Vec<_>>(),
+            )));
+        }
+        fields.push(arrow_field("time", ColumnType::Time));
+        arrays.push(Arc::new(
+            TimestampNanosecondArray::from(times.to_vec()).with_timezone("UTC"),
+        ));
+        RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), arrays).unwrap()
+    }
+
+    const T: i64 = 1_700_000_000_000_000_000;
+    const DAY: i64 = 86_400_000_000_000;
+
+    #[test]
+    fn batches_with_different_columns_become_sorted_files_per_day() {
+        let first = batch(&["b", "a"], &[T + 2, T + 1], false);
+        let second = batch(&["a", "b"], &[T, T + DAY], true);
+        let files = encode_table(&[first, second], &default_template()).unwrap();
+        assert_eq!(files.len(), 2);
+        let day1 = &files[0];
+        assert_eq!(day1.partition_key, "2023-11-14");
+        assert_eq!((day1.rows, day1.min_time, day1.max_time), (3, T, T + 2));
+        let reader = ParquetRecordBatchReaderBuilder::try_new(day1.bytes.clone())
+            .unwrap()
+            .build()
+            .unwrap();
+        let read: Vec<RecordBatch> = reader.collect::<Result<_, _>>().unwrap();
+        let read = &read[0];
+        let names: Vec<_> = read
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, vec!["host", "usage", "time"]);
+        let times = read.column(2).as_primitive::<TimestampNanosecondType>();
+        assert_eq!(
+            times.values().to_vec(),
+            vec![T, T + 1, T + 2],
+            "sorted by host, then time"
+        );
+        let usage = read.column(1).as_primitive::<Float64Type>();
+        assert_eq!(usage.value(0), T as f64);
+        assert!(
+            usage.is_null(1) && usage.is_null(2),
+            "rows written before the column existed are null"
+        );
+        assert_eq!(files[1].partition_key, "2023-11-15");
+        assert_eq!(files[1].rows, 1);
+    }
+}
