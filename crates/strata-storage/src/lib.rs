@@ -102,6 +102,9 @@ pub struct WriteOptions {
 pub struct WriteOutcome {
     /// Lines written (durable and queryable).
     pub lines_written: usize,
+    /// Lines that were valid: written, or not written because others were rejected and
+    /// partial writes were not accepted.
+    pub valid_lines: usize,
     /// The first [`MAX_REPORTED_REJECTIONS`] rejected lines.
     pub rejected: Vec<Rejection>,
     /// All rejected lines.
@@ -209,6 +212,7 @@ impl Storage {
             .map_err(|e| Error::internal(format!("parsing a write failed: {e}")))?;
             let outcome = WriteOutcome {
                 lines_written: ingested.accepted,
+                valid_lines: ingested.accepted,
                 rejected: std::mem::take(&mut ingested.rejected),
                 rejected_count: ingested.rejected_count,
             };

@@ -280,7 +280,7 @@ impl WriteRequest {
 
 /// What happened to the write as a whole, e.g. `2 of 5 lines rejected; the other 3 were written`.
 fn summary(outcome: &WriteOutcome) -> String {
-    let total = outcome.lines_written + outcome.rejected_count;
+    let total = outcome.valid_lines + outcome.rejected_count;
     if outcome.lines_written == 0 {
         format!(
             "{} of {total} lines rejected; nothing was written",

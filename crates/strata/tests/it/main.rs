@@ -13,3 +13,4 @@ mod postgres;
 mod server;
 mod tables;
 mod tokens;
+mod write;
