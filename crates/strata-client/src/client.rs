@@ -17,11 +17,32 @@ pub struct Client {
     config: ClientConfig,
 }
 
-/// What a request sends: nothing, a JSON body, or form fields.
+/// What a request sends: nothing, a JSON body, form fields, or line protocol.
 pub(crate) enum Body {
     None,
     Json(String),
     Form(Vec<(String, String)>),
+    LineProtocol(Vec<u8>),
+}
+
+/// The `Content-Type` of line protocol bodies.
+pub(crate) const LINE_PROTOCOL_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// At most this much of a line protocol body is shown to the observer.
+const SHOWN_LINE_PROTOCOL: usize = 500;
+
+/// A line protocol body for logs: its start (secrets redacted) and its size.
+fn show_line_protocol(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SHOWN_LINE_PROTOCOL)]);
+    if body.len() <= SHOWN_LINE_PROTOCOL {
+        return redact(&text);
+    }
+    let lines = body.iter().filter(|b| **b == b'\n').count() + usize::from(!body.ends_with(b"\n"));
+    format!(
+        "{}… ({} bytes, {lines} lines of line protocol)",
+        redact(&text),
+        body.len()
+    )
 }
 
 fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Error> {
@@ -172,22 +193,34 @@ impl Client {
             request = request.bearer_auth(token.expose());
             shown_headers.push(("Authorization".to_string(), format!("Bearer {REDACTED}")));
         }
-        let shown_body = match &body {
+        let shown_body = match body {
             Body::None => None,
             Body::Json(text) => {
+                let shown = redact(&text);
                 request = request
                     .header(header::CONTENT_TYPE, "application/json")
-                    .body(text.clone());
+                    .body(text);
                 shown_headers.push(("Content-Type".to_string(), "application/json".to_string()));
-                Some(redact(text))
+                Some(shown)
             }
             Body::Form(fields) => {
-                request = request.form(fields);
+                request = request.form(&fields);
                 shown_headers.push((
                     "Content-Type".to_string(),
                     "application/x-www-form-urlencoded".to_string(),
                 ));
-                Some(redact_form(fields))
+                Some(redact_form(&fields))
+            }
+            Body::LineProtocol(bytes) => {
+                let shown = show_line_protocol(&bytes);
+                request = request
+                    .header(header::CONTENT_TYPE, LINE_PROTOCOL_CONTENT_TYPE)
+                    .body(bytes);
+                shown_headers.push((
+                    "Content-Type".to_string(),
+                    LINE_PROTOCOL_CONTENT_TYPE.to_string(),
+                ));
+                Some(shown)
             }
         };
         let shown_url = redact(url.as_str());
@@ -622,6 +655,20 @@ mod tests {
         assert!(e.to_string().contains("bad gateway"), "{e}");
         let e = api_error(reqwest::StatusCode::UNAUTHORIZED, "");
         assert!(e.is_unauthorized());
+    }
+
+    #[test]
+    fn line_protocol_bodies_are_shown_short_and_redacted() {
+        assert_eq!(show_line_protocol(b"cpu v=1\nmem v=2"), "cpu v=1\nmem v=2");
+        let long = "cpu,host=a usage=0.5\n".repeat(100);
+        let shown = show_line_protocol(long.as_bytes());
+        assert!(shown.len() < 600, "{shown}");
+        assert!(
+            shown.ends_with("… (2100 bytes, 100 lines of line protocol)"),
+            "{shown}"
+        );
+        let secret = show_line_protocol(b"m token=\"strata_db_abcdefghijkl\"");
+        assert!(!secret.contains("abcdefghijkl"), "{secret}");
     }
 
     #[test]

@@ -14,6 +14,18 @@ pub enum Error {
         code: Option<i64>,
         message: String,
     },
+    /// The server refused a write (an answer of the data API's `/api/v2/write`): its HTTP
+    /// status and InfluxDB's `{"code", "line", "message"}` error body. `line` is the number
+    /// (1-based, within the request's body) of the first rejected line, when lines were
+    /// rejected; `message` lists the rejected lines (at most 100) with their reasons.
+    Write {
+        status: u16,
+        /// InfluxDB's error code name: `invalid`, `unauthorized`, `forbidden`, `not found`,
+        /// `request too large`, `unprocessable entity`, `unavailable`, …
+        code: Option<String>,
+        line: Option<u64>,
+        message: String,
+    },
     /// The request did not get an answer: the server could not be reached, the TLS handshake
     /// failed, or no answer came within the timeout.
     Transport {
@@ -63,18 +75,26 @@ impl Error {
         }
     }
 
-    /// The HTTP status of an [`Error::Api`].
+    /// The HTTP status of an [`Error::Api`] or [`Error::Write`].
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Write { status, .. } => Some(*status),
             _ => None,
         }
     }
 
-    /// The server's message of an [`Error::Api`].
+    /// The server's message of an [`Error::Api`] or [`Error::Write`].
     pub fn api_message(&self) -> Option<&str> {
         match self {
-            Error::Api { message, .. } => Some(message),
+            Error::Api { message, .. } | Error::Write { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The first rejected line of a refused write (1-based, within the request's body).
+    pub fn rejected_line(&self) -> Option<u64> {
+        match self {
+            Error::Write { line, .. } => *line,
             _ => None,
         }
     }
@@ -117,6 +137,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api {
+                status, message, ..
+            }
+            | Error::Write {
                 status, message, ..
             } => write!(f, "{message} (HTTP {status} {})", reason(*status)),
             Error::Transport {

@@ -1,4 +1,5 @@
-//! A typed, async client for Strata's Management API.
+//! A typed, async client for Strata's Management API, and for writing line protocol
+//! through its data API ([`DataClient`]).
 //!
 //! Strata serves the Management API under two URL shapes that reach the same handlers:
 //!
@@ -31,6 +32,10 @@
 //! [`Observer`] (for `--debug`/`--trace` style logging) carry redacted headers, URLs and
 //! bodies.
 //!
+//! Writes use a database token and the server's base URL whatever the URL shape:
+//! [`DataClient::write_line_protocol`] sends one request to `/api/v2/write` and answers a
+//! refusal as [`Error::Write`] (status, InfluxDB's error code, the first rejected line).
+//!
 //! Sessions come from the identity provider through the OAuth2 device flow
 //! ([`Client::device_flow`], see [`oauth`]); a session is used like a management token,
 //! with [`ClientConfig::with_token`].
@@ -39,6 +44,7 @@
 
 mod client;
 mod config;
+mod data;
 mod error;
 pub mod oauth;
 mod observe;
@@ -46,6 +52,7 @@ mod types;
 
 pub use client::Client;
 pub use config::{ClientConfig, Secret, TlsConfig, UrlShape, base_url_from_host};
+pub use data::{DataClient, Precision};
 pub use error::{Error, TransportErrorKind};
 pub use oauth::{
     DeviceAuthorization, DeviceFlow, Endpoints, OAuth2Settings, Poll, SessionToken,

@@ -5,13 +5,13 @@
 //! missing columns as nulls. Rows are sorted by the tags, then time, and split by partition
 //! key; each partition becomes one Parquet file with column statistics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use arrow::array::new_null_array;
-use arrow::compute::{
-    SortColumn, SortOptions, concat_batches, lexsort_to_indices, take_record_batch,
-};
+use arrow::array::{AsArray, UInt32Array, new_null_array};
+use arrow::compute::{SortOptions, concat_batches, take_record_batch};
+use arrow::datatypes::TimestampNanosecondType;
 use arrow::record_batch::RecordBatch;
+use arrow::row::{RowConverter, SortField};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -46,7 +46,7 @@ pub(crate) fn encode_table(
     let sorted = sort(&batch)?;
     let mut files = Vec::new();
     for (partition_key, rows) in partition_rows(&sorted, template) {
-        let indices = arrow::array::UInt32Array::from(rows);
+        let indices = UInt32Array::from(rows);
         let part = take_record_batch(&sorted, &indices).map_err(arrow_error)?;
         let (min_time, max_time) = time_range(&part);
         files.push(EncodedFile {
@@ -101,29 +101,65 @@ fn align_and_concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
     concat_batches(&schema, &aligned).map_err(arrow_error)
 }
 
-/// Sorts by every tag (in column order), then time.
+/// Sorts by every tag (in column order), then time, keeping rows with the same series and
+/// time in the order they were written.
+///
+/// A table has far fewer series than rows, so the tags are compared once per series, not per
+/// row: each row's tag values are encoded in Arrow's row format (byte-comparable), distinct
+/// encodings are numbered in sorted order, and the rows are sorted by (series number, time,
+/// position), a plain integer sort.
 fn sort(batch: &RecordBatch) -> Result<RecordBatch> {
     let schema = batch.schema();
-    let mut keys = Vec::new();
+    let mut fields = Vec::new();
+    let mut tags = Vec::new();
     for (i, field) in schema.fields().iter().enumerate() {
         if column_type_of(field) == Some(ColumnType::Tag) {
-            keys.push(SortColumn {
-                values: batch.column(i).clone(),
-                options: Some(SortOptions {
+            fields.push(SortField::new_with_options(
+                field.data_type().clone(),
+                SortOptions {
                     descending: false,
                     nulls_first: true,
-                }),
-            });
+                },
+            ));
+            tags.push(batch.column(i).clone());
         }
     }
-    if let Some(time) = batch.column_by_name(TIME_COLUMN) {
-        keys.push(SortColumn {
-            values: time.clone(),
-            options: None,
-        });
-    }
-    let indices = lexsort_to_indices(&keys, None).map_err(arrow_error)?;
-    take_record_batch(batch, &indices).map_err(arrow_error)
+    let times = match batch.column_by_name(TIME_COLUMN) {
+        Some(column) => column
+            .as_primitive::<TimestampNanosecondType>()
+            .values()
+            .clone(),
+        None => return Ok(batch.clone()),
+    };
+    let series: Vec<u32> = if tags.is_empty() {
+        vec![0; batch.num_rows()]
+    } else {
+        let converter = RowConverter::new(fields).map_err(arrow_error)?;
+        let rows = converter.convert_columns(&tags).map_err(arrow_error)?;
+        let mut ids: HashMap<&[u8], u32> = HashMap::new();
+        let mut series: Vec<u32> = Vec::with_capacity(rows.num_rows());
+        for row in rows.iter() {
+            let next = ids.len() as u32;
+            series.push(*ids.entry(row.data()).or_insert(next));
+        }
+        // Number the series in the order of their tag values.
+        let mut distinct: Vec<(&[u8], u32)> = ids.into_iter().collect();
+        distinct.sort_unstable();
+        let mut rank = vec![0u32; distinct.len()];
+        for (position, (_, id)) in distinct.iter().enumerate() {
+            rank[*id as usize] = position as u32;
+        }
+        series.iter().map(|id| rank[*id as usize]).collect()
+    };
+    let mut keys: Vec<(u32, i64, u32)> = series
+        .iter()
+        .zip(times.iter())
+        .enumerate()
+        .map(|(row, (series, time))| (*series, *time, row as u32))
+        .collect();
+    keys.sort_unstable();
+    let order = UInt32Array::from_iter_values(keys.into_iter().map(|(_, _, row)| row));
+    take_record_batch(batch, &order).map_err(arrow_error)
 }
 
 fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
@@ -231,5 +267,30 @@ mod tests {
         );
         assert_eq!(files[1].partition_key, "2023-11-15");
         assert_eq!(files[1].rows, 1);
+    }
+
+    #[test]
+    fn rows_without_a_tag_sort_first_and_equal_points_keep_their_order() {
+        let mut host = StringDictionaryBuilder::<Int32Type>::new();
+        host.append_value("b");
+        host.append_null();
+        host.append_value("a");
+        host.append_value("a");
+        let batch = RecordBatch::try_new(
+            Arc::new(arrow::datatypes::Schema::new(vec![
+                arrow_field("host", ColumnType::Tag),
+                arrow_field("usage", ColumnType::Float),
+                arrow_field("time", ColumnType::Time),
+            ])),
+            vec![
+                Arc::new(host.finish()),
+                Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 4.0])),
+                Arc::new(TimestampNanosecondArray::from(vec![T, T + 9, T, T]).with_timezone("UTC")),
+            ],
+        )
+        .unwrap();
+        let sorted = sort(&batch).unwrap();
+        let usage = sorted.column(1).as_primitive::<Float64Type>();
+        assert_eq!(usage.values().to_vec(), vec![2.0, 3.0, 4.0, 1.0]);
     }
 }

@@ -9,7 +9,7 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::duration::parse_go_duration;
 
 const ABOUT: &str = "stratactl administers Strata clusters: databases, tables, database tokens, management \
-tokens, users and the audit log. It is a drop-in for influxctl: the same commands, flags, \
+tokens, users and the audit log; it also writes line protocol. It is a drop-in for influxctl: the same commands, flags, \
 output and connection profiles.";
 
 const AFTER_HELP: &str = "\
@@ -18,7 +18,8 @@ STRATACTL_CONFIG); --profile / STRATACTL_PROFILE picks one (default \"default\")
 credential comes from STRATACTL_MGMT_TOKEN, else the profile's mgmt_token, else the file \
 named by [profile.auth.token] token_file (the token alone, or JSON {\"token\": \"...\"}), \
 else the session of `stratactl auth login` cached in ~/.cache/stratactl/, else (on a \
-terminal) a new sign-in. The server is reached at https://HOST:PORT, or http://HOST:PORT with \
+terminal) a new sign-in; `write` uses a database token instead (--token, else the profile's \
+token). The server is reached at https://HOST:PORT, or http://HOST:PORT with \
 [profile.tls] disable = true; PORT defaults to 443 with TLS and 80 without.";
 
 /// The command tree, with its version.
@@ -152,8 +153,97 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write line protocol to a database.
+    #[command(after_help = WRITE_AFTER_HELP)]
+    Write(WriteArgs),
     /// Print the version of stratactl.
     Version,
+}
+
+const WRITE_AFTER_HELP: &str = "\
+The argument is read as a file when a file of that name exists, as standard input when it \
+is -, and otherwise as line protocol itself. Lines go to the profile's server (host, port, \
+TLS settings) in batches of --batch-size, one request each; blank lines and # comments are \
+skipped. The database and the token default to the profile's database and token keys; \
+--database and --token override them. Nothing is printed when every batch is written. The \
+first batch the server refuses stops the write, and the error says which input lines were \
+written before it.
+
+Examples:
+  stratactl write --database mydb 'cpu,host=a usage=0.5 1700000000000000000'
+  stratactl write --database mydb --precision s --batch-size 5000 data.lp
+  generate-metrics | stratactl write --database mydb -";
+
+/// The flags and argument of `write`.
+#[derive(Args, Debug)]
+pub struct WriteArgs {
+    /// Database to write to [default: the profile's database].
+    #[arg(long, value_name = "DATABASE_NAME")]
+    pub database: Option<String>,
+    /// Database token with write permissions on the target database [default: the
+    /// profile's token].
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Precision of data timestamps.
+    #[arg(long, value_enum, default_value = "ns")]
+    pub precision: WritePrecision,
+    /// Number of lines (metrics) to write per batch (one request each).
+    #[arg(long, default_value = "10000", value_name = "N", value_parser = parse_batch_size)]
+    pub batch_size: usize,
+    /// Client timeout in seconds, per batch (a Go duration such as 1m30s works too; 0 waits
+    /// forever) [default: 10, or the global --timeout if given; this one wins over it].
+    // The id is the global flag's, so the global one is not added to this command (two
+    // `--timeout`s) and both values have the same type; clap shares a global argument's
+    // value between a command and its subcommand, the one given on the command line
+    // winning, so `write --timeout 5` wins and a global `--timeout 30s` alone applies too.
+    #[arg(
+        id = "timeout",
+        long = "timeout",
+        default_value = "10",
+        hide_default_value = true,
+        value_name = "SECONDS",
+        value_parser = parse_write_timeout,
+        allow_hyphen_values = true
+    )]
+    pub timeout: Timeout,
+    /// Line protocol to write: the text itself, a path to a file, or - to read from
+    /// standard input.
+    #[arg(value_name = "LINE_PROTOCOL")]
+    pub line_protocol: String,
+}
+
+/// `--precision` of `write`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WritePrecision {
+    Ns,
+    Us,
+    Ms,
+    S,
+}
+
+fn parse_batch_size(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("the batch size must be at least 1 line".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "{text:?} is not a number of lines; give a whole number of at least 1 (default 10000)"
+        )),
+    }
+}
+
+/// `write --timeout`: whole seconds as influxctl takes them, or a Go duration.
+fn parse_write_timeout(text: &str) -> Result<Timeout, String> {
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds: u64 = trimmed
+            .parse()
+            .map_err(|_| format!("{text:?} seconds is too long a timeout"))?;
+        return Ok(Timeout {
+            duration: Duration::from_secs(seconds),
+            text: format!("{seconds}s"),
+        });
+    }
+    parse_timeout(text).map_err(|e| format!("{e} (or whole seconds, e.g. 10)"))
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

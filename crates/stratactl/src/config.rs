@@ -27,12 +27,12 @@ use anyhow::{Context, anyhow, bail};
 use chrono::Utc;
 use serde::Deserialize;
 use strata_client::{
-    Client, ClientConfig, HttpEvent, OAuth2Settings, Observer, Secret, TlsConfig,
+    Client, ClientConfig, DataClient, HttpEvent, OAuth2Settings, Observer, Secret, TlsConfig,
     TransportErrorKind, UrlShape, base_url_from_host,
 };
 use toml::Spanned;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{GlobalArgs, Timeout};
 use crate::log::{debug, trace, warning};
 use crate::{login, session};
 
@@ -63,11 +63,9 @@ pub struct Profile {
     pub account_id: Option<String>,
     pub cluster_id: Option<String>,
     pub mgmt_token: Option<String>,
-    /// Default database of `query`/`write` (used by those commands).
-    #[allow(dead_code)]
+    /// Default database of `query`/`write`.
     pub database: Option<String>,
-    /// Default database token of `query`/`write` (used by those commands).
-    #[allow(dead_code)]
+    /// Default database token of `query`/`write`.
     pub token: Option<String>,
     #[serde(default)]
     pub tls: Tls,
@@ -486,11 +484,72 @@ fn observer() -> Observer {
 pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
     let loaded = load(global.config.as_deref(), &global.profile)?;
     let name = loaded.name().to_string();
-    let profile = &loaded.profile;
     let in_file = format!("profile {name:?} in {}", loaded.path.display());
-    let product = profile.product.ok_or_else(|| {
+    let product = loaded.profile.product.ok_or_else(|| {
         anyhow!("{in_file} has no product; set product = \"clustered\" (URLs /api/v0/…) or product = \"dedicated\" (with account_id and cluster_id)")
     })?;
+    let shape = |profile: &Profile| match product {
+        Product::Clustered => {
+            if global.account.is_some() || global.cluster.is_some() {
+                warning!(
+                    "--account and --cluster are ignored: profile {name:?} is clustered (URLs /api/v0/…)"
+                );
+            }
+            Ok(UrlShape::Clustered)
+        }
+        Product::Dedicated => {
+            let pick = |flag: &Option<String>,
+                        key: &Option<String>,
+                        what: &str,
+                        flag_name: &str| {
+                flag.clone()
+                    .or_else(|| key.clone())
+                    .filter(|v| !v.trim().is_empty())
+                    .ok_or_else(|| {
+                        anyhow!("{in_file} is dedicated but has no {what}; set {what} in the profile or pass {flag_name}")
+                    })
+            };
+            Ok(UrlShape::Dedicated {
+                account_id: pick(
+                    &global.account,
+                    &profile.account_id,
+                    "account_id",
+                    "--account",
+                )?,
+                cluster_id: pick(
+                    &global.cluster,
+                    &profile.cluster_id,
+                    "cluster_id",
+                    "--cluster",
+                )?,
+            })
+        }
+    };
+    server(loaded, product, &global.timeout, shape)
+}
+
+/// Reads the chosen profile and works out its server for the data API (`write`): file,
+/// profile, URL and TLS. The product and the dedicated ids play no part (data requests go
+/// to `https://host:port` whatever the product), so they are not required; `timeout` is
+/// the command's own.
+pub fn data_target(global: &GlobalArgs, timeout: &Timeout) -> anyhow::Result<Target> {
+    let loaded = load(global.config.as_deref(), &global.profile)?;
+    // Only shown in debug lines; the data API has one URL shape.
+    let product = loaded.profile.product.unwrap_or(Product::Clustered);
+    server(loaded, product, timeout, |_| Ok(UrlShape::Clustered))
+}
+
+/// The profile's server: URL from host, port and `[profile.tls]`, the URL shape `shape`
+/// gives (after the host is checked), the timeout, TLS files and the debug observer.
+fn server(
+    loaded: Loaded,
+    product: Product,
+    timeout: &Timeout,
+    shape: impl FnOnce(&Profile) -> anyhow::Result<UrlShape>,
+) -> anyhow::Result<Target> {
+    let name = loaded.name().to_string();
+    let profile = &loaded.profile;
+    let in_file = format!("profile {name:?} in {}", loaded.path.display());
     let host = profile
         .host
         .as_deref()
@@ -505,48 +564,12 @@ pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
         !tls.disable,
     )
     .map_err(|e| anyhow!("{in_file}: {e}"))?;
-    let shape = match product {
-        Product::Clustered => {
-            if global.account.is_some() || global.cluster.is_some() {
-                warning!(
-                    "--account and --cluster are ignored: profile {name:?} is clustered (URLs /api/v0/…)"
-                );
-            }
-            UrlShape::Clustered
-        }
-        Product::Dedicated => {
-            let pick = |flag: &Option<String>,
-                        key: &Option<String>,
-                        what: &str,
-                        flag_name: &str| {
-                flag.clone()
-                    .or_else(|| key.clone())
-                    .filter(|v| !v.trim().is_empty())
-                    .ok_or_else(|| {
-                        anyhow!("{in_file} is dedicated but has no {what}; set {what} in the profile or pass {flag_name}")
-                    })
-            };
-            UrlShape::Dedicated {
-                account_id: pick(
-                    &global.account,
-                    &profile.account_id,
-                    "account_id",
-                    "--account",
-                )?,
-                cluster_id: pick(
-                    &global.cluster,
-                    &profile.cluster_id,
-                    "cluster_id",
-                    "--cluster",
-                )?,
-            }
-        }
-    };
+    let shape = shape(profile)?;
     let mut config = ClientConfig::new(&base_url, shape)
         .map_err(|e| anyhow!("{in_file}: {e}"))?
         .with_user_agent(concat!("stratactl/", env!("CARGO_PKG_VERSION")));
-    if !global.timeout.duration.is_zero() {
-        config = config.with_timeout(global.timeout.duration);
+    if !timeout.duration.is_zero() {
+        config = config.with_timeout(timeout.duration);
     }
     if tls.disable {
         if tls.insecure || tls.ca.is_some() || tls.cert.is_some() || tls.key.is_some() {
@@ -574,7 +597,7 @@ pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
         base_url,
         config,
         in_file,
-        timeout_text: global.timeout.text.clone(),
+        timeout_text: timeout.text.clone(),
     })
 }
 
@@ -595,6 +618,17 @@ impl Target {
             device_url: oauth2.device_url.clone(),
             token_url: oauth2.token_url.clone(),
         }
+    }
+
+    /// The profile's name and file, for messages: `profile "default" in /path/config.toml`.
+    pub fn in_file(&self) -> &str {
+        &self.in_file
+    }
+
+    /// A data API client for the server, with the database token `token`.
+    pub fn data_client(&self, token: Secret) -> anyhow::Result<DataClient> {
+        DataClient::new(self.config.clone().with_token(token))
+            .map_err(|e| anyhow!("{}: {e}", self.in_file))
     }
 
     /// A client for the server, with `token` as its bearer credential.

@@ -3,7 +3,8 @@
 //! Commands: `auth login|logout`, `cluster get|list`, `database create|list|update|delete|
 //! rename|undelete`, `table create|list|delete|rename|undelete`, `token create|list|get|
 //! update|revoke` (alias `delete`), `management create|list|revoke`, `user list|invite|
-//! update|delete`, `audit list` (Strata's extra), `version` and `help`. The HTTP lives in
+//! update|delete`, `audit list` (Strata's extra), `write` (line protocol, with a database
+//! token), `version` and `help`. The HTTP lives in
 //! `strata-client`; this crate parses the command line, reads connection profiles (see
 //! [`config`]), keeps login sessions (see [`session`] and [`login`]) and prints.
 //!

@@ -9,6 +9,7 @@ mod management;
 mod table;
 mod token;
 mod user;
+mod write;
 
 use anyhow::{anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Auth { command } => auth::run(global, command).await,
         Command::User { command } => user::run(global, command).await,
         Command::Audit { command } => audit::run(global, command).await,
+        Command::Write(args) => write::run(global, args).await,
         Command::Version => {
             println!("{}", version());
             Ok(())

@@ -33,3 +33,4 @@ mod tokens;
 mod transport;
 mod users;
 mod validation;
+mod write;

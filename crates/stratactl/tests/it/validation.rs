@@ -312,7 +312,20 @@ fn every_validation_error() {
         ),
         (&["auth", "signin"], "unrecognized subcommand 'signin'"),
         (&["query", "SELECT 1"], "unrecognized subcommand 'query'"),
-        (&["write", "cpu v=1"], "unrecognized subcommand 'write'"),
+        (
+            &["write", "--precision", "h", "cpu v=1"],
+            "[possible values: ns, us, ms, s]",
+        ),
+        (
+            &["write", "--batch-size", "0", "cpu v=1"],
+            "the batch size must be at least 1 line",
+        ),
+        (
+            &["write", "--timeout", "soon", "cpu v=1"],
+            "invalid value 'soon' for '--timeout <SECONDS>'",
+        ),
+        (&["write"], "<LINE_PROTOCOL>"),
+        (&["write", "a b", "c d"], "unexpected argument 'c d'"),
     ];
     let mut transcript = String::new();
     for (args, words) in cases {

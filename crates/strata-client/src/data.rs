@@ -1,0 +1,235 @@
+//! The data API: writing line protocol with a database token.
+
+use std::fmt;
+use std::str::FromStr;
+
+use reqwest::Method;
+use serde::Deserialize;
+
+use crate::client::{Body, Client, api_error};
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::observe::redact;
+
+/// The unit of a write's timestamps (the `precision` query parameter).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Precision {
+    /// `ns`, the default.
+    #[default]
+    Nanoseconds,
+    /// `us`
+    Microseconds,
+    /// `ms`
+    Milliseconds,
+    /// `s`
+    Seconds,
+}
+
+impl Precision {
+    /// Every precision, finest first.
+    pub const ALL: [Precision; 4] = [
+        Precision::Nanoseconds,
+        Precision::Microseconds,
+        Precision::Milliseconds,
+        Precision::Seconds,
+    ];
+
+    /// As the API writes it: `ns`, `us`, `ms` or `s`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Nanoseconds => "ns",
+            Precision::Microseconds => "us",
+            Precision::Milliseconds => "ms",
+            Precision::Seconds => "s",
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Precision {
+    type Err = Error;
+
+    /// `ns`, `us`, `ms` or `s`.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text)
+            .ok_or_else(|| {
+                Error::config(format!("precision {text:?} is not one of ns, us, ms and s"))
+            })
+    }
+}
+
+/// A client for the data API, authenticated with a database token.
+///
+/// It is built from the same [`ClientConfig`] as a management [`Client`] (base URL, TLS,
+/// timeout, observer), with the database token as its token; the configuration's URL shape
+/// plays no part, since the data API lives at the server's base URL whatever the product
+/// (`{base}/api/v2/write`, never under `/api/v0/accounts/…`).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), strata_client::Error> {
+/// use strata_client::{ClientConfig, DataClient, Precision, Secret, UrlShape};
+///
+/// let config = ClientConfig::new("http://127.0.0.1:8086", UrlShape::Clustered)?
+///     .with_token(Secret::new("strata_db_…"));
+/// let data = DataClient::new(config)?;
+/// data.write_line_protocol("telemetry", Precision::Seconds, b"cpu,host=a usage=0.5 1700000000".to_vec())
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct DataClient {
+    client: Client,
+}
+
+/// The error body of InfluxDB's v1 and v2 write endpoints.
+#[derive(Deserialize)]
+struct WriteErrorBody {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    line: Option<u64>,
+    message: String,
+}
+
+impl DataClient {
+    /// Builds a client; reads the TLS files the configuration names.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        Ok(Self {
+            client: Client::new(config)?,
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        self.client.config()
+    }
+
+    /// `POST /api/v2/write?bucket={database}&precision={precision}` with `body` (line
+    /// protocol, sent as is) as `text/plain; charset=utf-8`.
+    ///
+    /// The server writes all of the body or none of it: `Ok` means every line is durable.
+    /// A refusal is an [`Error::Write`] with the server's status, code, first rejected line
+    /// (counted within `body`) and message; no answer is an [`Error::Transport`], after which
+    /// the body may or may not have been written (unless the connection was never made).
+    pub async fn write_line_protocol(
+        &self,
+        database: &str,
+        precision: Precision,
+        body: Vec<u8>,
+    ) -> Result<(), Error> {
+        let mut url = self.client.url(&["api", "v2", "write"]);
+        url.query_pairs_mut()
+            .append_pair("bucket", database)
+            .append_pair("precision", precision.as_str());
+        let (status, text) = self
+            .client
+            .exchange(Method::POST, url, Body::LineProtocol(body), true)
+            .await?;
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(write_error(status, &text))
+    }
+}
+
+/// A refused write: InfluxDB's `{code, line, message}`, or what the body was if not that.
+fn write_error(status: reqwest::StatusCode, text: &str) -> Error {
+    let (code, line, message) = match serde_json::from_str::<WriteErrorBody>(text) {
+        Ok(body) => {
+            let code = match body.code {
+                Some(serde_json::Value::String(code)) => Some(code),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            (code, body.line, redact(&body.message))
+        }
+        Err(_) => {
+            // Not the write shape: perhaps a proxy's page, or the Management API's shape.
+            let message = api_error(status, text)
+                .api_message()
+                .unwrap_or_default()
+                .to_string();
+            (None, None, message)
+        }
+    };
+    Error::Write {
+        status: status.as_u16(),
+        code,
+        line,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UrlShape;
+
+    #[test]
+    fn precisions() {
+        for p in Precision::ALL {
+            assert_eq!(p.as_str().parse::<Precision>().unwrap(), p);
+        }
+        assert!("m".parse::<Precision>().is_err());
+        assert_eq!(Precision::default(), Precision::Nanoseconds);
+    }
+
+    #[test]
+    fn write_errors() {
+        let e = write_error(
+            reqwest::StatusCode::BAD_REQUEST,
+            r#"{"code":"invalid","line":2,"message":"1 of 2 lines rejected"}"#,
+        );
+        assert_eq!(
+            e,
+            Error::Write {
+                status: 400,
+                code: Some("invalid".into()),
+                line: Some(2),
+                message: "1 of 2 lines rejected".into()
+            }
+        );
+        assert_eq!(e.rejected_line(), Some(2));
+        assert_eq!(
+            e.to_string(),
+            "1 of 2 lines rejected (HTTP 400 Bad Request)"
+        );
+        let e = write_error(
+            reqwest::StatusCode::NOT_FOUND,
+            r#"{"code":"not found","message":"database \"x\" not found"}"#,
+        );
+        assert!(e.is_not_found());
+        assert_eq!(e.rejected_line(), None);
+        let e = write_error(reqwest::StatusCode::BAD_GATEWAY, "<html>bad gateway</html>");
+        assert_eq!(e.status(), Some(502));
+        assert!(e.to_string().contains("bad gateway"), "{e}");
+        let e = write_error(
+            reqwest::StatusCode::FORBIDDEN,
+            r#"{"code":"forbidden","message":"no: strata_db_abcdefgh"}"#,
+        );
+        assert!(!e.to_string().contains("abcdefgh"), "{e}");
+    }
+
+    #[test]
+    fn writes_go_to_the_base_url_whatever_the_shape() {
+        let config = ClientConfig::new(
+            "http://h:1/prefix",
+            UrlShape::Dedicated {
+                account_id: "a".into(),
+                cluster_id: "c".into(),
+            },
+        )
+        .unwrap();
+        let data = DataClient::new(config).unwrap();
+        assert_eq!(
+            data.client.url(&["api", "v2", "write"]).as_str(),
+            "http://h:1/prefix/api/v2/write"
+        );
+    }
+}
