@@ -44,28 +44,9 @@ pub async fn v2(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request = WriteRequest {
-        api: Api::V2,
-        target: "POST /api/v2/write",
-        credentials: Credentials::Bearer,
-    };
-    let params = match params {
-        Ok(Query(params)) => params,
-        Err(e) => return request.error(Error::invalid(e.body_text())),
-    };
-    let database = params
-        .get("bucket")
-        .filter(|b| !b.is_empty())
-        .cloned()
-        .ok_or_else(|| Error::invalid("missing bucket value: name the database in `bucket=`"));
-    let precision = precision(params.get("precision"), Api::V2);
-    let params = WriteParams {
-        database,
-        precision,
-        accept_partial: false,
-        query_password: None,
-    };
-    request.run(&state, &source, headers, params, body).await
+    WriteRequest::new(Api::V2)
+        .run(&state, &source, headers, params, body)
+        .await
 }
 
 /// `POST /write?db=DB[&rp=RP]&precision=…`, with the 1.x credentials (`u`/`p` or Basic).
@@ -76,30 +57,9 @@ pub async fn v1(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request = WriteRequest {
-        api: Api::V1,
-        target: "POST /write",
-        credentials: Credentials::V1,
-    };
-    let params = match params {
-        Ok(Query(params)) => params,
-        Err(e) => return request.error(Error::invalid(e.body_text())),
-    };
-    let database = match (params.get("db").filter(|d| !d.is_empty()), params.get("rp")) {
-        (None, _) => Err(Error::invalid(
-            "missing db value: name the database in `db=`",
-        )),
-        (Some(db), Some(rp)) if !rp.is_empty() && rp != "autogen" => Ok(format!("{db}/{rp}")),
-        (Some(db), _) => Ok(db.clone()),
-    };
-    let precision = precision(params.get("precision"), Api::V1);
-    let params = WriteParams {
-        database,
-        precision,
-        accept_partial: false,
-        query_password: params.get("p").cloned(),
-    };
-    request.run(&state, &source, headers, params, body).await
+    WriteRequest::new(Api::V1)
+        .run(&state, &source, headers, params, body)
+        .await
 }
 
 /// `POST /api/v3/write_lp?db=DB&precision=…&accept_partial=true|false`.
@@ -110,41 +70,56 @@ pub async fn v3(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request = WriteRequest {
-        api: Api::V3,
-        target: "POST /api/v3/write_lp",
-        credentials: Credentials::Bearer,
-    };
-    let params = match params {
-        Ok(Query(params)) => params,
-        Err(e) => return request.error(Error::invalid(e.body_text())),
-    };
-    let database = params
-        .get("db")
-        .filter(|d| !d.is_empty())
-        .cloned()
-        .ok_or_else(|| Error::invalid("missing db value: name the database in `db=`"));
-    let precision = precision(params.get("precision"), Api::V3);
-    let accept_partial = match params.get("accept_partial").map(String::as_str) {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(other) => {
-            return request.error(Error::invalid(format!(
+    WriteRequest::new(Api::V3)
+        .run(&state, &source, headers, params, body)
+        .await
+}
+
+/// A write's parameters as its endpoint gave them; errors are answered after authentication.
+struct WriteParams {
+    database: Result<String, Error>,
+    precision: Result<Precision, Error>,
+    accept_partial: Result<bool, Error>,
+    query_password: Option<String>,
+}
+
+impl WriteParams {
+    /// Reads the query string the way `api` names things.
+    fn read(api: Api, params: &HashMap<String, String>) -> WriteParams {
+        let given = |name: &str| params.get(name).filter(|v| !v.is_empty());
+        let missing = |name: &str| {
+            Error::invalid(format!(
+                "missing {name} value: name the database in `{name}=`"
+            ))
+        };
+        let database = match api {
+            Api::V2 => given("bucket").cloned().ok_or_else(|| missing("bucket")),
+            Api::V3 => given("db").cloned().ok_or_else(|| missing("db")),
+            Api::V1 => match (given("db"), given("rp")) {
+                (None, _) => Err(missing("db")),
+                (Some(db), Some(rp)) if rp != "autogen" => Ok(format!("{db}/{rp}")),
+                (Some(db), _) => Ok(db.clone()),
+            },
+        };
+        let accept_partial = match (api, params.get("accept_partial").map(String::as_str)) {
+            (Api::V1 | Api::V2, _) => Ok(false),
+            (Api::V3, None | Some("true")) => Ok(true),
+            (Api::V3, Some("false")) => Ok(false),
+            (Api::V3, Some(other)) => Err(Error::invalid(format!(
                 "accept_partial={other:?} is not valid; use true or false"
-            )));
+            ))),
+        };
+        WriteParams {
+            database,
+            precision: precision(given("precision"), api),
+            accept_partial,
+            query_password: (api == Api::V1).then(|| params.get("p").cloned()).flatten(),
         }
-    };
-    let params = WriteParams {
-        database,
-        precision,
-        accept_partial,
-        query_password: None,
-    };
-    request.run(&state, &source, headers, params, body).await
+    }
 }
 
 fn precision(given: Option<&String>, api: Api) -> Result<Precision, Error> {
-    let Some(given) = given.filter(|p| !p.is_empty()) else {
+    let Some(given) = given else {
         return Ok(Precision::Nanoseconds);
     };
     given.parse().map_err(|_| {
@@ -157,18 +132,25 @@ fn precision(given: Option<&String>, api: Api) -> Result<Precision, Error> {
     })
 }
 
-/// A write's parameters as its endpoint gave them; errors are answered after authentication.
-struct WriteParams {
-    database: Result<String, Error>,
-    precision: Result<Precision, Error>,
-    accept_partial: bool,
-    query_password: Option<String>,
-}
-
 struct WriteRequest {
     api: Api,
     target: &'static str,
     credentials: Credentials,
+}
+
+impl WriteRequest {
+    fn new(api: Api) -> Self {
+        let (target, credentials) = match api {
+            Api::V1 => ("POST /write", Credentials::V1),
+            Api::V2 => ("POST /api/v2/write", Credentials::Bearer),
+            Api::V3 => ("POST /api/v3/write_lp", Credentials::Bearer),
+        };
+        WriteRequest {
+            api,
+            target,
+            credentials,
+        }
+    }
 }
 
 impl WriteRequest {
@@ -177,9 +159,13 @@ impl WriteRequest {
         state: &AppState,
         source: &str,
         mut headers: HeaderMap,
-        params: WriteParams,
+        params: Params,
         body: Body,
     ) -> Response {
+        let params = match params {
+            Ok(Query(params)) => WriteParams::read(self.api, &params),
+            Err(e) => return self.error(Error::invalid(e.body_text())),
+        };
         let WriteParams {
             database,
             precision,
@@ -204,9 +190,9 @@ impl WriteRequest {
         {
             return self.error(e);
         }
-        let (database, precision) = match (database, precision) {
-            (Ok(d), Ok(p)) => (d, p),
-            (Err(e), _) | (_, Err(e)) => return self.error(e),
+        let (database, precision, accept_partial) = match (database, precision, accept_partial) {
+            (Ok(d), Ok(p), Ok(a)) => (d, p, a),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return self.error(e),
         };
         let body = match read_body(&headers, body, state.settings.max_write_bytes).await {
             Ok(body) => body,

@@ -58,6 +58,15 @@ impl Node {
             gc_interval: Duration::from_secs(3600),
             ..StorageConfig::new(dir.path(), Uuid::new_v4())
         };
+        Node::open(dir, catalog, store, config).await
+    }
+
+    async fn open(
+        dir: TempDir,
+        catalog: Arc<dyn Catalog>,
+        store: Arc<dyn ObjectStore>,
+        config: StorageConfig,
+    ) -> Node {
         let storage = Storage::open(catalog.clone(), store.clone(), config.clone())
             .await
             .unwrap();
@@ -80,16 +89,7 @@ impl Node {
             storage,
         } = self;
         drop(storage);
-        let storage = Storage::open(catalog.clone(), store.clone(), config.clone())
-            .await
-            .unwrap();
-        Node {
-            dir,
-            catalog,
-            store,
-            storage,
-            config,
-        }
+        Node::open(dir, catalog, store, config).await
     }
 
     pub async fn create_database(&self, name: &str) -> i64 {
