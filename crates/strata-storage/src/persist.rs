@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use arrow::array::{AsArray, UInt32Array, new_null_array};
+use arrow::array::{Array, AsArray, UInt32Array, new_null_array};
 use arrow::compute::{SortOptions, concat_batches, take_record_batch};
 use arrow::datatypes::TimestampNanosecondType;
 use arrow::record_batch::RecordBatch;
@@ -101,8 +101,8 @@ fn align_and_concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
     concat_batches(&schema, &aligned).map_err(arrow_error)
 }
 
-/// Sorts by every tag (in column order), then time, keeping rows with the same series and
-/// time in the order they were written.
+/// Sorts by every tag (in column order), then time, merging rows with the same series and
+/// time (see [`merge_duplicates`]).
 ///
 /// A table has far fewer series than rows, so the tags are compared once per series, not per
 /// row: each row's tag values are encoded in Arrow's row format (byte-comparable), distinct
@@ -158,8 +158,44 @@ fn sort(batch: &RecordBatch) -> Result<RecordBatch> {
         .map(|(row, (series, time))| (*series, *time, row as u32))
         .collect();
     keys.sort_unstable();
-    let order = UInt32Array::from_iter_values(keys.into_iter().map(|(_, _, row)| row));
-    take_record_batch(batch, &order).map_err(arrow_error)
+    if keys
+        .windows(2)
+        .all(|w| (w[0].0, w[0].1) != (w[1].0, w[1].1))
+    {
+        let order = UInt32Array::from_iter_values(keys.into_iter().map(|(_, _, row)| row));
+        return take_record_batch(batch, &order).map_err(arrow_error);
+    }
+    merge_duplicates(batch, &keys)
+}
+
+/// Takes the rows in `keys` order, folding the rows of each (series, time) into one: as in
+/// InfluxDB, a point written again replaces the values it names and keeps the others, so each
+/// column takes the value of the last row (in write order) that has one.
+fn merge_duplicates(batch: &RecordBatch, keys: &[(u32, i64, u32)]) -> Result<RecordBatch> {
+    let mut groups: Vec<&[(u32, i64, u32)]> = Vec::new();
+    let mut start = 0;
+    for end in 1..=keys.len() {
+        if end == keys.len() || (keys[end].0, keys[end].1) != (keys[start].0, keys[start].1) {
+            groups.push(&keys[start..end]);
+            start = end;
+        }
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|column| {
+            let indices = UInt32Array::from_iter_values(groups.iter().map(|group| {
+                group
+                    .iter()
+                    .rev()
+                    .find(|(_, _, row)| column.is_valid(*row as usize))
+                    .unwrap_or(&group[group.len() - 1])
+                    .2
+            }));
+            arrow::compute::take(column.as_ref(), &indices, None).map_err(arrow_error)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new(batch.schema(), columns).map_err(arrow_error)
 }
 
 fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
@@ -270,27 +306,55 @@ mod tests {
     }
 
     #[test]
-    fn rows_without_a_tag_sort_first_and_equal_points_keep_their_order() {
+    fn rows_without_a_tag_sort_first_and_a_point_written_again_keeps_its_latest_values() {
         let mut host = StringDictionaryBuilder::<Int32Type>::new();
-        host.append_value("b");
-        host.append_null();
-        host.append_value("a");
-        host.append_value("a");
+        for h in [Some("b"), None, Some("a"), Some("a"), Some("a")] {
+            match h {
+                Some(h) => host.append_value(h),
+                None => host.append_null(),
+            }
+        }
         let batch = RecordBatch::try_new(
             Arc::new(arrow::datatypes::Schema::new(vec![
                 arrow_field("host", ColumnType::Tag),
                 arrow_field("usage", ColumnType::Float),
+                arrow_field("idle", ColumnType::Float),
                 arrow_field("time", ColumnType::Time),
             ])),
             vec![
                 Arc::new(host.finish()),
-                Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 4.0])),
-                Arc::new(TimestampNanosecondArray::from(vec![T, T + 9, T, T]).with_timezone("UTC")),
+                Arc::new(Float64Array::from(vec![
+                    Some(1.0),
+                    Some(2.0),
+                    Some(3.0),
+                    Some(4.0),
+                    None,
+                ])),
+                Arc::new(Float64Array::from(vec![
+                    None,
+                    None,
+                    Some(30.0),
+                    None,
+                    Some(50.0),
+                ])),
+                Arc::new(
+                    TimestampNanosecondArray::from(vec![T, T + 9, T, T, T]).with_timezone("UTC"),
+                ),
             ],
         )
         .unwrap();
         let sorted = sort(&batch).unwrap();
+        assert_eq!(
+            sorted.num_rows(),
+            3,
+            "the three writes of a@T are one point"
+        );
         let usage = sorted.column(1).as_primitive::<Float64Type>();
-        assert_eq!(usage.values().to_vec(), vec![2.0, 3.0, 4.0, 1.0]);
+        assert_eq!(usage.values().to_vec(), vec![2.0, 4.0, 1.0]);
+        let idle = sorted.column(2).as_primitive::<Float64Type>();
+        assert_eq!(
+            (idle.is_null(0), idle.value(1), idle.is_null(2)),
+            (true, 50.0, true)
+        );
     }
 }
