@@ -642,8 +642,62 @@ def write_paths(p):
         "v3")}
 
 
+def query_op(op_id, method):
+    error = {"description": "", "content": {"application/json": {"schema": schema("QueryError")}}}
+    def err(text):
+        return dict(error, description=text)
+    params = [
+        {"name": "db", "in": "query", "description": "The database.", "schema": {"type": "string"}},
+        {"name": "q", "in": "query", "description": "The SQL query.", "schema": {"type": "string"}},
+        {"name": "format", "in": "query", "description": "The result format.",
+         "schema": {"type": "string", "enum": ["json", "jsonl", "csv", "pretty", "parquet"],
+                    "default": "json"}},
+    ]
+    o = {
+        "operationId": op_id,
+        "tags": ["Query"],
+        "summary": "Query with SQL" + (" (POST)" if method == "post" else ""),
+        "description": "Runs DataFusion SQL over the database's tables (one per measurement, in "
+        "schema `iox`; `information_schema` too). Each table unions the rows written to this "
+        "node and not yet persisted with the table's Parquet files; rows older than the "
+        "database's retention period are never returned. Needs a database token with `read` "
+        "permission on the database (or `*`); management tokens and user sessions are refused "
+        "(403). A query longer than `--query-timeout` or needing more than "
+        "`--query-memory-limit` is refused with 400.",
+        "parameters": params,
+        "responses": {
+            "200": {"description": "The result.", "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "application/jsonl": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "text/plain; charset=utf-8": {"schema": {"type": "string"}},
+                "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+            }},
+            "400": err("The query or a parameter is wrong, too slow or too large."),
+            "401": err("No token, or one that is invalid, expired or revoked."),
+            "403": err("The token may not read this database, or is not a database token."),
+            "404": err("The database does not exist."),
+            "500": err("Something broke inside the server."),
+        },
+        "security": BEARER,
+    }
+    if method == "post":
+        o["requestBody"] = {
+            "required": False,
+            "description": "The parameters as JSON (they may also be in the query string).",
+            "content": {"application/json": {"schema": schema("QueryRequest")}},
+        }
+    return o
+
+
+def query_paths(p):
+    p["/api/v3/query_sql"] = {"get": query_op("querySql", "get"),
+                              "post": query_op("querySqlPost", "post")}
+
+
 def paths():
     p = {}
+    query_paths(p)
     write_paths(p)
     p["/health"] = {
         "get": public_get(
@@ -974,6 +1028,21 @@ components = {
         "PayloadTooLarge": error_response("The request body is larger than 2 MiB."),
     },
     "schemas": {
+        "QueryError": {
+            "type": "object",
+            "description": "Errors of `/api/v3/query_sql`, in InfluxDB 3's shape.",
+            "required": ["error"],
+            "properties": {"error": {"type": "string", "description": "What was wrong."}},
+        },
+        "QueryRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "db": {"type": "string"},
+                "q": {"type": "string"},
+                "format": {"type": "string", "enum": ["json", "jsonl", "csv", "pretty", "parquet"]},
+            },
+        },
         "WriteError": {
             "type": "object",
             "description": "Errors of `/api/v2/write` and `/write`, in InfluxDB's shape.",
@@ -1491,6 +1560,7 @@ doc = {
         {"name": "Users"},
         {"name": "Audit log"},
         {"name": "Write", "description": "The data plane: line protocol in, with a database token."},
+        {"name": "Query", "description": "The data plane: SQL, with a database token."},
     ],
     "paths": paths(),
     "components": components,

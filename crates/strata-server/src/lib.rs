@@ -1,5 +1,5 @@
-//! The HTTP front of a Strata node: the Management API under both URL shapes, the write
-//! endpoints, `/health`, `/ping`, `/metrics` and the OpenAPI document. Handlers translate HTTP to library calls.
+//! The HTTP front of a Strata node: the Management API under both URL shapes, the write and
+//! SQL query endpoints, `/health`, `/ping`, `/metrics` and the OpenAPI document. Handlers translate HTTP to library calls.
 
 mod api;
 mod auth;
@@ -17,6 +17,7 @@ use chrono::TimeDelta;
 use strata_auth::{Audit, Authenticator};
 use strata_catalog::Catalog;
 use strata_identity::{BuiltInProvider, ExternalProvider};
+use strata_query::QueryEngine;
 use strata_storage::Storage;
 use strata_types::Identity;
 
@@ -58,6 +59,7 @@ pub struct AppState {
     /// Who issues and verifies user sessions.
     pub sessions: Sessions,
     pub storage: Arc<Storage>,
+    pub query: Arc<QueryEngine>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
         auth: Arc<Authenticator>,
         sessions: Sessions,
         storage: Arc<Storage>,
+        query: Arc<QueryEngine>,
         settings: ServerSettings,
     ) -> strata_types::Result<Self> {
         let identity = catalog.identity().await?;
@@ -77,6 +80,7 @@ impl AppState {
             settings: Arc::new(settings),
             sessions,
             storage,
+            query,
         })
     }
 }

@@ -10,7 +10,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::AppState;
 use crate::api::{
-    audit, clusters, databases, health, idp, management_tokens, tables, tokens, users, write,
+    audit, clusters, databases, health, idp, management_tokens, query, tables, tokens, users, write,
 };
 use crate::error::error_response;
 
@@ -114,6 +114,8 @@ fn top_level() -> RouteTable {
         .post("/api/v2/write", write::v2)
         .post("/write", write::v1)
         .post("/api/v3/write_lp", write::v3)
+        .get("/api/v3/query_sql", query::sql_get)
+        .post("/api/v3/query_sql", query::sql_post)
         .get("/api/v0/clusters", clusters::list)
         .get("/api/v0/clusters/{clusterId}", clusters::get)
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -9,6 +10,7 @@ use strata_auth::Authenticator;
 use strata_identity::{
     BuiltInProvider, ExternalProvider, ExternalSettings, ProviderSettings, UserClaim,
 };
+use strata_query::{QueryConfig, QueryEngine};
 use strata_server::{AppState, ServerSettings, Sessions};
 use strata_storage::{
     S3Options, Storage, StorageConfig, check_object_store, load_or_create_node_id,
@@ -59,6 +61,12 @@ pub struct ServeArgs {
     /// Writes are refused (503) while the buffer holds more than this many bytes.
     #[arg(long, env = "STRATA_MAX_BUFFER_BYTES", default_value_t = 2 << 30)]
     max_buffer_bytes: usize,
+    /// A query running longer than this is cancelled.
+    #[arg(long, env = "STRATA_QUERY_TIMEOUT", default_value = "60s", value_parser = parse_lifetime)]
+    query_timeout: chrono::TimeDelta,
+    /// Memory one query may use for sorts, joins and aggregations, in bytes.
+    #[arg(long, env = "STRATA_QUERY_MEMORY_LIMIT", default_value_t = 1 << 30)]
+    query_memory_limit: usize,
     /// How often files past their retention period and those of long-deleted databases and
     /// tables are deleted.
     #[arg(long, env = "STRATA_GC_INTERVAL", default_value = "60s", value_parser = parse_lifetime)]
@@ -340,7 +348,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await?
         }
     };
-    let state = AppState::new(catalog, auth, sessions, engine, settings).await?;
+    let query = Arc::new(QueryEngine::new(
+        catalog.clone(),
+        engine.clone(),
+        QueryConfig {
+            timeout: to_std(args.query_timeout),
+            memory_limit: args.query_memory_limit,
+        },
+    ));
+    let state = AppState::new(catalog, auth, sessions, engine, query, settings).await?;
     tracing::info!(
         account_id = %state.identity.account_id,
         cluster_id = %state.identity.cluster.id,

@@ -7,6 +7,7 @@ pub mod databases;
 pub mod health;
 pub mod idp;
 pub mod management_tokens;
+pub mod query;
 pub mod tables;
 pub mod tokens;
 pub mod users;

@@ -124,7 +124,12 @@ async fn database_tokens_get_403_on_every_management_route() {
         "/device",
     ];
     // The data plane is where database tokens belong (tested in write.rs).
-    let data_plane = ["/api/v2/write", "/write", "/api/v3/write_lp"];
+    let data_plane = [
+        "/api/v2/write",
+        "/write",
+        "/api/v3/write_lp",
+        "/api/v3/query_sql",
+    ];
     let mut checked = 0;
     for (method, path) in strata_server::served_routes() {
         if public.contains(&path.as_str()) || data_plane.contains(&path.as_str()) {

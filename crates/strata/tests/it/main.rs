@@ -10,6 +10,7 @@ mod databases;
 mod identity;
 mod oidc;
 mod postgres;
+mod query;
 mod server;
 mod tables;
 mod tokens;

@@ -1,0 +1,160 @@
+//! The query engine: SQL over a database's tables with DataFusion.
+//!
+//! Every query gets its own DataFusion session whose default schema (`public.iox`, as in
+//! InfluxDB 3) holds one table per measurement of the database. A table's columns are its
+//! catalog columns in name order: `time` (timestamp, nanoseconds, UTC), tags (dictionary-encoded
+//! strings) and fields (their line-protocol types). Scanning a table unions the node's buffered
+//! rows with the table's Parquet files, skipping files outside the query's time range, and
+//! never returns rows older than the database's retention period. `information_schema` is
+//! there. A query runs under a timeout and a memory limit; either ends it with a clear error
+//! and the server carries on.
+
+mod format;
+mod table;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
+use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use strata_catalog::Catalog;
+use strata_storage::{Storage, arrow_field};
+use strata_types::{DatabaseSchema, Error, ErrorKind, Result};
+
+pub use format::OutputFormat;
+
+use table::{OBJECT_STORE_URL, StrataTable};
+
+/// Limits every query runs under.
+#[derive(Debug, Clone)]
+pub struct QueryConfig {
+    pub timeout: Duration,
+    /// Memory one query may use for sorts, joins and aggregations, in bytes.
+    pub memory_limit: usize,
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        QueryConfig {
+            timeout: Duration::from_secs(60),
+            memory_limit: 1 << 30,
+        }
+    }
+}
+
+/// A query's answer: its schema (known even when there are no rows) and its rows.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+pub struct QueryEngine {
+    catalog: Arc<dyn Catalog>,
+    storage: Arc<Storage>,
+    config: QueryConfig,
+}
+
+impl QueryEngine {
+    pub fn new(catalog: Arc<dyn Catalog>, storage: Arc<Storage>, config: QueryConfig) -> Self {
+        QueryEngine {
+            catalog,
+            storage,
+            config,
+        }
+    }
+
+    /// Runs SQL against `database`. Fails with `NotFound` for an unknown database and
+    /// `InvalidArgument` for a query that is wrong, too slow or too large, naming the problem.
+    pub async fn sql(&self, database: &str, sql: &str) -> Result<QueryResult> {
+        let schema = self.catalog.get_schema(database).await.map_err(|e| {
+            if e.kind == ErrorKind::NotFound {
+                Error::not_found(format!("database \"{database}\" not found"))
+            } else {
+                e
+            }
+        })?;
+        let context = self.session(&schema)?;
+        let run = async {
+            let frame = context.sql(sql).await?;
+            let schema: SchemaRef = frame.schema().inner().clone();
+            let batches = frame.collect().await?;
+            Ok::<_, DataFusionError>(QueryResult { schema, batches })
+        };
+        match tokio::time::timeout(self.config.timeout, run).await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(e)) => Err(self.query_error(e)),
+            Err(_) => Err(Error::invalid(format!(
+                "the query ran longer than the {:?} allowed and was cancelled; narrow its time range or raise --query-timeout",
+                self.config.timeout
+            ))),
+        }
+    }
+
+    /// A session over the database's tables.
+    fn session(&self, schema: &DatabaseSchema) -> Result<SessionContext> {
+        let runtime: Arc<RuntimeEnv> = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.config.memory_limit)))
+            .build_arc()
+            .map_err(|e| Error::internal(format!("cannot set up a query: {e}")))?;
+        let url = url::Url::parse(OBJECT_STORE_URL).expect("a valid URL");
+        runtime.register_object_store(&url, self.storage.object_store().clone());
+        let config = SessionConfig::new()
+            .with_default_catalog_and_schema("public", "iox")
+            .with_create_default_catalog_and_schema(true)
+            .with_information_schema(true);
+        let context = SessionContext::new_with_config_rt(config, runtime);
+        let oldest = (schema.database.retention_period_ns > 0).then(|| {
+            chrono::Utc::now()
+                .timestamp_nanos_opt()
+                .unwrap_or(i64::MAX)
+                .saturating_sub(schema.database.retention_period_ns)
+        });
+        for table in &schema.tables {
+            let mut columns: Vec<_> = table.columns.iter().collect();
+            columns.sort_by(|a, b| a.name.cmp(&b.name));
+            let fields: Vec<_> = columns
+                .iter()
+                .map(|c| arrow_field(&c.name, c.column_type))
+                .collect();
+            let provider = StrataTable {
+                database_id: schema.database.id,
+                table_id: table.table.id,
+                schema: Arc::new(Schema::new(fields)),
+                oldest,
+                storage: self.storage.clone(),
+            };
+            context
+                .register_table(table.table.name.as_str(), Arc::new(provider))
+                .map_err(|e| Error::internal(format!("cannot register table: {e}")))?;
+        }
+        Ok(context)
+    }
+
+    fn query_error(&self, error: DataFusionError) -> Error {
+        match error.find_root() {
+            DataFusionError::ResourcesExhausted(detail) => Error::invalid(format!(
+                "the query needs more memory than the {} bytes a query may use ({detail}); narrow it or raise --query-memory-limit",
+                self.config.memory_limit
+            )),
+            DataFusionError::IoError(_)
+            | DataFusionError::ObjectStore(_)
+            | DataFusionError::Internal(_) => Error::internal(format!("query failed: {error}")),
+            DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
+                Some(e) => e.clone(),
+                None => Error::internal(format!("query failed: {error}")),
+            },
+            _ => Error::invalid(format!("query failed: {}", error.find_root())),
+        }
+    }
+}

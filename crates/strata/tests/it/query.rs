@@ -1,0 +1,344 @@
+//! SQL over HTTP (`/api/v3/query_sql`): written rows are readable at once, before and after
+//! persistence; formats, retention, errors and credentials.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+struct Fixture {
+    server: Server,
+    mgmt: Api,
+    /// May read and write `db`.
+    token: String,
+}
+
+impl Fixture {
+    async fn start(builder: ServerBuilder) -> Fixture {
+        let server = builder.start();
+        let mgmt = server.api(&server.bootstrap_token());
+        mgmt.create_database("db").await;
+        let (_, token) = mgmt
+            .create_token(json!([
+                {"action": "read", "resource": "db"},
+                {"action": "write", "resource": "db"}
+            ]))
+            .await;
+        Fixture {
+            server,
+            mgmt,
+            token,
+        }
+    }
+
+    async fn write(&self, body: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v2/write?bucket=db", self.server.base))
+            .bearer_auth(&self.token)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::NO_CONTENT,
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// GET /api/v3/query_sql; returns status, content type and body text.
+    async fn query_as(
+        &self,
+        token: Option<&str>,
+        params: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
+        let mut request = reqwest::Client::new()
+            .get(format!("{}/api/v3/query_sql", self.server.base))
+            .query(params);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, content_type, response.text().await.unwrap())
+    }
+
+    async fn rows(&self, sql: &str) -> Vec<Value> {
+        let (status, _, body) = self
+            .query_as(Some(&self.token), &[("db", "db"), ("q", sql)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{sql}: {body}");
+        serde_json::from_str::<Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+const T: i64 = 1_700_000_000_000_000_000;
+
+#[tokio::test]
+async fn written_rows_are_queryable_at_once_and_after_persistence() {
+    let fx = Fixture::start(Server::builder().arg("--persist-interval").arg("1s")).await;
+    fx.write(&format!(
+        "cpu,host=a usage=1.5,count=3i {T}\ncpu,host=b usage=2.5 {}\n",
+        T + 1
+    ))
+    .await;
+    let rows = fx
+        .rows("SELECT host, usage, count, time FROM cpu ORDER BY time")
+        .await;
+    assert_eq!(
+        rows,
+        vec![
+            json!({"host": "a", "usage": 1.5, "count": 3, "time": "2023-11-14T22:13:20Z"}),
+            json!({"host": "b", "usage": 2.5, "time": "2023-11-14T22:13:20.000000001Z"}),
+        ]
+    );
+
+    // Once persisted, the same rows come from Parquet, and new writes from the buffer.
+    let objects = fx.server.data_dir.join("objects");
+    let persisted = eventually(Duration::from_secs(30), async || {
+        walk(&objects).iter().any(|p| p.ends_with(".parquet"))
+    })
+    .await;
+    assert!(persisted, "no Parquet file appeared");
+    fx.write(&format!("cpu,host=c usage=3.5 {}\n", T + 2)).await;
+    let rows = fx
+        .rows("SELECT count(*) AS n, sum(usage) AS total FROM cpu")
+        .await;
+    assert_eq!(rows, vec![json!({"n": 3, "total": 7.5})]);
+    let rows = fx
+        .rows(&format!(
+            "SELECT host FROM cpu WHERE time > to_timestamp_nanos({T}) ORDER BY host"
+        ))
+        .await;
+    assert_eq!(rows, vec![json!({"host": "b"}), json!({"host": "c"})]);
+
+    // `SELECT *` lists columns by name, and information_schema knows the table.
+    let rows = fx.rows("SELECT * FROM cpu WHERE host = 'a'").await;
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["count", "host", "time", "usage"]);
+    let rows = fx
+        .rows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'cpu' ORDER BY column_name")
+        .await;
+    assert_eq!(
+        rows[1],
+        json!({"column_name": "host", "data_type": "Dictionary(Int32, Utf8)"})
+    );
+    assert_eq!(
+        rows[2],
+        json!({"column_name": "time", "data_type": "Timestamp(ns, \"UTC\")"})
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_output_format() {
+    let fx = Fixture::start(Server::builder()).await;
+    fx.write(&format!("m,tag=x v=1 {T}\nm,tag=y v=2 {}\n", T + 1))
+        .await;
+    let q = "SELECT tag, v FROM m ORDER BY v";
+    let query = async |format: &str| {
+        fx.query_as(
+            Some(&fx.token),
+            &[("db", "db"), ("q", q), ("format", format)],
+        )
+        .await
+    };
+    let (status, content_type, body) = query("jsonl").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/jsonl")
+    );
+    assert_eq!(
+        body,
+        "{\"tag\":\"x\",\"v\":1.0}\n{\"tag\":\"y\",\"v\":2.0}\n"
+    );
+    let (_, content_type, body) = query("csv").await;
+    assert_eq!(content_type, "text/csv");
+    assert_eq!(body, "tag,v\nx,1.0\ny,2.0\n");
+    let (_, _, body) = query("pretty").await;
+    assert!(
+        body.contains("| tag | v   |") && body.contains("| y   | 2.0 |"),
+        "{body}"
+    );
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v3/query_sql", fx.server.base))
+        .query(&[("db", "db"), ("q", q), ("format", "parquet")])
+        .bearer_auth(&fx.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"PAR1"));
+    let (status, _, body) = query("xml").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("format \\\"xml\\\" is not supported"),
+        "{body}"
+    );
+
+    // POST with a JSON body; an empty result is an empty array.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v3/query_sql", fx.server.base))
+        .bearer_auth(&fx.token)
+        .json(&json!({"db": "db", "q": "SELECT * FROM m WHERE v > 5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "[]");
+}
+
+#[tokio::test]
+async fn query_errors_and_credentials() {
+    let fx = Fixture::start(Server::builder()).await;
+    fx.write(&format!("m v=1 {T}\n")).await;
+    let token = Some(fx.token.as_str());
+    let error = |body: &str| {
+        serde_json::from_str::<Value>(body).unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    let (status, _, body) = fx
+        .query_as(token, &[("db", "db"), ("q", "SELECT * FROM nope")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error(&body).contains("nope"), "{body}");
+    let (status, _, body) = fx.query_as(token, &[("db", "db"), ("q", "SELEKT 1")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error(&body).contains("SELEKT"), "{body}");
+    let (status, _, body) = fx.query_as(token, &[("db", "db")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error(&body).contains("missing q"), "{body}");
+    let (_, star) = fx
+        .mgmt
+        .create_token(json!([{"action": "read", "resource": "*"}]))
+        .await;
+    let (status, _, body) = fx
+        .query_as(Some(&star), &[("db", "other"), ("q", "SELECT 1")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error(&body), "database \"other\" not found");
+
+    let q = [("db", "db"), ("q", "SELECT * FROM m")];
+    assert_eq!(fx.query_as(None, &q).await.0, StatusCode::UNAUTHORIZED);
+    let (_, write_only) = fx
+        .mgmt
+        .create_token(json!([{"action": "write", "resource": "db"}]))
+        .await;
+    let (status, _, body) = fx.query_as(Some(&write_only), &q).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        error(&body).contains("may not read database \"db\""),
+        "{body}"
+    );
+    let management = fx.server.bootstrap_token();
+    assert_eq!(
+        fx.query_as(Some(&management), &q).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(fx.query_as(Some(&star), &q).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rows_older_than_the_retention_period_are_never_returned() {
+    let fx = Fixture::start(Server::builder()).await;
+    fx.write(&format!("m v=1 {T}\n")).await;
+    assert_eq!(fx.rows("SELECT v FROM m").await.len(), 1);
+    let (status, body) = fx
+        .mgmt
+        .patch(
+            "/api/v0/databases/db",
+            json!({"retentionPeriod": 3_600_000_000_000i64}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The 2023 point is now far outside one hour; a fresh one is inside.
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap();
+    fx.write(&format!("m v=2 {now}\n")).await;
+    let rows = eventually(Duration::from_secs(5), async || {
+        fx.rows("SELECT v FROM m").await == vec![json!({"v": 2.0})]
+    })
+    .await;
+    assert!(
+        rows,
+        "the old point is hidden: {:?}",
+        fx.rows("SELECT v FROM m").await
+    );
+}
+
+#[tokio::test]
+async fn a_query_over_its_memory_limit_fails_clearly_and_the_server_carries_on() {
+    let fx = Fixture::start(Server::builder().arg("--query-memory-limit").arg("100000")).await;
+    let body: String = (0..20_000)
+        .map(|i| format!("m,k=k{i} v={i} {}\n", T + i))
+        .collect();
+    fx.write(&body).await;
+    let (status, _, body) = fx
+        .query_as(
+            Some(&fx.token),
+            &[
+                ("db", "db"),
+                ("q", "SELECT k, count(*) FROM m GROUP BY k ORDER BY k"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("more memory than the 100000 bytes"), "{body}");
+    assert_eq!(
+        fx.rows("SELECT count(*) AS n FROM m").await,
+        vec![json!({"n": 20000})]
+    );
+}
+
+#[tokio::test]
+async fn a_query_over_its_time_limit_is_cancelled() {
+    let fx = Fixture::start(Server::builder().arg("--query-timeout").arg("1s")).await;
+    let (status, _, body) = fx
+        .query_as(
+            Some(&fx.token),
+            &[
+                ("db", "db"),
+                (
+                    "q",
+                    "SELECT count(*) FROM generate_series(1, 1000000000000)",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("ran longer than the 1s allowed"), "{body}");
+    assert_eq!(
+        fx.query_as(Some(&fx.token), &[("db", "db"), ("q", "SELECT 1 AS one")])
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
