@@ -5,12 +5,14 @@ mod api;
 mod auth;
 mod data_auth;
 mod error;
+mod flight;
 mod metrics;
 mod openapi;
 mod routes;
 
 use std::sync::Arc;
 
+use arrow_flight::flight_service_server::FlightServiceServer;
 use axum::Router;
 use axum::http::header::AUTHORIZATION;
 use chrono::TimeDelta;
@@ -88,8 +90,12 @@ impl AppState {
 /// The whole HTTP service. Credentials are marked sensitive before any layer could log them.
 pub fn router(state: AppState) -> Router {
     metrics::handle();
-    routes::build()
+    let flight = FlightServiceServer::new(flight::FlightEndpoint::new(state.clone()));
+    let http = routes::build().with_state(state);
+    // gRPC (Arrow Flight) and HTTP share the port; requests are told apart by path.
+    tonic::service::Routes::from(http)
+        .add_service(flight)
+        .into_axum_router()
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
-        .with_state(state)
 }

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod databases;
+mod flight;
 mod identity;
 mod oidc;
 mod postgres;

@@ -1,0 +1,129 @@
+//! Arrow Flight `DoGet` with the JSON ticket, driven by pyarrow's Flight client and by the
+//! official InfluxDB 3 Python client (influxdb3-python), on the server's one port.
+
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+/// The interpreter scripts/pyenv.sh prepared; `None` (skip) outside scripts/test, except
+/// under CI, where it must be there.
+fn python() -> Option<String> {
+    match std::env::var("STRATA_TEST_PYTHON") {
+        Ok(python) => Some(python),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs the Python clients: set STRATA_TEST_PYTHON (scripts/test does)"
+            );
+            None
+        }
+    }
+}
+
+fn run_python(python: &str, script: &str, args: &[&str]) -> Value {
+    let path = format!("{}/../../tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(python)
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+async fn fixture() -> (Server, Api, String) {
+    let server = Server::start();
+    let mgmt = server.api(&server.bootstrap_token());
+    mgmt.create_database("db").await;
+    let (_, token) = mgmt
+        .create_token(json!([
+            {"action": "read", "resource": "db"},
+            {"action": "write", "resource": "db"}
+        ]))
+        .await;
+    (server, mgmt, token)
+}
+
+#[tokio::test]
+async fn the_official_python_client_writes_and_reads_back_through_flight() {
+    let Some(python) = python() else { return };
+    let (server, _, token) = fixture().await;
+    let rows = run_python(
+        &python,
+        "influxdb3_client.py",
+        &[&server.base, &token, "db"],
+    );
+    assert_eq!(
+        rows,
+        json!([
+            {"city": "oslo", "temp": -3.5, "humidity": 80, "time": 1_700_000_000_000_000_000i64},
+            {"city": "lima", "temp": 19.25, "humidity": 71, "time": 1_700_000_000_000_000_001i64},
+            {"city": "oslo", "temp": -4.0, "humidity": 82, "time": 1_700_000_000_000_000_002i64},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn flight_tickets_credentials_and_errors() {
+    let Some(python) = python() else { return };
+    let (server, mgmt, token) = fixture().await;
+    let url = server.base.replace("http://", "grpc+tcp://");
+    let query = |token: &str, database: &str, sql: &str, kind: &str| {
+        run_python(
+            &python,
+            "flight_query.py",
+            &[&url, token, database, sql, kind],
+        )
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v2/write?bucket=db", server.base))
+        .bearer_auth(&token)
+        .body("m,host=a v=1 1\nm,host=b v=2 2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
+
+    let answer = query(&token, "db", "SELECT host, v FROM m ORDER BY v", "sql");
+    assert_eq!(
+        answer,
+        json!({"rows": [{"host": "a", "v": 1.0}, {"host": "b", "v": 2.0}]})
+    );
+
+    let error = |answer: Value| {
+        (
+            answer["error"].as_str().unwrap_or_default().to_string(),
+            answer["message"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let (kind, _) = error(query("", "db", "SELECT 1", "sql"));
+    assert_eq!(kind, "FlightUnauthenticatedError");
+    let (kind, _) = error(query("strata_db_not-a-token", "db", "SELECT 1", "sql"));
+    assert_eq!(kind, "FlightUnauthenticatedError");
+    let (_, write_only) = mgmt
+        .create_token(json!([{"action": "write", "resource": "db"}]))
+        .await;
+    let (kind, message) = error(query(&write_only, "db", "SELECT 1", "sql"));
+    assert_eq!(kind, "FlightUnauthorizedError", "{message}");
+    assert!(
+        message.contains("may not read database \"db\""),
+        "{message}"
+    );
+    let management = server.bootstrap_token();
+    let (kind, _) = error(query(&management, "db", "SELECT 1", "sql"));
+    assert_eq!(kind, "FlightUnauthorizedError");
+    let (kind, message) = error(query(&token, "db", "SELECT * FROM nope", "sql"));
+    assert_eq!(kind, "ArrowInvalid", "{message}");
+    assert!(message.contains("nope"), "{message}");
+    let (_, message) = error(query(&token, "db", "SELECT 1", "graphql"));
+    assert!(message.contains("query_type \"graphql\""), "{message}");
+}
