@@ -18,6 +18,7 @@ use std::time::Duration;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -86,7 +87,13 @@ impl QueryEngine {
         })?;
         let context = self.session(&schema)?;
         let run = async {
-            let frame = context.sql(sql).await?;
+            // Read-only: no DDL (CREATE EXTERNAL TABLE would read the server's files), no DML
+            // or COPY (which would write them), no SET.
+            let options = SQLOptions::new()
+                .with_allow_ddl(false)
+                .with_allow_dml(false)
+                .with_allow_statements(false);
+            let frame = context.sql_with_options(sql, options).await?;
             let schema: SchemaRef = frame.schema().inner().clone();
             let batches = frame.collect().await?;
             Ok::<_, DataFusionError>(QueryResult { schema, batches })

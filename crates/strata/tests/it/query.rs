@@ -234,6 +234,21 @@ async fn query_errors_and_credentials() {
     let (status, _, body) = fx.query_as(token, &[("db", "db"), ("q", "SELEKT 1")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error(&body).contains("SELEKT"), "{body}");
+    // Queries only read: no DDL, DML, COPY or SET reaching the server's files or settings.
+    for sql in [
+        "CREATE EXTERNAL TABLE passwd (line TEXT) STORED AS CSV LOCATION '/etc/passwd'",
+        "COPY (SELECT 1) TO '/tmp/strata-copy.csv'",
+        "INSERT INTO m VALUES (now(), 1.0)",
+        "SET datafusion.execution.batch_size = 1",
+    ] {
+        let (status, _, body) = fx.query_as(token, &[("db", "db"), ("q", sql)]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{sql}: {body}");
+        assert!(
+            error(&body).contains("not supported") || error(&body).contains("not allowed"),
+            "{sql}: {body}"
+        );
+    }
+    assert!(!std::path::Path::new("/tmp/strata-copy.csv").exists());
     let (status, _, body) = fx.query_as(token, &[("db", "db")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error(&body).contains("missing q"), "{body}");
