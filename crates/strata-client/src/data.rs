@@ -1,4 +1,4 @@
-//! The data API: writing line protocol with a database token.
+//! The data API: writing line protocol and querying, with a database token.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::client::{Body, Client, api_error};
 use crate::config::ClientConfig;
 use crate::error::Error;
+use crate::flight::{self, QueryLanguage, QueryOptions, QueryResult};
 use crate::observe::redact;
 
 /// The unit of a write's timestamps (the `precision` query parameter).
@@ -70,17 +71,21 @@ impl FromStr for Precision {
 /// It is built from the same [`ClientConfig`] as a management [`Client`] (base URL, TLS,
 /// timeout, observer), with the database token as its token; the configuration's URL shape
 /// plays no part, since the data API lives at the server's base URL whatever the product
-/// (`{base}/api/v2/write`, never under `/api/v0/accounts/…`).
+/// (`{base}/api/v2/write`, never under `/api/v0/accounts/…`). Queries go over Arrow Flight
+/// to the same host and port (gRPC: HTTP/2 in cleartext for `http://`, TLS with the same
+/// settings for `https://`; a path prefix of the base URL plays no part in gRPC).
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), strata_client::Error> {
-/// use strata_client::{ClientConfig, DataClient, Precision, Secret, UrlShape};
+/// use strata_client::{ClientConfig, DataClient, Precision, QueryLanguage, Secret, UrlShape};
 ///
 /// let config = ClientConfig::new("http://127.0.0.1:8086", UrlShape::Clustered)?
 ///     .with_token(Secret::new("strata_db_…"));
 /// let data = DataClient::new(config)?;
 /// data.write_line_protocol("telemetry", Precision::Seconds, b"cpu,host=a usage=0.5 1700000000".to_vec())
 ///     .await?;
+/// let answer = data.query("telemetry", "SELECT * FROM cpu", QueryLanguage::Sql).await?;
+/// println!("{} rows", answer.num_rows());
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -135,6 +140,40 @@ impl DataClient {
             return Ok(());
         }
         Err(write_error(status, &text))
+    }
+
+    /// Runs a query over Arrow Flight: `DoGet` with the ticket `{"database", "sql_query",
+    /// "query_type"}` and the token as `authorization: Bearer …` metadata, and collects every
+    /// record batch of the answer.
+    ///
+    /// A refusal is an [`Error::Grpc`] with the server's status code and message
+    /// (`UNAUTHENTICATED` counts as [`Error::is_unauthorized`], `PERMISSION_DENIED` as
+    /// [`Error::is_forbidden`], `NOT_FOUND` as [`Error::is_not_found`]); a connection that
+    /// fails, or an answer not complete within the configuration's timeout (which covers the
+    /// whole query: connecting, running and receiving), is an [`Error::Transport`].
+    pub async fn query(
+        &self,
+        database: &str,
+        query: &str,
+        language: QueryLanguage,
+    ) -> Result<QueryResult, Error> {
+        let options = QueryOptions {
+            language,
+            ..QueryOptions::default()
+        };
+        self.query_with(database, query, &options).await
+    }
+
+    /// [`DataClient::query`] with more options (e.g. the `iox-debug` metadata).
+    pub async fn query_with(
+        &self,
+        database: &str,
+        query: &str,
+        options: &QueryOptions,
+    ) -> Result<QueryResult, Error> {
+        // Set up here rather than in `new`, so that writes never depend on gRPC's TLS setup.
+        let endpoint = flight::endpoint(self.config())?;
+        flight::query(self.config(), &endpoint, database, query, options).await
     }
 }
 

@@ -26,6 +26,11 @@ pub enum Error {
         line: Option<u64>,
         message: String,
     },
+    /// The server refused a query over Arrow Flight (gRPC) with a status: its code and the
+    /// server's own message. [`Error::is_unauthorized`], [`Error::is_forbidden`] and
+    /// [`Error::is_not_found`] hold for `UNAUTHENTICATED`, `PERMISSION_DENIED` and
+    /// `NOT_FOUND` as they do for HTTP's 401, 403 and 404.
+    Grpc { code: GrpcCode, message: String },
     /// The request did not get an answer: the server could not be reached, the TLS handshake
     /// failed, or no answer came within the timeout.
     Transport {
@@ -53,6 +58,95 @@ pub enum Error {
         /// Scheme, host and port of the identity provider.
         origin: String,
     },
+}
+
+/// The status code of a gRPC answer (an [`Error::Grpc`]), as gRPC defines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrpcCode {
+    Ok,
+    Cancelled,
+    Unknown,
+    InvalidArgument,
+    DeadlineExceeded,
+    NotFound,
+    AlreadyExists,
+    PermissionDenied,
+    ResourceExhausted,
+    FailedPrecondition,
+    Aborted,
+    OutOfRange,
+    Unimplemented,
+    Internal,
+    Unavailable,
+    DataLoss,
+    Unauthenticated,
+}
+
+impl GrpcCode {
+    /// As gRPC names it: `UNAUTHENTICATED`, `PERMISSION_DENIED`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrpcCode::Ok => "OK",
+            GrpcCode::Cancelled => "CANCELLED",
+            GrpcCode::Unknown => "UNKNOWN",
+            GrpcCode::InvalidArgument => "INVALID_ARGUMENT",
+            GrpcCode::DeadlineExceeded => "DEADLINE_EXCEEDED",
+            GrpcCode::NotFound => "NOT_FOUND",
+            GrpcCode::AlreadyExists => "ALREADY_EXISTS",
+            GrpcCode::PermissionDenied => "PERMISSION_DENIED",
+            GrpcCode::ResourceExhausted => "RESOURCE_EXHAUSTED",
+            GrpcCode::FailedPrecondition => "FAILED_PRECONDITION",
+            GrpcCode::Aborted => "ABORTED",
+            GrpcCode::OutOfRange => "OUT_OF_RANGE",
+            GrpcCode::Unimplemented => "UNIMPLEMENTED",
+            GrpcCode::Internal => "INTERNAL",
+            GrpcCode::Unavailable => "UNAVAILABLE",
+            GrpcCode::DataLoss => "DATA_LOSS",
+            GrpcCode::Unauthenticated => "UNAUTHENTICATED",
+        }
+    }
+
+    /// The HTTP status that means the same, for the codes that have one.
+    fn http_status(self) -> Option<u16> {
+        match self {
+            GrpcCode::Unauthenticated => Some(401),
+            GrpcCode::PermissionDenied => Some(403),
+            GrpcCode::NotFound => Some(404),
+            GrpcCode::AlreadyExists | GrpcCode::Aborted => Some(409),
+            _ => None,
+        }
+    }
+}
+
+impl From<tonic::Code> for GrpcCode {
+    fn from(code: tonic::Code) -> Self {
+        use tonic::Code as C;
+        match code {
+            C::Ok => GrpcCode::Ok,
+            C::Cancelled => GrpcCode::Cancelled,
+            C::Unknown => GrpcCode::Unknown,
+            C::InvalidArgument => GrpcCode::InvalidArgument,
+            C::DeadlineExceeded => GrpcCode::DeadlineExceeded,
+            C::NotFound => GrpcCode::NotFound,
+            C::AlreadyExists => GrpcCode::AlreadyExists,
+            C::PermissionDenied => GrpcCode::PermissionDenied,
+            C::ResourceExhausted => GrpcCode::ResourceExhausted,
+            C::FailedPrecondition => GrpcCode::FailedPrecondition,
+            C::Aborted => GrpcCode::Aborted,
+            C::OutOfRange => GrpcCode::OutOfRange,
+            C::Unimplemented => GrpcCode::Unimplemented,
+            C::Internal => GrpcCode::Internal,
+            C::Unavailable => GrpcCode::Unavailable,
+            C::DataLoss => GrpcCode::DataLoss,
+            C::Unauthenticated => GrpcCode::Unauthenticated,
+        }
+    }
+}
+
+impl fmt::Display for GrpcCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What kind of transport failure an [`Error::Transport`] is.
@@ -83,11 +177,29 @@ impl Error {
         }
     }
 
-    /// The server's message of an [`Error::Api`] or [`Error::Write`].
+    /// The server's message of an [`Error::Api`], [`Error::Write`] or [`Error::Grpc`].
     pub fn api_message(&self) -> Option<&str> {
         match self {
-            Error::Api { message, .. } | Error::Write { message, .. } => Some(message),
+            Error::Api { message, .. }
+            | Error::Write { message, .. }
+            | Error::Grpc { message, .. } => Some(message),
             _ => None,
+        }
+    }
+
+    /// The status code of an [`Error::Grpc`].
+    pub fn grpc_code(&self) -> Option<GrpcCode> {
+        match self {
+            Error::Grpc { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, or for a gRPC refusal the HTTP status meaning the same.
+    fn http_like_status(&self) -> Option<u16> {
+        match self {
+            Error::Grpc { code, .. } => code.http_status(),
+            _ => self.status(),
         }
     }
 
@@ -99,22 +211,25 @@ impl Error {
         }
     }
 
-    /// 401: the credential is missing, malformed, unknown, expired or revoked.
+    /// 401 (or gRPC `UNAUTHENTICATED`): the credential is missing, malformed, unknown,
+    /// expired or revoked.
     pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(401)
+        self.http_like_status() == Some(401)
     }
 
-    /// 403: the credential is valid but may not do this.
+    /// 403 (or gRPC `PERMISSION_DENIED`): the credential is valid but may not do this.
     pub fn is_forbidden(&self) -> bool {
-        self.status() == Some(403)
+        self.http_like_status() == Some(403)
     }
 
+    /// 404 (or gRPC `NOT_FOUND`).
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        self.http_like_status() == Some(404)
     }
 
+    /// 409 (or gRPC `ALREADY_EXISTS` or `ABORTED`).
     pub fn is_conflict(&self) -> bool {
-        self.status() == Some(409)
+        self.http_like_status() == Some(409)
     }
 
     /// The OAuth2 error code of an [`Error::OAuth`] (e.g. `access_denied`).
@@ -142,6 +257,7 @@ impl fmt::Display for Error {
             | Error::Write {
                 status, message, ..
             } => write!(f, "{message} (HTTP {status} {})", reason(*status)),
+            Error::Grpc { code, message } => write!(f, "{message} (gRPC status {code})"),
             Error::Transport {
                 kind,
                 origin,
@@ -201,7 +317,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The messages of an error and its causes, innermost last, without repeats.
-fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut next = Some(error);
     while let Some(e) = next {
@@ -233,15 +349,13 @@ pub(crate) fn transport(error: &reqwest::Error, origin: &str, timeout: Option<Du
         detail
     };
     let lower = detail.to_ascii_lowercase();
-    let kind = if error.is_timeout() || lower.contains("timed out") {
+    let kind = if error.is_timeout() {
         TransportErrorKind::Timeout(timeout)
-    } else if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-        || lower.contains("corrupt message")
-        || lower.contains("invalidcontenttype")
-    {
-        TransportErrorKind::Tls
+    } else if let Some(kind) = transport_kind_of(&lower) {
+        match kind {
+            TransportErrorKind::Timeout(_) => TransportErrorKind::Timeout(timeout),
+            kind => kind,
+        }
     } else if error.is_connect() {
         TransportErrorKind::Connect
     } else {
@@ -251,6 +365,23 @@ pub(crate) fn transport(error: &reqwest::Error, origin: &str, timeout: Option<Du
         kind,
         origin: origin.to_string(),
         detail,
+    }
+}
+
+/// The kind of a transport failure, from what its causes say (`lower`, lowercased).
+pub(crate) fn transport_kind_of(lower: &str) -> Option<TransportErrorKind> {
+    if lower.contains("timed out") || lower.contains("deadline has elapsed") {
+        Some(TransportErrorKind::Timeout(None))
+    } else if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("corrupt message")
+        || lower.contains("invalidcontenttype")
+        || lower.contains("alpn")
+    {
+        Some(TransportErrorKind::Tls)
+    } else {
+        None
     }
 }
 

@@ -1,5 +1,5 @@
-//! A typed, async client for Strata's Management API, and for writing line protocol
-//! through its data API ([`DataClient`]).
+//! A typed, async client for Strata's Management API, and for writing line protocol and
+//! querying through its data API ([`DataClient`]).
 //!
 //! Strata serves the Management API under two URL shapes that reach the same handlers:
 //!
@@ -32,9 +32,12 @@
 //! [`Observer`] (for `--debug`/`--trace` style logging) carry redacted headers, URLs and
 //! bodies.
 //!
-//! Writes use a database token and the server's base URL whatever the URL shape:
-//! [`DataClient::write_line_protocol`] sends one request to `/api/v2/write` and answers a
-//! refusal as [`Error::Write`] (status, InfluxDB's error code, the first rejected line).
+//! Writes and queries use a database token and the server's base URL whatever the URL
+//! shape: [`DataClient::write_line_protocol`] sends one request to `/api/v2/write` and
+//! answers a refusal as [`Error::Write`] (status, InfluxDB's error code, the first rejected
+//! line); [`DataClient::query`] runs SQL or InfluxQL over Arrow Flight (`DoGet` with
+//! InfluxDB's JSON ticket) and returns the Arrow schema and record batches, or the server's
+//! gRPC refusal as [`Error::Grpc`].
 //!
 //! Sessions come from the identity provider through the OAuth2 device flow
 //! ([`Client::device_flow`], see [`oauth`]); a session is used like a management token,
@@ -46,6 +49,7 @@ mod client;
 mod config;
 mod data;
 mod error;
+mod flight;
 pub mod oauth;
 mod observe;
 mod types;
@@ -53,7 +57,8 @@ mod types;
 pub use client::Client;
 pub use config::{ClientConfig, Secret, TlsConfig, UrlShape, base_url_from_host};
 pub use data::{DataClient, Precision};
-pub use error::{Error, TransportErrorKind};
+pub use error::{Error, GrpcCode, TransportErrorKind};
+pub use flight::{QueryLanguage, QueryOptions, QueryResult};
 pub use oauth::{
     DeviceAuthorization, DeviceFlow, Endpoints, OAuth2Settings, Poll, SessionToken,
     unverified_jwt_claims,

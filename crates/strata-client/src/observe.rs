@@ -6,7 +6,9 @@ use std::time::Duration;
 /// bodies, and the `accessToken` of creation responses never reach it.
 pub type Observer = Arc<dyn Fn(&HttpEvent<'_>) + Send + Sync>;
 
-/// One step of an HTTP exchange, as an [`Observer`] sees it.
+/// One step of an HTTP exchange, as an [`Observer`] sees it. A Flight query is shown as
+/// one too: `method` is `DoGet`, the request's body is the ticket, the answer's body a
+/// summary of what came back.
 #[derive(Debug)]
 pub enum HttpEvent<'a> {
     Request {
@@ -23,7 +25,8 @@ pub enum HttpEvent<'a> {
         headers: &'a [(String, String)],
         body: &'a str,
     },
-    /// The request got no answer (see [`Error::Transport`](crate::Error::Transport)).
+    /// The request got no answer (see [`Error::Transport`](crate::Error::Transport)), or a
+    /// Flight query was refused with a gRPC status (see [`Error::Grpc`](crate::Error::Grpc)).
     Failed {
         method: &'a str,
         url: &'a str,

@@ -9,7 +9,7 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::duration::parse_go_duration;
 
 const ABOUT: &str = "stratactl administers Strata clusters: databases, tables, database tokens, management \
-tokens, users and the audit log; it also writes line protocol. It is a drop-in for influxctl: the same commands, flags, \
+tokens, users and the audit log; it also writes line protocol and runs queries. It is a drop-in for influxctl: the same commands, flags, \
 output and connection profiles.";
 
 const AFTER_HELP: &str = "\
@@ -18,8 +18,8 @@ STRATACTL_CONFIG); --profile / STRATACTL_PROFILE picks one (default \"default\")
 credential comes from STRATACTL_MGMT_TOKEN, else the profile's mgmt_token, else the file \
 named by [profile.auth.token] token_file (the token alone, or JSON {\"token\": \"...\"}), \
 else the session of `stratactl auth login` cached in ~/.cache/stratactl/, else (on a \
-terminal) a new sign-in; `write` uses a database token instead (--token, else the profile's \
-token). The server is reached at https://HOST:PORT, or http://HOST:PORT with \
+terminal) a new sign-in; `write` and `query` use a database token instead (--token, else the \
+profile's token). The server is reached at https://HOST:PORT, or http://HOST:PORT with \
 [profile.tls] disable = true; PORT defaults to 443 with TLS and 80 without.";
 
 /// The command tree, with its version.
@@ -153,6 +153,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Query a database with SQL or InfluxQL and print the results.
+    #[command(after_help = QUERY_AFTER_HELP)]
+    Query(QueryArgs),
     /// Write line protocol to a database.
     #[command(after_help = WRITE_AFTER_HELP)]
     Write(WriteArgs),
@@ -173,6 +176,81 @@ Examples:
   stratactl write --database mydb 'cpu,host=a usage=0.5 1700000000000000000'
   stratactl write --database mydb --precision s --batch-size 5000 data.lp
   generate-metrics | stratactl write --database mydb -";
+
+const QUERY_AFTER_HELP: &str = "\
+The argument is read as a file when a file of that name exists, as standard input when it \
+is -, and otherwise as the query itself; one statement per run. The query goes to the \
+profile's server (host, port, TLS settings) over Arrow Flight (gRPC). The database and the \
+token default to the profile's database and token keys; --database and --token override \
+them. Tables end with a TOTAL row giving the number of rows; JSON is an array of objects, \
+one a row, with times as nanoseconds since the epoch.
+
+Examples:
+  stratactl query --database mydb 'SELECT host, avg(usage) FROM cpu GROUP BY host'
+  stratactl query --format json --database mydb query.sql
+  echo 'SELECT * FROM cpu LIMIT 10' | stratactl query --time-format unixnano -";
+
+/// The flags and argument of `query`.
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// Database to query [default: the profile's database].
+    #[arg(long, value_name = "DATABASE_NAME")]
+    pub database: Option<String>,
+    /// Database token with read permissions on the database [default: the profile's token].
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Query language.
+    #[arg(long, value_enum, default_value = "sql")]
+    pub language: QueryLanguage,
+    #[command(flatten)]
+    pub format: FormatArg,
+    /// How tables show timestamps: RFC 3339 with as many fractional digits as needed, or
+    /// nanoseconds since the epoch (JSON always has nanoseconds).
+    #[arg(long, value_enum, default_value = "rfc3339nano")]
+    pub time_format: TimeFormat,
+    /// Allow InfluxDB's system.* tables (sends the iox-debug: true header; SQL only).
+    #[arg(long)]
+    pub enable_system_tables: bool,
+    /// Print how long the query took and how much it returned instead of its rows.
+    #[arg(long)]
+    pub perf_debug: bool,
+    /// Client timeout in seconds for the whole query (a Go duration such as 1m30s works too;
+    /// 0 waits forever) [default: 60, or the global --timeout if given; this one wins over
+    /// it].
+    // Shares the global flag's id, as `write --timeout` does (see there).
+    #[arg(
+        id = "timeout",
+        long = "timeout",
+        default_value = "60",
+        hide_default_value = true,
+        value_name = "SECONDS",
+        value_parser = parse_seconds_timeout,
+        allow_hyphen_values = true
+    )]
+    pub timeout: Timeout,
+    /// The query: the text itself, a path to a file holding it, or - to read it from
+    /// standard input.
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+}
+
+/// `--language` of `query`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryLanguage {
+    Sql,
+    Influxql,
+}
+
+/// `--time-format` of `query`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// 2022-01-01T08:00:00.5Z
+    #[value(name = "rfc3339nano")]
+    Rfc3339Nano,
+    /// 1641024000500000000
+    #[value(name = "unixnano")]
+    UnixNano,
+}
 
 /// The flags and argument of `write`.
 #[derive(Args, Debug)]
@@ -202,7 +280,7 @@ pub struct WriteArgs {
         default_value = "10",
         hide_default_value = true,
         value_name = "SECONDS",
-        value_parser = parse_write_timeout,
+        value_parser = parse_seconds_timeout,
         allow_hyphen_values = true
     )]
     pub timeout: Timeout,
@@ -231,8 +309,9 @@ fn parse_batch_size(text: &str) -> Result<usize, String> {
     }
 }
 
-/// `write --timeout`: whole seconds as influxctl takes them, or a Go duration.
-fn parse_write_timeout(text: &str) -> Result<Timeout, String> {
+/// `write --timeout` and `query --timeout`: whole seconds as influxctl takes them, or a Go
+/// duration.
+fn parse_seconds_timeout(text: &str) -> Result<Timeout, String> {
     let trimmed = text.trim();
     if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
         let seconds: u64 = trimmed

@@ -3,10 +3,11 @@
 //! Commands: `auth login|logout`, `cluster get|list`, `database create|list|update|delete|
 //! rename|undelete`, `table create|list|delete|rename|undelete`, `token create|list|get|
 //! update|revoke` (alias `delete`), `management create|list|revoke`, `user list|invite|
-//! update|delete`, `audit list` (Strata's extra), `write` (line protocol, with a database
-//! token), `version` and `help`. The HTTP lives in
-//! `strata-client`; this crate parses the command line, reads connection profiles (see
-//! [`config`]), keeps login sessions (see [`session`] and [`login`]) and prints.
+//! update|delete`, `audit list` (Strata's extra), `query` (SQL or InfluxQL over Arrow Flight)
+//! and `write` (line protocol), both with a database token, `version` and `help`. The HTTP
+//! and gRPC live in `strata-client`; this crate parses the command line, reads connection
+//! profiles (see [`config`]), keeps login sessions (see [`session`] and [`login`]) and
+//! prints (query answers: see [`results`]).
 //!
 //! Conventions kept from influxctl: errors on stderr (`Error: …`) with exit status 1; log
 //! lines on stderr as `LEVEL<TAB>message`; tables drawn like go-pretty; JSON in snake_case
@@ -22,6 +23,7 @@ mod log;
 mod login;
 mod output;
 mod prompt;
+mod results;
 mod session;
 mod views;
 

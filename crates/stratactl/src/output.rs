@@ -18,9 +18,12 @@ pub enum Align {
 /// |  1 | first       |
 /// +----+-------------+
 /// ```
+///
+/// A footer row, when set, follows the rows between rules.
 pub struct Table {
     columns: Vec<(String, Align)>,
     rows: Vec<Vec<String>>,
+    footer: Option<Vec<String>>,
 }
 
 /// Cell text on one line: control characters (newlines, escapes) become spaces, so a name
@@ -51,12 +54,19 @@ impl Table {
                 .map(|(name, align)| (name.to_string(), *align))
                 .collect(),
             rows: Vec::new(),
+            footer: None,
         }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.columns.len());
         self.rows.push(cells.iter().map(|c| clean(c)).collect());
+    }
+
+    /// The footer row, aligned as its columns are.
+    pub fn footer(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.columns.len());
+        self.footer = Some(cells.iter().map(|c| clean(c)).collect());
     }
 
     fn widths(&self) -> Vec<usize> {
@@ -66,6 +76,7 @@ impl Table {
             .map(|(i, (name, _))| {
                 self.rows
                     .iter()
+                    .chain(&self.footer)
                     .map(|row| width(&row[i]))
                     .chain([width(name)])
                     .max()
@@ -87,6 +98,10 @@ impl Table {
             for row in &self.rows {
                 out.push_str(&line(row, &widths, &aligns));
             }
+            out.push_str(&rule);
+        }
+        if let Some(footer) = &self.footer {
+            out.push_str(&line(footer, &widths, &aligns));
             out.push_str(&rule);
         }
         out
@@ -214,6 +229,31 @@ mod tests {
         assert_eq!(
             empty.render(),
             "+----+-------------+\n| ID | DESCRIPTION |\n+----+-------------+\n"
+        );
+    }
+
+    #[test]
+    fn footers_follow_the_rows() {
+        let mut table = Table::new(&[("co", Align::Right), ("room", Align::Left)]);
+        table.row(vec!["0".into(), "Kitchen".into()]);
+        table.footer(vec!["TOTAL".into(), "1 ROWS".into()]);
+        assert_eq!(
+            table.render(),
+            "\
++-------+---------+
+|    co | room    |
++-------+---------+
+|     0 | Kitchen |
++-------+---------+
+| TOTAL | 1 ROWS  |
++-------+---------+
+"
+        );
+        let mut empty = Table::new(&[("a", Align::Left), ("b", Align::Left)]);
+        empty.footer(vec!["TOTAL".into(), "0 ROWS".into()]);
+        assert_eq!(
+            empty.render(),
+            "+-------+--------+\n| a     | b      |\n+-------+--------+\n| TOTAL | 0 ROWS |\n+-------+--------+\n"
         );
     }
 

@@ -6,6 +6,7 @@ mod auth;
 mod cluster;
 mod database;
 mod management;
+mod query;
 mod table;
 mod token;
 mod user;
@@ -30,11 +31,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Auth { command } => auth::run(global, command).await,
         Command::User { command } => user::run(global, command).await,
         Command::Audit { command } => audit::run(global, command).await,
+        Command::Query(args) => query::run(global, args).await,
         Command::Write(args) => write::run(global, args).await,
         Command::Version => {
             println!("{}", version());
             Ok(())
         }
+    }
+}
+
+/// Where the database token came from (never the token itself).
+pub enum TokenSource {
+    Flag,
+    Profile(String),
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::Flag => f.write_str("the token given with --token"),
+            TokenSource::Profile(in_file) => write!(f, "the token of {in_file}"),
+        }
+    }
+}
+
+/// A flag's value, else the profile key's; empty counts as missing.
+pub fn flag_or_profile(flag: Option<String>, profile: Option<&String>) -> (Option<String>, bool) {
+    match flag {
+        Some(value) => (
+            Some(value.trim().to_string()).filter(|v| !v.is_empty()),
+            true,
+        ),
+        None => (
+            profile
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+            false,
+        ),
     }
 }
 

@@ -17,24 +17,10 @@ use anyhow::{anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use strata_client::{Error, Precision, Secret, TransportErrorKind};
 
+use super::{TokenSource, flag_or_profile};
 use crate::cli::{GlobalArgs, WriteArgs, WritePrecision};
 use crate::config::{Target, data_target};
 use crate::log::debug;
-
-/// Where the database token came from (never the token itself).
-enum TokenSource {
-    Flag,
-    Profile(String),
-}
-
-impl std::fmt::Display for TokenSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TokenSource::Flag => f.write_str("the token given with --token"),
-            TokenSource::Profile(in_file) => write!(f, "the token of {in_file}"),
-        }
-    }
-}
 
 /// Where the line protocol comes from.
 enum Source {
@@ -252,22 +238,6 @@ fn precision(p: WritePrecision) -> Precision {
         WritePrecision::Us => Precision::Microseconds,
         WritePrecision::Ms => Precision::Milliseconds,
         WritePrecision::S => Precision::Seconds,
-    }
-}
-
-/// A flag's value, else the profile key's; empty counts as missing.
-fn flag_or_profile(flag: Option<String>, profile: Option<&String>) -> (Option<String>, bool) {
-    match flag {
-        Some(value) => (
-            Some(value.trim().to_string()).filter(|v| !v.is_empty()),
-            true,
-        ),
-        None => (
-            profile
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty()),
-            false,
-        ),
     }
 }
 

@@ -237,6 +237,28 @@ impl Env {
     }
 }
 
+/// `stratactl ARGS` with `input` on standard input.
+pub fn run_stdin(ctl: &Ctl, args: &[&str], input: &str) -> Out {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut cmd = ctl.command();
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start stratactl");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    Out {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
 /// Transcripts of several runs, one after another.
 pub fn transcripts(outs: &[&Out]) -> String {
     outs.iter()

@@ -28,6 +28,7 @@ mod guide;
 mod management;
 mod misc;
 mod prompts;
+mod query;
 mod tables;
 mod tokens;
 mod transport;

@@ -311,7 +311,27 @@ fn every_validation_error() {
             "unrecognized subcommand 'databases'",
         ),
         (&["auth", "signin"], "unrecognized subcommand 'signin'"),
-        (&["query", "SELECT 1"], "unrecognized subcommand 'query'"),
+        (
+            &["query", "--language", "flux", "SELECT 1"],
+            "[possible values: sql, influxql]",
+        ),
+        (
+            &["query", "--time-format", "rfc3339", "SELECT 1"],
+            "[possible values: rfc3339nano, unixnano]",
+        ),
+        (
+            &["query", "--format", "csv", "SELECT 1"],
+            "invalid value 'csv'",
+        ),
+        (
+            &["query", "--timeout", "soon", "SELECT 1"],
+            "invalid value 'soon' for '--timeout <SECONDS>'",
+        ),
+        (&["query"], "<QUERY>"),
+        (
+            &["query", "SELECT 1", "SELECT 2"],
+            "unexpected argument 'SELECT 2'",
+        ),
         (
             &["write", "--precision", "h", "cpu v=1"],
             "[possible values: ns, us, ms, s]",

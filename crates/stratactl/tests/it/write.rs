@@ -1,13 +1,11 @@
 //! `stratactl write`: line protocol from the argument, a file and standard input, batches,
-//! and every way a write can fail. There is no query path yet, so a write is shown to have
-//! arrived by a second write that conflicts with the first one's column type (the server
-//! names the column) and by the server's write counters in `/metrics`.
+//! and every way a write can fail. A write is shown to have arrived by a second write that
+//! conflicts with the first one's column type (the server names the column) and by the
+//! server's write counters in `/metrics`; `query.rs` reads written rows back.
 
-use std::io::Write as _;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{Ctl, Env, Out, clustered_profile, transcripts};
+use crate::common::{Ctl, Env, clustered_profile, run_stdin, transcripts};
 use crate::harness::Server;
 
 /// A server with database `db`, a token that may write it and one that may only read it.
@@ -54,26 +52,6 @@ impl Setup {
 
     fn ctl(&self) -> &Ctl {
         &self.env.ctl
-    }
-}
-
-/// `stratactl ARGS` with `input` on standard input.
-fn run_stdin(ctl: &Ctl, args: &[&str], input: &str) -> Out {
-    let mut cmd = ctl.command();
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start stratactl");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    Out {
-        args: args.iter().map(|a| a.to_string()).collect(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
 

@@ -1,0 +1,201 @@
+//! `query`: SQL or InfluxQL from the command line, a file or standard input, run over Arrow
+//! Flight with a database token, and the answer printed as influxctl prints it (see
+//! [`crate::results`]).
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail};
+use strata_client::{Error, GrpcCode, QueryLanguage, QueryOptions, Secret};
+
+use super::{TokenSource, flag_or_profile};
+use crate::cli::{Format, GlobalArgs, QueryArgs, QueryLanguage as Language};
+use crate::config::{Target, data_target};
+use crate::log::debug;
+use crate::output::print_json;
+use crate::results::{self, Perf};
+
+/// Where the query comes from.
+enum Source {
+    Literal,
+    File(PathBuf),
+    Stdin,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Literal => f.write_str("the query argument"),
+            Source::File(path) => write!(f, "file {}", path.display()),
+            Source::Stdin => f.write_str("standard input"),
+        }
+    }
+}
+
+/// The query: from the file the argument names if there is one, standard input for `-`,
+/// and otherwise the argument itself.
+fn read(argument: String) -> anyhow::Result<(String, Source)> {
+    let (text, source) = if argument == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| anyhow!("cannot read the query from standard input: {e}"))?;
+        (text, Source::Stdin)
+    } else {
+        let path = PathBuf::from(&argument);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => bail!(
+                "{} is a directory; give a file holding a query, the query itself, or - for standard input",
+                path.display()
+            ),
+            Ok(_) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow!("cannot read file {}: {e}", path.display()))?;
+                (text, Source::File(path))
+            }
+            // Every statement has a space in it (`SELECT 1`, `SHOW DATABASES`); a word
+            // without one is a mistyped path far more often than a query.
+            Err(e) if !argument.contains(char::is_whitespace) => bail!(
+                "cannot read file {}: {e}; the argument is a file holding a query, the query itself ('SELECT * FROM cpu'), or - for standard input",
+                path.display()
+            ),
+            Err(_) => (argument, Source::Literal),
+        }
+    };
+    if text.trim().is_empty() {
+        bail!("nothing to query: {source} holds no query");
+    }
+    Ok((text.trim().to_string(), source))
+}
+
+fn language(language: Language) -> QueryLanguage {
+    match language {
+        Language::Sql => QueryLanguage::Sql,
+        Language::Influxql => QueryLanguage::InfluxQl,
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
+    let target = data_target(global, &args.timeout)?;
+    let profile = &target.loaded.profile;
+    let in_file = target.in_file().to_string();
+    let (database, database_from_flag) = flag_or_profile(args.database, profile.database.as_ref());
+    let Some(database) = database else {
+        if database_from_flag {
+            bail!("--database is empty; give the name of the database to query");
+        }
+        bail!(
+            "no database to query: pass --database DATABASE_NAME, or set database = \"DATABASE_NAME\" in {in_file}"
+        );
+    };
+    let (token, token_from_flag) = flag_or_profile(args.token, profile.token.as_ref());
+    let Some(token) = token else {
+        if token_from_flag {
+            bail!("--token is empty; give a database token with read permission on {database:?}");
+        }
+        bail!(
+            "no database token to query with: pass --token TOKEN, or set token = \"TOKEN\" in {in_file}; a management token cannot query, so create a database token with `stratactl token create --read-database {database} \"DESCRIPTION\"`"
+        );
+    };
+    let source = if token_from_flag {
+        TokenSource::Flag
+    } else {
+        TokenSource::Profile(in_file)
+    };
+    let (query, query_source) = read(args.query)?;
+    let client = target.data_client(Secret::new(token))?;
+    let options = QueryOptions {
+        language: language(args.language),
+        iox_debug: args.enable_system_tables,
+    };
+    debug!(
+        "querying database {database:?} at {} over Arrow Flight with {source}: {} from {query_source}, timeout {}",
+        target.base_url, options.language, args.timeout.text
+    );
+    let started = Instant::now();
+    let result = client
+        .query_with(&database, &query, &options)
+        .await
+        .map_err(|error| {
+            let failure = Failure {
+                target: &target,
+                database: &database,
+                database_from_flag,
+                source: &source,
+                language: options.language,
+            };
+            failure.explain(error)
+        })?;
+    let duration = started.elapsed();
+    debug!(
+        "{} rows in {} record batches in {} ms",
+        result.num_rows(),
+        result.batches.len(),
+        duration.as_millis()
+    );
+    if args.perf_debug {
+        let perf = Perf {
+            duration,
+            rows: result.num_rows(),
+            bytes: result.bytes,
+        };
+        return match args.format.format {
+            Format::Table => {
+                print!("{}", perf.table());
+                Ok(())
+            }
+            Format::Json => print_json(&perf.json()),
+        };
+    }
+    let text = match args.format.format {
+        Format::Table => results::table(&result, args.time_format)?,
+        Format::Json => results::json(&result)? + "\n",
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// A refused or unanswered query, and what messages about it need.
+struct Failure<'a> {
+    target: &'a Target,
+    database: &'a str,
+    database_from_flag: bool,
+    source: &'a TokenSource,
+    language: QueryLanguage,
+}
+
+impl Failure<'_> {
+    /// The error with what the user can do about it.
+    fn explain(&self, error: Error) -> anyhow::Error {
+        let database = self.database;
+        let what = format!("querying database {database:?} failed");
+        let reason = match &error {
+            Error::Transport { .. } => format!("{:#}", self.target.explain(error, None)),
+            Error::Grpc { code, .. } => {
+                let hint = match code {
+                    GrpcCode::Unauthenticated => format!(
+                        "; the server refused {}: it may be revoked, expired or mistyped",
+                        self.source
+                    ),
+                    GrpcCode::PermissionDenied => format!("; the token used is {}", self.source),
+                    GrpcCode::NotFound if self.database_from_flag => {
+                        "; check --database (`stratactl database list` lists the databases)"
+                            .to_string()
+                    }
+                    GrpcCode::NotFound => format!(
+                        "; check database in {}, or pass --database (`stratactl database list` lists the databases)",
+                        self.target.in_file()
+                    ),
+                    GrpcCode::Unimplemented if self.language == QueryLanguage::InfluxQl => {
+                        "; write the query in SQL and pass --language sql (the default)".to_string()
+                    }
+                    _ => String::new(),
+                };
+                format!("{error}{hint}")
+            }
+            _ => error.to_string(),
+        };
+        anyhow!("{what}: {reason}")
+    }
+}
