@@ -1,8 +1,9 @@
-//! The sequence of InfluxData's management-token guides, as far as it goes without
-//! `query`/`write`: create a management token, put it in a profile's `mgmt_token`, create a
-//! database, create a database token with read and write on it, update it to read-only,
-//! revoke it, list the management tokens, revoke the management token, and see the next
-//! management command refused.
+//! The sequence of InfluxData's management-token guides: create a management token, put it in
+//! a profile's `mgmt_token`, create a database, create a database token with read and write
+//! on it, write line protocol and query it back with SQL, update the token to read-only and
+//! see the write refused, revoke it and see the query refused, list the management tokens,
+//! revoke the management token, and see the next management command refused. (Querying with
+//! InfluxQL waits for the server's InfluxQL support.)
 
 use crate::common::{Ctl, clustered_profile, transcripts};
 use crate::harness::Server;
@@ -86,6 +87,38 @@ fn management_token_guide() {
         .unwrap()
         .to_string();
 
+    // Write line protocol with it and query it back with SQL.
+    let data = |command: &str, text: &str| {
+        ctl.run(&[
+            command,
+            "--database",
+            "sensors",
+            "--token",
+            &db_secret,
+            text,
+        ])
+    };
+    // The database keeps 30 days, so the points are from now.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    data("write", &format!("air,room=kitchen temp=21.5 {now}")).success();
+    let rows = ctl
+        .run(&[
+            "query",
+            "--database",
+            "sensors",
+            "--token",
+            &db_secret,
+            "--format",
+            "json",
+            "SELECT room, temp FROM air",
+        ])
+        .success()
+        .json();
+    assert_eq!(rows, serde_json::json!([{"room": "kitchen", "temp": 21.5}]));
+
     // 5. Update it to read-only.
     let update = ctl
         .run(&["token", "update", "--read-database", "sensors", &token_id])
@@ -99,12 +132,21 @@ fn management_token_guide() {
         serde_json::json!([{"action": "read", "resource": "sensors"}])
     );
 
+    // Writes are refused now; queries still work.
+    data("write", &format!("air,room=hall temp=19 {}", now + 1))
+        .failure()
+        .stderr_has("403");
+    data("query", "SELECT count(*) FROM air").success();
+
     // 6. Revoke it.
     let revoke = ctl
         .run(&["token", "revoke", "--force", &token_id])
         .success();
     let after = ctl.run(&["token", "list", "--format", "json"]).success();
     assert_eq!(after.stdout, "[]\n");
+    data("query", "SELECT count(*) FROM air")
+        .failure()
+        .stderr_has("revoked");
 
     // 7. List the management tokens, and revoke the automation token with itself.
     let mgmt_list = ctl.run(&["management", "list"]).success();
