@@ -83,16 +83,9 @@ impl FromRequestParts<AppState> for Caller {
         let principal = match checked {
             Ok(principal) => principal,
             Err(failure) => {
-                token_check(failure.reason());
-                state.audit.record_in_background(
-                    failure.actor(),
-                    "auth.failed",
-                    target,
-                    &source,
-                    Outcome::Denied,
-                    failure.reason(),
-                );
-                return Err(ApiError(failure.into_error()));
+                return Err(ApiError(refuse_credential(
+                    state, failure, &target, &source,
+                )));
             }
         };
         // The management plane never serves database tokens, whatever the request.
@@ -121,8 +114,27 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Counts and audits a credential that failed authentication; returns the caller's 401.
+pub fn refuse_credential(
+    state: &AppState,
+    failure: AuthFailure,
+    target: &str,
+    source: &str,
+) -> Error {
+    token_check(failure.reason());
+    state.audit.record_in_background(
+        failure.actor(),
+        "auth.failed",
+        target,
+        source,
+        Outcome::Denied,
+        failure.reason(),
+    );
+    failure.into_error()
+}
+
 /// Session tokens are JWTs (three dot-separated parts); Strata's own tokens have a prefix.
-fn is_session_token(token: &str) -> bool {
+pub fn is_session_token(token: &str) -> bool {
     !token.starts_with("strata_") && token.bytes().filter(|b| *b == b'.').count() == 2
 }
 

@@ -10,7 +10,7 @@ use strata_auth::{AuthFailure, Principal};
 use strata_types::{Action, Error, Outcome};
 
 use crate::AppState;
-use crate::auth::bearer_token;
+use crate::auth::{bearer_token, is_session_token, refuse_credential};
 use crate::metrics::token_check;
 
 /// Where a data request may carry its token.
@@ -45,15 +45,10 @@ pub async fn authorize_data(
     let token = data_token(headers, request.query_password, request.credentials);
     let checked = match token {
         // A JWT is a user session, never a database token.
-        Ok(token)
-            if !token.starts_with("strata_")
-                && token.bytes().filter(|b| *b == b'.').count() == 2 =>
-        {
-            Err(AuthFailure::Session {
-                reason: "a user session cannot read or write data",
-                user: None,
-            })
-        }
+        Ok(token) if is_session_token(&token) => Err(AuthFailure::Session {
+            reason: "a user session cannot read or write data",
+            user: None,
+        }),
         Ok(token) => state.auth.authenticate_fresh(&token, Utc::now()).await,
         Err(failure) => Err(failure),
     };
@@ -71,18 +66,7 @@ pub async fn authorize_data(
                 "user sessions cannot read or write data; use a database token (create one with `stratactl token create`)",
             ));
         }
-        Err(failure) => {
-            token_check(failure.reason());
-            state.audit.record_in_background(
-                failure.actor(),
-                "auth.failed",
-                target,
-                source,
-                Outcome::Denied,
-                failure.reason(),
-            );
-            return Err(failure.into_error());
-        }
+        Err(failure) => return Err(refuse_credential(state, failure, target, source)),
     };
     if !matches!(principal, Principal::DatabaseToken { .. }) {
         token_check("wrong_plane");
