@@ -24,7 +24,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use strata_catalog::Catalog;
 use strata_storage::{Storage, arrow_field};
-use strata_types::{DatabaseSchema, Error, ErrorKind, Result};
+use strata_types::{DatabaseSchema, Error, Result};
 
 pub use format::OutputFormat;
 
@@ -78,13 +78,7 @@ impl QueryEngine {
     /// Runs SQL against `database`. Fails with `NotFound` for an unknown database and
     /// `InvalidArgument` for a query that is wrong, too slow or too large, naming the problem.
     pub async fn sql(&self, database: &str, sql: &str) -> Result<QueryResult> {
-        let schema = self.catalog.get_schema(database).await.map_err(|e| {
-            if e.kind == ErrorKind::NotFound {
-                Error::not_found(format!("database \"{database}\" not found"))
-            } else {
-                e
-            }
-        })?;
+        let schema = self.catalog.get_schema(database).await?;
         let context = self.session(&schema)?;
         let run = async {
             // Read-only: no DDL (CREATE EXTERNAL TABLE would read the server's files), no DML

@@ -38,18 +38,31 @@ pub fn error_response(status: StatusCode, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// What the caller is told. An internal error's details (catalog errors, paths) are for
+/// operators: they go to the log under an incident id, and the caller gets the id.
+pub fn caller_message(error: Error) -> String {
+    if error.kind != ErrorKind::Internal {
+        return error.message;
+    }
+    let incident = uuid::Uuid::new_v4();
+    tracing::error!(%incident, error = %error.message, "internal error");
+    format!("internal error (incident {incident}); the server log has the details")
+}
+
+/// An error in InfluxDB 3's shape, `{"error": "…"}`, used by the `/api/v3/…` data endpoints.
+pub fn v3_error_response(error: Error) -> Response {
+    let status = status_of(error.kind);
+    (
+        status,
+        Json(serde_json::json!({ "error": caller_message(error) })),
+    )
+        .into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.0.kind == ErrorKind::Internal {
-            // Details (catalog errors, paths) are for operators, not callers.
-            let incident = uuid::Uuid::new_v4();
-            tracing::error!(%incident, error = %self.0.message, "internal error");
-            return error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("internal error (incident {incident}); the server log has the details"),
-            );
-        }
-        error_response(status_of(self.0.kind), &self.0.message)
+        let status = status_of(self.0.kind);
+        error_response(status, &caller_message(self.0))
     }
 }
 

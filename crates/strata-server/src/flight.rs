@@ -20,6 +20,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::AppState;
 use crate::auth::source_of_peer;
 use crate::data_auth::{Credentials, DataRequest, authorize_data};
+use crate::error::caller_message;
 
 type FlightStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
@@ -58,13 +59,7 @@ fn status(error: Error) -> Status {
         ErrorKind::InvalidArgument | ErrorKind::Conflict => Status::invalid_argument(error.message),
         ErrorKind::TooLarge => Status::resource_exhausted(error.message),
         ErrorKind::RateLimited | ErrorKind::Unavailable => Status::unavailable(error.message),
-        ErrorKind::Internal => {
-            let incident = uuid::Uuid::new_v4();
-            tracing::error!(%incident, error = %error.message, "flight query failed");
-            Status::internal(format!(
-                "internal error (incident {incident}); the server log has the details"
-            ))
-        }
+        ErrorKind::Internal => Status::internal(caller_message(error)),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -11,13 +10,13 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use strata_query::OutputFormat;
-use strata_types::{Action, Error, ErrorKind};
+use strata_types::{Action, Error};
 
 use crate::AppState;
 use crate::auth::Source;
 use crate::data_auth::{Credentials, DataRequest, authorize_data};
+use crate::error::v3_error_response;
 
 /// The parameters, from the query string (GET) or a JSON body (POST).
 #[derive(Debug, Default, Deserialize)]
@@ -59,7 +58,7 @@ pub async fn sql_post(
             q: params.remove("q"),
             format: params.remove("format"),
         },
-        Err(e) => return error(Error::invalid(e.body_text())),
+        Err(e) => return v3_error_response(Error::invalid(e.body_text())),
     };
     let request = if body.is_empty() {
         Ok(request)
@@ -102,44 +101,32 @@ async fn run(
     )
     .await
     {
-        return error(e);
+        return v3_error_response(e);
     }
     let request = match request {
         Ok(request) => request,
-        Err(e) => return error(e),
+        Err(e) => return v3_error_response(e),
     };
     let Some(database) = request.db.filter(|d| !d.is_empty()) else {
-        return error(Error::invalid(
+        return v3_error_response(Error::invalid(
             "missing db value: name the database in `db`",
         ));
     };
     let Some(sql) = request.q.filter(|q| !q.trim().is_empty()) else {
-        return error(Error::invalid("missing q value: give the SQL query in `q`"));
+        return v3_error_response(Error::invalid("missing q value: give the SQL query in `q`"));
     };
     let format = match request.format.as_deref().map(OutputFormat::parse) {
         None => OutputFormat::Json,
         Some(Ok(format)) => format,
-        Some(Err(e)) => return error(e),
+        Some(Err(e)) => return v3_error_response(e),
     };
     let result = match state.query.sql(&database, &sql).await {
         Ok(result) => result,
-        Err(e) => return error(e),
+        Err(e) => return v3_error_response(e),
     };
     match tokio::task::spawn_blocking(move || format.encode(&result)).await {
         Ok(Ok(body)) => ([(CONTENT_TYPE, format.content_type())], body).into_response(),
-        Ok(Err(e)) => error(e),
-        Err(e) => error(Error::internal(format!("encoding a result failed: {e}"))),
+        Ok(Err(e)) => v3_error_response(e),
+        Err(e) => v3_error_response(Error::internal(format!("encoding a result failed: {e}"))),
     }
-}
-
-fn error(error: Error) -> Response {
-    let status = crate::error::status_of(error.kind);
-    let message = if error.kind == ErrorKind::Internal {
-        let incident = uuid::Uuid::new_v4();
-        tracing::error!(%incident, error = %error.message, "query failed");
-        format!("internal error (incident {incident}); the server log has the details")
-    } else {
-        error.message
-    };
-    (status, Json(json!({ "error": message }))).into_response()
 }

@@ -25,6 +25,7 @@ use strata_types::{Action, Error, ErrorKind};
 use crate::AppState;
 use crate::auth::Source;
 use crate::data_auth::{Credentials, DataRequest, authorize_data};
+use crate::error::{caller_message, status_of, v3_error_response};
 
 /// Which InfluxDB API a request came in on; it fixes the error shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,9 +209,6 @@ impl WriteRequest {
                 crate::metrics::lines_written(outcome.lines_written, outcome.rejected_count);
                 self.outcome(outcome)
             }
-            Err(e) if e.kind == ErrorKind::NotFound => self.error(Error::not_found(format!(
-                "database \"{database}\" not found"
-            ))),
             Err(e) => self.error(e),
         }
     }
@@ -248,18 +246,11 @@ impl WriteRequest {
     }
 
     fn error(&self, error: Error) -> Response {
-        let status = crate::error::status_of(error.kind);
-        let message = if error.kind == ErrorKind::Internal {
-            let incident = uuid::Uuid::new_v4();
-            tracing::error!(%incident, error = %error.message, "write failed");
-            format!("internal error (incident {incident}); the server log has the details")
-        } else {
-            error.message
-        };
-        let body = match self.api {
-            Api::V3 => json!({ "error": message }),
-            Api::V1 | Api::V2 => json!({ "code": code_name(status), "message": message }),
-        };
+        if self.api == Api::V3 {
+            return v3_error_response(error);
+        }
+        let status = status_of(error.kind);
+        let body = json!({ "code": code_name(status), "message": caller_message(error) });
         (status, Json(body)).into_response()
     }
 }
