@@ -24,7 +24,7 @@ use strata_storage::Storage;
 use strata_types::Identity;
 
 pub use openapi::OPENAPI_JSON;
-pub use routes::served_routes;
+pub use routes::{DATA_PATHS, PUBLIC_PATHS, served_routes};
 
 /// Settings of the management plane that are not in the catalog.
 #[derive(Debug, Clone)]

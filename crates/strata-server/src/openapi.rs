@@ -9,25 +9,11 @@ mod tests {
     use serde_json::Value;
 
     use super::OPENAPI_JSON;
-    use crate::served_routes;
+    use crate::{PUBLIC_PATHS, served_routes};
 
     /// The keys of an OpenAPI path item that are operations.
     const METHODS: [&str; 8] = [
         "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-
-    /// Routes that need no credentials; every other route takes `bearerAuth`.
-    /// Routes anyone may call: service endpoints and the identity provider's.
-    const PUBLIC_PATHS: [&str; 9] = [
-        "/health",
-        "/ping",
-        "/metrics",
-        "/api/v0/openapi.json",
-        "/.well-known/openid-configuration",
-        "/oauth/jwks",
-        "/oauth/device/code",
-        "/oauth/token",
-        "/device",
     ];
 
     fn document() -> Value {

@@ -14,6 +14,27 @@ use crate::api::{
 };
 use crate::error::error_response;
 
+/// Routes anyone may call: service endpoints and the identity provider's.
+pub const PUBLIC_PATHS: [&str; 9] = [
+    "/health",
+    "/ping",
+    "/metrics",
+    "/api/v0/openapi.json",
+    "/.well-known/openid-configuration",
+    "/oauth/jwks",
+    "/oauth/device/code",
+    "/oauth/token",
+    "/device",
+];
+
+/// The data plane's HTTP routes: database tokens only.
+pub const DATA_PATHS: [&str; 4] = [
+    "/api/v2/write",
+    "/write",
+    "/api/v3/write_lp",
+    "/api/v3/query_sql",
+];
+
 pub const DEDICATED_PREFIX: &str = "/api/v0/accounts/{accountId}/clusters/{clusterId}";
 pub const CLUSTERED_PREFIX: &str = "/api/v0";
 

@@ -112,27 +112,12 @@ async fn database_tokens_get_403_on_every_management_route() {
     let (_, clusters) = api.get("/api/v0/clusters").await;
     let account = clusters[0]["accountId"].as_str().unwrap();
     let cluster = clusters[0]["id"].as_str().unwrap();
-    let public = [
-        "/health",
-        "/ping",
-        "/metrics",
-        "/api/v0/openapi.json",
-        "/.well-known/openid-configuration",
-        "/oauth/jwks",
-        "/oauth/device/code",
-        "/oauth/token",
-        "/device",
-    ];
-    // The data plane is where database tokens belong (tested in write.rs).
-    let data_plane = [
-        "/api/v2/write",
-        "/write",
-        "/api/v3/write_lp",
-        "/api/v3/query_sql",
-    ];
     let mut checked = 0;
     for (method, path) in strata_server::served_routes() {
-        if public.contains(&path.as_str()) || data_plane.contains(&path.as_str()) {
+        // The data plane is where database tokens belong (tested in write.rs and query.rs).
+        if strata_server::PUBLIC_PATHS.contains(&path.as_str())
+            || strata_server::DATA_PATHS.contains(&path.as_str())
+        {
             continue;
         }
         let path = path
