@@ -5,41 +5,6 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-/// The interpreter scripts/pyenv.sh prepared; `None` (skip) outside scripts/test, except
-/// under CI, where it must be there.
-fn python() -> Option<String> {
-    match std::env::var("STRATA_TEST_PYTHON") {
-        Ok(python) => Some(python),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI runs the Python clients: set STRATA_TEST_PYTHON (scripts/test does)"
-            );
-            None
-        }
-    }
-}
-
-fn run_python(python: &str, script: &str, args: &[&str]) -> Value {
-    let path = format!("{}/../../tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(python)
-        .arg(path)
-        .args(args)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{script} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{script} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
 async fn fixture() -> (Server, Api, String) {
     let server = Server::start();
     let mgmt = server.api(&server.bootstrap_token());

@@ -339,15 +339,7 @@ impl Api {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("request failed");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
+        json_response(request.send().await.expect("request failed")).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -389,6 +381,56 @@ impl Api {
             body["accessToken"].as_str().unwrap().to_string(),
         )
     }
+}
+
+/// A response's status and body: JSON when it parses, else the text as a JSON string, and
+/// `null` when empty.
+pub async fn json_response(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
+/// The interpreter `scripts/pyenv.sh` prepared (pyarrow, influxdb3-python); `None` (skip the
+/// test) outside `scripts/test`, except under CI, where it must be there.
+pub fn python() -> Option<String> {
+    match std::env::var("STRATA_TEST_PYTHON") {
+        Ok(python) => Some(python),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs the Python clients: set STRATA_TEST_PYTHON (scripts/test does)"
+            );
+            eprintln!("skipped: STRATA_TEST_PYTHON is not set (scripts/test sets it)");
+            None
+        }
+    }
+}
+
+/// Runs `tests/python/SCRIPT ARGS…` and returns the JSON it prints.
+pub fn run_python(python: &str, script: &str, args: &[&str]) -> Value {
+    let path = format!("{}/../../tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python)
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 /// Asserts an error response: status, the `{code, message}` shape, and words in the message.

@@ -67,15 +67,7 @@ async fn send(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = request.send().await.expect("request failed");
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, value)
+    json_response(request.send().await.expect("request failed")).await
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -84,40 +76,9 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
-/// The pyarrow interpreter prepared by scripts/pyenv.sh; `None` (skip) outside scripts/test,
-/// except under CI, where it must be there.
-fn python() -> Option<String> {
-    match std::env::var("STRATA_TEST_PYTHON") {
-        Ok(python) => Some(python),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI reads Parquet with pyarrow: set STRATA_TEST_PYTHON (scripts/test does)"
-            );
-            eprintln!("skipped: STRATA_TEST_PYTHON is not set (scripts/test sets it)");
-            None
-        }
-    }
-}
-
 /// Every Parquet file under `location` as pyarrow reads it.
 fn read_parquet(python: &str, location: &str) -> Vec<Value> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/python/read_parquet.py"
-    );
-    let out = std::process::Command::new(python)
-        .arg(script)
-        .arg(location)
-        .output()
-        .expect("run pyarrow");
-    assert!(
-        out.status.success(),
-        "read_parquet.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
+    run_python(python, "read_parquet.py", &[location])
         .as_array()
         .unwrap()
         .clone()
