@@ -582,8 +582,10 @@ PRECISION = {
 def write_op(op_id, summary, description, parameters, shape):
     """A write endpoint; shape is `influx` ({code, line, message}) or `v3` ({error, data})."""
     error = schema("WriteError" if shape == "influx" else "WriteErrorV3")
+
     def err(text):
-        return {"description": text, "content": {"application/json": {"schema": error}}}
+        return ok_json(text, error)
+
     return {
         "operationId": op_id,
         "tags": ["Write"],
@@ -643,9 +645,9 @@ def write_paths(p):
 
 
 def query_op(op_id, method):
-    error = {"description": "", "content": {"application/json": {"schema": schema("QueryError")}}}
     def err(text):
-        return dict(error, description=text)
+        return ok_json(text, schema("QueryError"))
+
     params = [
         {"name": "db", "in": "query", "description": "The database.", "schema": {"type": "string"}},
         {"name": "q", "in": "query", "description": "The SQL query.", "schema": {"type": "string"}},
