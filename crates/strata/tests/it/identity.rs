@@ -589,7 +589,16 @@ async fn signing_keys_rotate_and_old_sessions_keep_working() {
     })
     .await;
     assert!(rotated, "a second key was published");
-    let newer = server.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // A key is published before the node signs with it, so a sign-in right after the JWKS
+    // changes may still get the old key; within a rotation period it gets the new one.
+    let mut newer = server.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    for _ in 0..20 {
+        if kid_of(&newer) != first_kid {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        newer = server.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    }
     assert_ne!(kid_of(&newer), first_kid, "new sessions use the new key");
     assert_eq!(
         server.api(&session).get("/api/v0/users").await.0,
