@@ -231,11 +231,13 @@ impl fmt::Display for ErrorKind {
                 f,
                 "invalid timestamp \"{value}\": out of range (must fit in a signed 64-bit integer)"
             ),
-            TimestampOverflow { timestamp, precision } => write!(
-                f,
-                "timestamp {timestamp} ({}) is out of range once converted to nanoseconds",
-                precision.name()
-            ),
+            TimestampOverflow { timestamp, precision } => {
+                let overflow = crate::TimestampOverflow {
+                    timestamp: *timestamp,
+                    precision: *precision,
+                };
+                write!(f, "{overflow}")
+            }
             TrailingContent { content } => {
                 write!(f, "unexpected content \"{content}\" after the timestamp")
             }

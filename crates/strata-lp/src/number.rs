@@ -17,16 +17,17 @@ pub(crate) fn parse_i64(token: &[u8]) -> Result<i64, NumError> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, token),
     };
-    let magnitude = parse_u64(digits)?;
+    signed(negative, parse_u64(digits)?).ok_or(NumError::OutOfRange)
+}
+
+/// `magnitude` with its sign as an `i64`, or `None` when it does not fit.
+#[inline]
+fn signed(negative: bool, magnitude: u64) -> Option<i64> {
     if negative {
-        if magnitude > 1 << 63 {
-            Err(NumError::OutOfRange)
-        } else {
-            // 2^63 wraps to i64::MIN, which negates to itself.
-            Ok((magnitude as i64).wrapping_neg())
-        }
+        // 2^63 wraps to i64::MIN, which negates to itself.
+        (magnitude <= 1 << 63).then(|| (magnitude as i64).wrapping_neg())
     } else {
-        i64::try_from(magnitude).map_err(|_| NumError::OutOfRange)
+        i64::try_from(magnitude).ok()
     }
 }
 
@@ -218,17 +219,7 @@ pub(crate) fn fast_value(b: &[u8], start: usize) -> Option<(Number, usize)> {
         return Some((Number::Float(if negative { -v } else { v }), i));
     }
     match b[i] {
-        b'i' if ends(i + 1) => {
-            let v = if negative {
-                if m > 1 << 63 {
-                    return None;
-                }
-                (m as i64).wrapping_neg()
-            } else {
-                i64::try_from(m).ok()?
-            };
-            Some((Number::Integer(v), i + 1))
-        }
+        b'i' if ends(i + 1) => Some((Number::Integer(signed(negative, m)?), i + 1)),
         b'u' if !negative && ends(i + 1) => Some((Number::UInteger(m), i + 1)),
         b'.' => {
             i += 1;
@@ -306,15 +297,7 @@ pub(crate) fn fast_timestamp(b: &[u8], start: usize) -> Option<(i64, usize)> {
     if i == digits_start || (i < b.len() && !matches!(b[i], b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
     }
-    let v = if negative {
-        if m > 1 << 63 {
-            return None;
-        }
-        (m as i64).wrapping_neg()
-    } else {
-        i64::try_from(m).ok()?
-    };
-    Some((v, i))
+    Some((signed(negative, m)?, i))
 }
 
 #[cfg(test)]

@@ -418,9 +418,7 @@ impl<'a> Parser<'a> {
                 let mut s_escaped = false;
                 let b = &input[..lim];
                 loop {
-                    while i < b.len() && CLASS[b[i] as usize] & STR == 0 {
-                        i += 1;
-                    }
+                    i = skip(b, i, STR);
                     if i >= b.len() {
                         return Err(if lim < len {
                             Fail {
@@ -465,9 +463,7 @@ impl<'a> Parser<'a> {
                 }
             } else {
                 let b = &input[..lim];
-                while i < b.len() && CLASS[b[i] as usize] & VAL == 0 {
-                    i += 1;
-                }
+                i = skip(b, i, VAL);
                 if i == vs {
                     return Err(Fail {
                         pos: vs,
@@ -528,9 +524,7 @@ impl<'a> Parser<'a> {
                     Ok(t)
                 }
                 None => {
-                    while i < b.len() && CLASS[b[i] as usize] & TS == 0 {
-                        i += 1;
-                    }
+                    i = skip(b, i, TS);
                     parse_i64(&b[ts..i])
                 }
             };

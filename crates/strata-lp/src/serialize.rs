@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::error::{MAX_TEXT_LEN, SerializeError};
 use crate::line::FieldValue;
-use crate::text::Text;
+use crate::text::{Escaping, Text};
 
 /// Which bytes an element escapes with a backslash when written.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -17,15 +17,16 @@ enum Element {
 }
 
 impl Element {
+    /// Whether `c` is written as `\c`: exactly the characters the parser reads back from an
+    /// escape sequence in this element.
     #[inline]
     fn must_escape(self, c: u8) -> bool {
-        match self {
-            Element::Measurement => matches!(c, b',' | b' ' | b'\\'),
-            Element::TagKey | Element::TagValue | Element::FieldKey => {
-                matches!(c, b',' | b'=' | b' ' | b'\\')
-            }
-            Element::StringValue => matches!(c, b'"' | b'\\'),
-        }
+        let escaping = match self {
+            Element::Measurement => Escaping::Measurement,
+            Element::TagKey | Element::TagValue | Element::FieldKey => Escaping::Key,
+            Element::StringValue => Escaping::StringValue,
+        };
+        escaping.is_escapable(c)
     }
 
     fn name(self) -> &'static str {

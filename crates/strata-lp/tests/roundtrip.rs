@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::exact;
+use common::{check_round_trip, exact};
 use proptest::prelude::*;
-use strata_lp::{OwnedFieldValue, Parser, Point};
+use strata_lp::{OwnedFieldValue, Point};
 
 /// Names (measurements, keys, tag values): plain, full of characters needing escapes, or
 /// any Unicode but a line feed.
@@ -127,43 +127,20 @@ fn body() -> impl Strategy<Value = (String, Vec<(usize, Point)>)> {
     })
 }
 
-/// Parses `input`, checking the invariants every body must keep, and that every parsed line
-/// survives being written and parsed again. Returns the lines as (number, point) or errors.
+/// [`common::check_round_trip`], and no line is numbered past the body's last line. Errors
+/// are given as their messages.
 fn check(input: &[u8]) -> Vec<Result<(usize, Point), String>> {
-    let mut out = Vec::new();
-    let mut parser = Parser::new(input);
-    let mut last_number = 0;
-    while let Some(result) = parser.next_line() {
-        match result {
-            Ok(line) => {
-                assert!(line.number > last_number, "line numbers increase");
-                last_number = line.number;
-                let point = line.to_point();
-                let written = line.to_string();
-                let mut again = Parser::new(written.as_bytes());
-                let reparsed = again
-                    .next_line()
-                    .expect("the written line is a line")
-                    .unwrap_or_else(|e| panic!("{written:?} does not parse: {e}"))
-                    .to_point();
-                assert_eq!(exact(&reparsed), exact(&point), "{written:?}");
-                assert!(again.next_line().is_none(), "{written:?} is one line");
-                out.push(Ok((line.number, point)));
-            }
-            Err(e) => {
-                assert!(e.line > last_number, "line numbers increase");
-                last_number = e.line;
-                assert!(e.column >= 1);
-                assert!(e.span.start <= e.span.end && e.span.end <= input.len());
-                let _ = e.to_string();
-                out.push(Err(e.to_string()));
-            }
-        }
-    }
+    let results = check_round_trip(input);
+    let last_number = results.last().map_or(0, |r| match r {
+        Ok((number, _)) => *number,
+        Err(e) => e.line,
+    });
     let newlines = input.iter().filter(|&&c| c == b'\n').count();
     assert!(last_number <= newlines + 1);
-    assert_eq!(parser.position(), input.len());
-    out
+    results
+        .into_iter()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// Bytes that matter to the grammar, plus some that are not UTF-8.

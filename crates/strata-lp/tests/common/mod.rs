@@ -1,7 +1,7 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests and the fuzz target.
 #![allow(dead_code)]
 
-use strata_lp::{LineError, OwnedFieldValue, Point, parse_points};
+use strata_lp::{LineError, OwnedFieldValue, Parser, Point, parse_points};
 
 /// Every line of `body` as a point or an error.
 pub fn parse(body: &str) -> Vec<Result<Point, LineError>> {
@@ -68,4 +68,42 @@ pub fn exact(p: &Point) -> Exact {
             .collect(),
         p.timestamp,
     )
+}
+
+/// Parses `input` to the end, checking what must hold for any input: line numbers increase,
+/// errors point inside the body, the parser ends at the end of the body, and every parsed line
+/// survives being written and parsed again. Returns each line's number and point, or its error.
+pub fn check_round_trip(input: &[u8]) -> Vec<Result<(usize, Point), LineError>> {
+    let mut out = Vec::new();
+    let mut parser = Parser::new(input);
+    let mut last_number = 0;
+    while let Some(result) = parser.next_line() {
+        match result {
+            Ok(line) => {
+                assert!(line.number > last_number, "line numbers increase");
+                last_number = line.number;
+                let point = line.to_point();
+                let written = line.to_string();
+                let mut again = Parser::new(written.as_bytes());
+                let reparsed = again
+                    .next_line()
+                    .expect("the written line is a line")
+                    .unwrap_or_else(|e| panic!("{written:?} does not parse: {e}"))
+                    .to_point();
+                assert_eq!(exact(&reparsed), exact(&point), "{written:?}");
+                assert!(again.next_line().is_none(), "{written:?} is one line");
+                out.push(Ok((line.number, point)));
+            }
+            Err(e) => {
+                assert!(e.line > last_number, "line numbers increase");
+                last_number = e.line;
+                assert!(e.column >= 1);
+                assert!(e.span.start <= e.span.end && e.span.end <= input.len());
+                let _ = e.to_string();
+                out.push(Err(e));
+            }
+        }
+    }
+    assert_eq!(parser.position(), input.len());
+    out
 }
