@@ -315,10 +315,7 @@ impl<'a> Parser<'a> {
         let start = self.expect_word("SELECT")?.start;
         self.enter(start)?;
         let fields = self.parse_fields()?;
-        let from_token = self.next()?;
-        if !self.is_word(&from_token, "FROM") {
-            return Err(self.unexpected(&from_token, &["FROM"]));
-        }
+        self.expect_word("FROM")?;
         let from = self.parse_sources()?;
         let condition = self.parse_where()?;
         let group_by = if self.eat_word("GROUP")? {
@@ -526,12 +523,7 @@ impl<'a> Parser<'a> {
                 ));
             }
             Ok(n) => Duration(n),
-            Err(_) => {
-                return Err(self.error_at(
-                    token.start,
-                    format!("duration {} is out of range", self.text(&token)),
-                ));
-            }
+            Err(_) => return Err(self.duration_range(&token)),
         };
         let offset = if self.eat(&TokenKind::Comma)? {
             Some(self.parse_signed_duration()?)
@@ -556,12 +548,9 @@ impl<'a> Parser<'a> {
         let TokenKind::Duration(nanos) = token.kind else {
             return Err(self.unexpected(&token, &["duration"]));
         };
-        signed(nanos, negative).map(Duration).ok_or_else(|| {
-            self.error_at(
-                token.start,
-                format!("duration {} is out of range", self.text(&token)),
-            )
-        })
+        signed(nanos, negative)
+            .map(Duration)
+            .ok_or_else(|| self.duration_range(&token))
     }
 
     fn parse_fill(&mut self) -> Result<Fill> {
@@ -605,6 +594,28 @@ impl<'a> Parser<'a> {
             token.start,
             format!("integer {} is out of range", self.text(token)),
         )
+    }
+
+    fn duration_range(&self, token: &Token) -> ParseError {
+        self.error_at(
+            token.start,
+            format!("duration {} is out of range", self.text(token)),
+        )
+    }
+
+    /// The literal of an integer, float or duration token, negated when `negative`; `None`
+    /// for any other token.
+    fn number_literal(&self, token: &Token, negative: bool) -> Option<Result<Literal>> {
+        Some(match token.kind {
+            TokenKind::Integer(n) => signed(n, negative)
+                .map(Literal::Integer)
+                .ok_or_else(|| self.integer_range(token)),
+            TokenKind::Float(v) => Ok(Literal::Float(if negative { -v } else { v })),
+            TokenKind::Duration(n) => signed(n, negative)
+                .map(|n| Literal::Duration(Duration(n)))
+                .ok_or_else(|| self.duration_range(token)),
+            _ => return None,
+        })
     }
 
     fn parse_order(&mut self) -> Result<Order> {
@@ -978,37 +989,17 @@ impl<'a> Parser<'a> {
             TokenKind::Minus => {
                 self.next()?;
                 let operand = self.peek()?.clone();
-                let end = operand.end;
-                match operand.kind {
-                    TokenKind::Integer(n) => {
-                        self.next()?;
-                        let value = signed(n, true).ok_or_else(|| self.integer_range(&operand))?;
-                        literal(Literal::Integer(value), end)
-                    }
-                    TokenKind::Float(v) => {
-                        self.next()?;
-                        literal(Literal::Float(-v), end)
-                    }
-                    TokenKind::Duration(n) => {
-                        self.next()?;
-                        let value = signed(n, true).ok_or_else(|| {
-                            self.error_at(
-                                operand.start,
-                                format!("duration {} is out of range", self.text(&operand)),
-                            )
-                        })?;
-                        literal(Literal::Duration(Duration(value)), end)
-                    }
-                    _ => {
-                        let node = self.parse_operand()?;
-                        let inner = self.expect_expr(node)?;
-                        let span = Span::new(start, inner.span.end);
-                        Ok(Node::Expr(Expr {
-                            kind: ExprKind::Negate(Box::new(inner)),
-                            span,
-                        }))
-                    }
+                if let Some(value) = self.number_literal(&operand, true) {
+                    self.next()?;
+                    return literal(value?, operand.end);
                 }
+                let node = self.parse_operand()?;
+                let inner = self.expect_expr(node)?;
+                let span = Span::new(start, inner.span.end);
+                Ok(Node::Expr(Expr {
+                    kind: ExprKind::Negate(Box::new(inner)),
+                    span,
+                }))
             }
             TokenKind::LParen => {
                 self.next()?;
@@ -1016,24 +1007,10 @@ impl<'a> Parser<'a> {
                 self.expect(&TokenKind::RParen, ")")?;
                 Ok(node.with_span(Span::new(start, self.last_end)))
             }
-            TokenKind::Integer(n) => {
+            TokenKind::Integer(_) | TokenKind::Float(_) | TokenKind::Duration(_) => {
                 self.next()?;
-                let value = signed(n, false).ok_or_else(|| self.integer_range(&token))?;
-                literal(Literal::Integer(value), token.end)
-            }
-            TokenKind::Float(v) => {
-                self.next()?;
-                literal(Literal::Float(v), token.end)
-            }
-            TokenKind::Duration(n) => {
-                self.next()?;
-                let value = signed(n, false).ok_or_else(|| {
-                    self.error_at(
-                        start,
-                        format!("duration {} is out of range", self.text(&token)),
-                    )
-                })?;
-                literal(Literal::Duration(Duration(value)), token.end)
+                let value = self.number_literal(&token, false).expect("a number")?;
+                literal(value, token.end)
             }
             TokenKind::String(ref s) => {
                 self.next()?;

@@ -2,8 +2,7 @@
 
 use strata_influxql::{ParseError, parse};
 
-/// The error of `text`, checked against `message` (without the position) and the 1-based
-/// line and character it must point at.
+/// The error of `text`, which must not parse.
 fn error(text: &str) -> ParseError {
     match parse(text) {
         Ok(q) => panic!("{text} parsed: {q}"),
@@ -11,6 +10,8 @@ fn error(text: &str) -> ParseError {
     }
 }
 
+/// The error of `text`, checked against `message` (without the position) and the 1-based
+/// line and character it must point at.
 #[track_caller]
 fn check(text: &str, message: &str, line: usize, column: usize) {
     let e = error(text);
