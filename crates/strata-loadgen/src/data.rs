@@ -297,24 +297,38 @@ pub struct Batches {
     batch_size: u64,
     total_lines: Option<u64>,
     gzip: bool,
+    /// [`Dataset::bytes_per_line`], sampled once.
+    bytes_per_line: f64,
     capacity: usize,
 }
 
 impl Batches {
     pub fn new(data: Dataset, batch_size: u64, total_lines: Option<u64>, gzip: bool) -> Self {
         assert!(batch_size > 0, "batch_size must be positive");
-        let capacity = (data.bytes_per_line() * 1.1) as usize * batch_size as usize;
+        let bytes_per_line = data.bytes_per_line();
+        let capacity = (bytes_per_line * 1.1) as usize * batch_size as usize;
         Batches {
             data,
             batch_size,
             total_lines,
             gzip,
+            bytes_per_line,
             capacity,
         }
     }
 
     pub fn data(&self) -> &Dataset {
         &self.data
+    }
+
+    /// Lines per body (the last body of a bounded run may have fewer).
+    pub fn batch_size(&self) -> u64 {
+        self.batch_size
+    }
+
+    /// The mean size of a line, uncompressed.
+    pub fn bytes_per_line(&self) -> f64 {
+        self.bytes_per_line
     }
 
     /// How many bodies there are, if the run is bounded by lines.

@@ -59,23 +59,22 @@ fn start(args: Args) -> Result<ExitCode, String> {
         .map_err(|_| "the clock is before 1970".to_owned())?
         .as_millis() as u64
         * 1_000_000;
-    let data = Dataset::new(args.series, args.tables, now_ns);
-    let bytes_per_line = data.bytes_per_line();
+    let batches = Arc::new(Batches::new(
+        Dataset::new(args.series, args.tables, now_ns),
+        args.batch_size as u64,
+        args.lines,
+        args.gzip,
+    ));
+    let data = batches.data();
     eprintln!(
         "{} series on {} hosts in {} tables; bodies of {} lines (~{:.1} MB uncompressed{})",
         group(data.series() as u64),
         group(data.hosts() as u64),
         data.tables(),
         group(args.batch_size as u64),
-        bytes_per_line * args.batch_size as f64 / 1e6,
+        batches.bytes_per_line() * args.batch_size as f64 / 1e6,
         if args.gzip { ", sent gzipped" } else { "" },
     );
-    let batches = Arc::new(Batches::new(
-        data,
-        args.batch_size as u64,
-        args.lines,
-        args.gzip,
-    ));
     let settings = Settings {
         url,
         token: args.token.clone().unwrap_or_default(),
@@ -99,7 +98,7 @@ fn start(args: Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
-    let (mut stats, elapsed) = runtime.block_on(run::run(batches, args.batch_size, settings))?;
+    let (mut stats, elapsed) = runtime.block_on(run::run(batches, settings))?;
     print!("{}", stats.report(elapsed, concurrency, args.gzip));
     Ok(if stats.failed() > 0 {
         ExitCode::FAILURE

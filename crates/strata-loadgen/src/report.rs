@@ -1,7 +1,7 @@
 //! What a run measured, and the report printed at its end.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::{Display, Write};
 use std::time::Duration;
 
 /// Longest error body kept for the report.
@@ -74,9 +74,7 @@ impl Stats {
         self.latencies_us.sort_unstable();
         let secs = elapsed.as_secs_f64().max(1e-9);
         let mut out = String::new();
-        let mut line = |name: &str, value: String| {
-            let _ = writeln!(out, "{:<18}{value}", format!("{name}:"));
-        };
+        let mut line = |name: &str, value: String| push_line(&mut out, name, value);
         line("lines written", group(self.lines));
         line(
             "requests",
@@ -133,6 +131,11 @@ impl Stats {
         }
         out
     }
+}
+
+/// Appends one line of a report: the metric's name and its value, in aligned columns.
+pub fn push_line(out: &mut String, name: &str, value: impl Display) {
+    let _ = writeln!(out, "{:<18}{value}", format!("{name}:"));
 }
 
 /// The nearest-rank percentile of sorted values.

@@ -9,7 +9,7 @@ use reqwest::{Client, StatusCode, Url};
 use tokio::sync::{Mutex, mpsc};
 
 use crate::data::{Batch, Batches};
-use crate::report::{Stats, group};
+use crate::report::{Stats, group, push_line};
 
 /// Bodies built before the clock starts are capped at this many uncompressed bytes.
 const PREBUILT_BYTES: f64 = (1u64 << 30) as f64;
@@ -111,11 +111,12 @@ impl Generator {
 /// How many bodies to queue: all of them when they fit in [`PREBUILT_BYTES`], so a run bounded
 /// by lines sends only bodies built before the clock started; otherwise enough to ride out the
 /// generator's hiccups.
-fn queue_capacity(batches: &Batches, batch_size: usize, concurrency: usize) -> usize {
+fn queue_capacity(batches: &Batches, concurrency: usize) -> usize {
     let floor = (4 * concurrency).max(16);
     match batches.count() {
         Some(n)
-            if n as f64 * batch_size as f64 * batches.data().bytes_per_line() <= PREBUILT_BYTES =>
+            if n as f64 * batches.batch_size() as f64 * batches.bytes_per_line()
+                <= PREBUILT_BYTES =>
         {
             n as usize
         }
@@ -157,36 +158,44 @@ pub fn dry_run(batches: Arc<Batches>, settings: &Settings) -> String {
     let (lines, raw, sent) = totals
         .iter()
         .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-    let mut out = format!(
-        "{:<18}{}\n{:<18}{secs:.2} s\n{:<18}{} ({threads} generator thread{})\n{:<18}{:.1} (line protocol, uncompressed)\n",
-        "lines built:",
-        group(lines),
-        "elapsed:",
-        "lines/s:",
-        group((lines as f64 / secs) as u64),
-        if threads == 1 { "" } else { "s" },
-        "MB/s:",
-        raw as f64 / secs / 1e6,
+    let mut out = String::new();
+    push_line(&mut out, "lines built", group(lines));
+    push_line(&mut out, "elapsed", format!("{secs:.2} s"));
+    push_line(
+        &mut out,
+        "lines/s",
+        format!(
+            "{} ({threads} generator thread{})",
+            group((lines as f64 / secs) as u64),
+            if threads == 1 { "" } else { "s" },
+        ),
+    );
+    push_line(
+        &mut out,
+        "MB/s",
+        format!(
+            "{:.1} (line protocol, uncompressed)",
+            raw as f64 / secs / 1e6
+        ),
     );
     if settings.gzip {
-        out.push_str(&format!(
-            "{:<18}{:.1} (gzip, {:.1}x smaller)\n",
-            "gzip MB/s:",
-            sent as f64 / secs / 1e6,
-            raw as f64 / sent.max(1) as f64
-        ));
+        push_line(
+            &mut out,
+            "gzip MB/s",
+            format!(
+                "{:.1} (gzip, {:.1}x smaller)",
+                sent as f64 / secs / 1e6,
+                raw as f64 / sent.max(1) as f64
+            ),
+        );
     }
     out
 }
 
 /// Runs the load and returns what it measured and how long it took.
-pub async fn run(
-    batches: Arc<Batches>,
-    batch_size: usize,
-    settings: Settings,
-) -> Result<(Stats, Duration), String> {
+pub async fn run(batches: Arc<Batches>, settings: Settings) -> Result<(Stats, Duration), String> {
     let client = client(&settings)?;
-    let capacity = queue_capacity(&batches, batch_size, settings.concurrency);
+    let capacity = queue_capacity(&batches, settings.concurrency);
     let generator = Arc::new(Generator::start(
         batches,
         settings.generator_threads,
@@ -392,10 +401,10 @@ mod tests {
 
     #[test]
     fn bodies_of_a_small_bounded_run_are_all_built_up_front() {
-        assert_eq!(queue_capacity(&batches(Some(1_000_000)), 10, 4), 100_000);
-        assert_eq!(queue_capacity(&batches(None), 10, 4), 16);
-        assert_eq!(queue_capacity(&batches(None), 10, 8), 32);
+        assert_eq!(queue_capacity(&batches(Some(1_000_000)), 4), 100_000);
+        assert_eq!(queue_capacity(&batches(None), 4), 16);
+        assert_eq!(queue_capacity(&batches(None), 8), 32);
         let huge = Batches::new(Dataset::new(100, 4, 0), 10_000, Some(1 << 40), false);
-        assert_eq!(queue_capacity(&huge, 10_000, 4), 16);
+        assert_eq!(queue_capacity(&huge, 4), 16);
     }
 }
