@@ -18,15 +18,12 @@ fn parse_time(flag: &str, text: &str, now: DateTime<Utc>) -> anyhow::Result<Date
     let ago = parse_go_duration(text)
         .ok()
         .or_else(|| {
-            // Days and weeks, which Go durations lack.
-            let (n, unit) = text.split_at(text.len().saturating_sub(1));
-            let n: i64 = n.parse().ok()?;
-            let days = match unit {
-                "d" => n,
-                "w" => n * 7,
-                _ => return None,
-            };
-            TimeDelta::try_days(days)?.to_std().ok()
+            // Days and weeks, which Go durations lack (with Go's optional `+`).
+            let days = text.strip_prefix('+').unwrap_or(text);
+            if !days.ends_with(['d', 'w']) {
+                return None;
+            }
+            strata_types::parse_duration(days).ok()?.to_std().ok()
         })
         .ok_or_else(|| {
             anyhow!("{flag} {text:?} is neither a time nor a duration; write RFC 3339 such as 2030-01-31T00:00:00Z, or how long ago, such as 90m, 24h or 7d")
@@ -111,4 +108,22 @@ pub async fn run(global: &GlobalArgs, command: AuditCommand) -> anyhow::Result<(
         || entries.iter().map(AuditJson::from).collect::<Vec<_>>(),
         || audit_table(&entries),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_ago_in_days_and_weeks() {
+        let now = Utc::now();
+        let ago = |text: &str| parse_time("--since", text, now).map(|at| now - at);
+        assert_eq!(ago("7d").unwrap(), TimeDelta::days(7));
+        assert_eq!(ago("+2w").unwrap(), TimeDelta::weeks(2));
+        assert_eq!(ago("90m").unwrap(), TimeDelta::minutes(90));
+        // Refused, not a panic: a unit that is not ASCII, and weeks beyond any range.
+        for bad in ["7µ", "2000000000000000000w", "1.5d", "d"] {
+            assert!(ago(bad).is_err(), "{bad}");
+        }
+    }
 }
