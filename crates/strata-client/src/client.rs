@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::config::{ClientConfig, TlsConfig, UrlShape};
 use crate::error::{Error, transport};
-use crate::observe::{HttpEvent, REDACTED, redact, redact_form};
+use crate::observe::{HttpEvent, REDACTED, header_pairs, redact, redact_form};
 use crate::types::*;
 
 /// A Management API client. Cheap to clone; clones share one connection pool.
@@ -45,7 +45,8 @@ fn show_line_protocol(body: &[u8]) -> String {
     )
 }
 
-fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Error> {
+/// A TLS file the configuration names (`what` says which, for the error).
+pub(crate) fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path)
         .map_err(|e| Error::config(format!("cannot read the {what} {}: {e}", path.display())))
 }
@@ -237,16 +238,7 @@ impl Client {
         let result = async {
             let response = request.send().await?;
             let status = response.status();
-            let headers: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+            let headers = header_pairs(response.headers());
             let text = response.text().await?;
             Ok::<_, reqwest::Error>((status, headers, text))
         }

@@ -330,32 +330,33 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
     out
 }
 
-/// Classifies a reqwest failure that got no HTTP answer.
-pub(crate) fn transport(error: &reqwest::Error, origin: &str, timeout: Option<Duration>) -> Error {
-    let causes = chain(error);
-    // The outermost message ("error sending request for url (…)") says nothing the origin
-    // does not; the causes say what happened.
-    let detail = causes
+/// The `detail` of a transport failure: its `causes` joined with `: `, without the wrappers
+/// that say nothing their causes do not (those `wrapper` picks by position and text, and
+/// hyper-util's `client error (…)`); all of them when only wrappers are left.
+pub(crate) fn detail(causes: &[String], wrapper: impl Fn(usize, &str) -> bool) -> String {
+    let kept: Vec<&str> = causes
         .iter()
-        .skip(1)
-        // hyper-util's wrapper says nothing its cause does not.
-        .filter(|c| !c.starts_with("client error ("))
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(": ");
-    let detail = if detail.is_empty() {
+        .enumerate()
+        .filter(|(i, c)| !wrapper(*i, c) && !c.starts_with("client error ("))
+        .map(|(_, c)| c.as_str())
+        .collect();
+    if kept.is_empty() {
         causes.join(": ")
     } else {
-        detail
-    };
+        kept.join(": ")
+    }
+}
+
+/// Classifies a reqwest failure that got no HTTP answer.
+pub(crate) fn transport(error: &reqwest::Error, origin: &str, timeout: Option<Duration>) -> Error {
+    // The outermost message ("error sending request for url (…)") says nothing the origin
+    // does not; the causes say what happened.
+    let detail = detail(&chain(error), |i, _| i == 0);
     let lower = detail.to_ascii_lowercase();
     let kind = if error.is_timeout() {
         TransportErrorKind::Timeout(timeout)
-    } else if let Some(kind) = transport_kind_of(&lower) {
-        match kind {
-            TransportErrorKind::Timeout(_) => TransportErrorKind::Timeout(timeout),
-            kind => kind,
-        }
+    } else if let Some(kind) = transport_kind_of(&lower, timeout) {
+        kind
     } else if error.is_connect() {
         TransportErrorKind::Connect
     } else {
@@ -368,10 +369,14 @@ pub(crate) fn transport(error: &reqwest::Error, origin: &str, timeout: Option<Du
     }
 }
 
-/// The kind of a transport failure, from what its causes say (`lower`, lowercased).
-pub(crate) fn transport_kind_of(lower: &str) -> Option<TransportErrorKind> {
+/// The kind of a transport failure, from what its causes say (`lower`, lowercased); a
+/// timeout is one of the configured `timeout`.
+pub(crate) fn transport_kind_of(
+    lower: &str,
+    timeout: Option<Duration>,
+) -> Option<TransportErrorKind> {
     if lower.contains("timed out") || lower.contains("deadline has elapsed") {
-        Some(TransportErrorKind::Timeout(None))
+        Some(TransportErrorKind::Timeout(timeout))
     } else if lower.contains("certificate")
         || lower.contains("tls")
         || lower.contains("handshake")

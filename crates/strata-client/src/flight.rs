@@ -21,9 +21,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 
+use crate::client::read_file;
 use crate::config::{ClientConfig, TlsConfig};
-use crate::error::{Error, TransportErrorKind, chain, transport_kind_of};
-use crate::observe::{HttpEvent, REDACTED, redact};
+use crate::error::{Error, TransportErrorKind, chain, detail, transport_kind_of};
+use crate::observe::{HttpEvent, REDACTED, header_pairs, redact};
 
 /// The gRPC path of `DoGet`, as debug logs show it.
 const DO_GET_PATH: &str = "/arrow.flight.protocol.FlightService/DoGet";
@@ -135,11 +136,6 @@ pub(crate) fn endpoint(config: &ClientConfig) -> Result<Endpoint, Error> {
             chain(&e).join(": ")
         ))
     })
-}
-
-fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path)
-        .map_err(|e| Error::config(format!("cannot read the {what} {}: {e}", path.display())))
 }
 
 /// Accepts any server certificate (`insecure_skip_verify`), still checking that the server
@@ -308,16 +304,7 @@ pub(crate) async fn query(
     match outcome {
         Ok((result, headers)) => {
             if let Some(observe) = observer {
-                let headers: Vec<(String, String)> = headers
-                    .into_headers()
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_string(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect();
+                let headers = header_pairs(&headers.into_headers());
                 let body = format!(
                     "{} rows in {} record batches ({} bytes of Arrow IPC)",
                     result.num_rows(),
@@ -355,23 +342,10 @@ fn transport_error(
     origin: &str,
     timeout: Option<Duration>,
 ) -> Error {
-    let causes = chain(error);
-    // tonic's and hyper's wrappers ("transport error", "client error (Connect)") say
-    // nothing their causes do not.
-    let detail = causes
-        .iter()
-        .filter(|c| *c != "transport error" && !c.starts_with("client error ("))
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(": ");
-    let detail = if detail.is_empty() {
-        causes.join(": ")
-    } else {
-        detail
-    };
+    // tonic's wrapper ("transport error") says nothing its causes do not.
+    let detail = detail(&chain(error), |_, c| c == "transport error");
     let lower = detail.to_ascii_lowercase();
-    let kind = match transport_kind_of(&lower) {
-        Some(TransportErrorKind::Timeout(_)) => TransportErrorKind::Timeout(timeout),
+    let kind = match transport_kind_of(&lower, timeout) {
         Some(kind) => kind,
         None if lower.contains("tcp connect error")
             || lower.contains("connection refused")

@@ -40,10 +40,10 @@ const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// How much longer to wait between polls after each `slow_down` (RFC 8628 §3.5).
 pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
-/// Form fields the flow itself sends; extra parameters cannot replace them.
 /// The scope asked for when the profile names none.
 pub const DEFAULT_SCOPE: &str = "openid email";
 
+/// Form fields the flow itself sends; extra parameters cannot replace them.
 const RESERVED: [&str; 4] = ["client_id", "scope", "grant_type", "device_code"];
 
 /// How to reach the identity provider, as `[profile.auth.oauth2]` of a connection profile

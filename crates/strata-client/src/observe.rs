@@ -68,6 +68,19 @@ pub fn redact(text: &str) -> String {
     }
 }
 
+/// An answer's headers as the observer is given them: name and value, in order.
+pub(crate) fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Form fields as `a=b&c=d` for logs, with the values of secret fields (as [`redact`]
 /// knows them) replaced by `[REDACTED]`.
 pub(crate) fn redact_form(fields: &[(String, String)]) -> String {

@@ -49,6 +49,15 @@ fn token_polls(seen: &Seen) -> Vec<Instant> {
         .collect()
 }
 
+/// Answers the sign-in page for `user_code` as the harness's first Admin with `action`
+/// (`approve` or `deny`).
+async fn answer_as_admin(server: &Server, user_code: &str, action: &str) {
+    let (status, page) = server
+        .submit_sign_in(user_code, ADMIN_EMAIL, ADMIN_PASSWORD, action)
+        .await;
+    assert!(status.is_success(), "{page}");
+}
+
 #[tokio::test]
 async fn approve_gives_a_session_for_the_management_api() {
     let server = Server::start();
@@ -82,15 +91,7 @@ async fn approve_gives_a_session_for_the_management_api() {
     assert_eq!(flow.poll(&authorization).await.unwrap(), Poll::Pending);
     assert_eq!(flow.poll(&authorization).await.unwrap(), Poll::SlowDown);
 
-    let (status, page) = server
-        .submit_sign_in(
-            &authorization.user_code,
-            ADMIN_EMAIL,
-            ADMIN_PASSWORD,
-            "approve",
-        )
-        .await;
-    assert!(status.is_success(), "{page}");
+    answer_as_admin(&server, &authorization.user_code, "approve").await;
     let session = flow.wait(&authorization).await.unwrap();
     assert_eq!(session.token_type, "Bearer");
     let expires_at = session.expires_at.unwrap();
@@ -148,15 +149,7 @@ async fn slow_down_makes_the_polls_five_seconds_further_apart() {
         assert_eq!(body["error"], "authorization_pending", "{status} {body}");
         // Approve after that poll, so only the next one (10 s later) gets the session.
         tokio::time::sleep(Duration::from_secs(4)).await;
-        let (status, page) = server
-            .submit_sign_in(
-                &authorization.user_code,
-                ADMIN_EMAIL,
-                ADMIN_PASSWORD,
-                "approve",
-            )
-            .await;
-        assert!(status.is_success(), "{page}");
+        answer_as_admin(&server, &authorization.user_code, "approve").await;
     };
     let (session, ()) = tokio::join!(flow.wait(&authorization), meddle);
     session.unwrap();
@@ -176,15 +169,7 @@ async fn deny_ends_the_flow_with_the_providers_message() {
     let (client, _) = client(&server);
     let flow = client.device_flow(OAuth2Settings::default()).await.unwrap();
     let authorization = flow.start().await.unwrap();
-    let (status, page) = server
-        .submit_sign_in(
-            &authorization.user_code,
-            ADMIN_EMAIL,
-            ADMIN_PASSWORD,
-            "deny",
-        )
-        .await;
-    assert!(status.is_success(), "{page}");
+    answer_as_admin(&server, &authorization.user_code, "deny").await;
     let e = flow.wait(&authorization).await.unwrap_err();
     assert_eq!(e.oauth_error(), Some("access_denied"));
     assert_eq!(
