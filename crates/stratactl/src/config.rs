@@ -528,10 +528,10 @@ pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
     server(loaded, product, &global.timeout, shape)
 }
 
-/// Reads the chosen profile and works out its server for the data API (`write`): file,
-/// profile, URL and TLS. The product and the dedicated ids play no part (data requests go
-/// to `https://host:port` whatever the product), so they are not required; `timeout` is
-/// the command's own.
+/// Reads the chosen profile and works out its server for the data API (`write` and
+/// `query`): file, profile, URL and TLS. The product and the dedicated ids play no part
+/// (data requests go to `https://host:port` whatever the product), so they are not
+/// required; `timeout` is the command's own.
 pub fn data_target(global: &GlobalArgs, timeout: &Timeout) -> anyhow::Result<Target> {
     let loaded = load(global.config.as_deref(), &global.profile)?;
     // Only shown in debug lines; the data API has one URL shape.

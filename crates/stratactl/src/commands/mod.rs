@@ -14,10 +14,13 @@ mod write;
 
 use anyhow::{anyhow, bail};
 use chrono::{DateTime, Utc};
-use strata_client::{Action, PartitionTemplate, Permission, StatusFilter, TagBucket, TemplatePart};
+use strata_client::{
+    Action, Error, PartitionTemplate, Permission, Secret, StatusFilter, TagBucket, TemplatePart,
+};
 use uuid::Uuid;
 
 use crate::cli::{Cli, Command, FilterStatus, Format, PermissionArgs, TemplateArgs};
+use crate::config::Target;
 use crate::output::print_json;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -55,8 +58,120 @@ impl std::fmt::Display for TokenSource {
     }
 }
 
+/// What a data command does with its database token: `query` reads, `write` writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+impl Access {
+    /// `read` or `write`: the permission the token needs.
+    fn permission(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+
+    /// `query` or `write`: what the command does.
+    fn verb(self) -> &'static str {
+        match self {
+            Access::Read => "query",
+            Access::Write => "write",
+        }
+    }
+
+    /// `to query` or `to write to`: what the database is for.
+    fn purpose(self) -> &'static str {
+        match self {
+            Access::Read => "to query",
+            Access::Write => "to write to",
+        }
+    }
+}
+
+/// The database and database token of `query` or `write`.
+pub struct DataAccess {
+    pub database: String,
+    /// Whether `--database` gave it (else the profile's `database`).
+    database_from_flag: bool,
+    pub token: Secret,
+    pub source: TokenSource,
+}
+
+impl DataAccess {
+    /// `--database` and `--token`, else the profile's `database` and `token`; a missing or
+    /// empty one is an error saying how to give it.
+    pub fn resolve(
+        target: &Target,
+        database: Option<String>,
+        token: Option<String>,
+        access: Access,
+    ) -> anyhow::Result<Self> {
+        let profile = &target.loaded.profile;
+        let in_file = target.in_file();
+        let purpose = access.purpose();
+        let (database, database_from_flag) = flag_or_profile(database, profile.database.as_ref());
+        let Some(database) = database else {
+            if database_from_flag {
+                bail!("--database is empty; give the name of the database {purpose}");
+            }
+            bail!(
+                "no database {purpose}: pass --database DATABASE_NAME, or set database = \"DATABASE_NAME\" in {in_file}"
+            );
+        };
+        let (permission, verb) = (access.permission(), access.verb());
+        let (token, token_from_flag) = flag_or_profile(token, profile.token.as_ref());
+        let Some(token) = token else {
+            if token_from_flag {
+                bail!(
+                    "--token is empty; give a database token with {permission} permission on {database:?}"
+                );
+            }
+            bail!(
+                "no database token to {verb} with: pass --token TOKEN, or set token = \"TOKEN\" in {in_file}; a management token cannot {verb}, so create a database token with `stratactl token create --{permission}-database {database} \"DESCRIPTION\"`"
+            );
+        };
+        let source = if token_from_flag {
+            TokenSource::Flag
+        } else {
+            TokenSource::Profile(in_file.to_string())
+        };
+        Ok(Self {
+            database,
+            database_from_flag,
+            token: Secret::new(token),
+            source,
+        })
+    }
+
+    /// What the user can do about a refusal of the token (HTTP 401 and 403, or gRPC
+    /// `UNAUTHENTICATED` and `PERMISSION_DENIED`) or of the database (404, `NOT_FOUND`);
+    /// empty for other errors.
+    pub fn hint(&self, error: &Error, target: &Target) -> String {
+        if error.is_unauthorized() {
+            format!(
+                "; the server refused {}: it may be revoked, expired or mistyped",
+                self.source
+            )
+        } else if error.is_forbidden() {
+            format!("; the token used is {}", self.source)
+        } else if error.is_not_found() && self.database_from_flag {
+            "; check --database (`stratactl database list` lists the databases)".to_string()
+        } else if error.is_not_found() {
+            format!(
+                "; check database in {}, or pass --database (`stratactl database list` lists the databases)",
+                target.in_file()
+            )
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// A flag's value, else the profile key's; empty counts as missing.
-pub fn flag_or_profile(flag: Option<String>, profile: Option<&String>) -> (Option<String>, bool) {
+fn flag_or_profile(flag: Option<String>, profile: Option<&String>) -> (Option<String>, bool) {
     match flag {
         Some(value) => (
             Some(value.trim().to_string()).filter(|v| !v.is_empty()),

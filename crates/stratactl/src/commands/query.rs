@@ -7,13 +7,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail};
-use strata_client::{Error, GrpcCode, QueryLanguage, QueryOptions, Secret};
+use strata_client::{Error, GrpcCode, QueryLanguage, QueryOptions};
 
-use super::{TokenSource, flag_or_profile};
+use super::{Access, DataAccess, show};
 use crate::cli::{Format, GlobalArgs, QueryArgs, QueryLanguage as Language};
 use crate::config::{Target, data_target};
 use crate::log::debug;
-use crate::output::print_json;
 use crate::results::{self, Perf};
 
 /// Where the query comes from.
@@ -78,51 +77,26 @@ fn language(language: Language) -> QueryLanguage {
 
 pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
     let target = data_target(global, &args.timeout)?;
-    let profile = &target.loaded.profile;
-    let in_file = target.in_file().to_string();
-    let (database, database_from_flag) = flag_or_profile(args.database, profile.database.as_ref());
-    let Some(database) = database else {
-        if database_from_flag {
-            bail!("--database is empty; give the name of the database to query");
-        }
-        bail!(
-            "no database to query: pass --database DATABASE_NAME, or set database = \"DATABASE_NAME\" in {in_file}"
-        );
-    };
-    let (token, token_from_flag) = flag_or_profile(args.token, profile.token.as_ref());
-    let Some(token) = token else {
-        if token_from_flag {
-            bail!("--token is empty; give a database token with read permission on {database:?}");
-        }
-        bail!(
-            "no database token to query with: pass --token TOKEN, or set token = \"TOKEN\" in {in_file}; a management token cannot query, so create a database token with `stratactl token create --read-database {database} \"DESCRIPTION\"`"
-        );
-    };
-    let source = if token_from_flag {
-        TokenSource::Flag
-    } else {
-        TokenSource::Profile(in_file)
-    };
+    let access = DataAccess::resolve(&target, args.database, args.token, Access::Read)?;
     let (query, query_source) = read(args.query)?;
-    let client = target.data_client(Secret::new(token))?;
+    let client = target.data_client(access.token.clone())?;
     let options = QueryOptions {
         language: language(args.language),
         iox_debug: args.enable_system_tables,
     };
+    let database = &access.database;
     debug!(
-        "querying database {database:?} at {} over Arrow Flight with {source}: {} from {query_source}, timeout {}",
-        target.base_url, options.language, args.timeout.text
+        "querying database {database:?} at {} over Arrow Flight with {}: {} from {query_source}, timeout {}",
+        target.base_url, access.source, options.language, args.timeout.text
     );
     let started = Instant::now();
     let result = client
-        .query_with(&database, &query, &options)
+        .query_with(database, &query, &options)
         .await
         .map_err(|error| {
             let failure = Failure {
                 target: &target,
-                database: &database,
-                database_from_flag,
-                source: &source,
+                access: &access,
                 language: options.language,
             };
             failure.explain(error)
@@ -140,13 +114,7 @@ pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
             rows: result.num_rows(),
             bytes: result.bytes,
         };
-        return match args.format.format {
-            Format::Table => {
-                print!("{}", perf.table());
-                Ok(())
-            }
-            Format::Json => print_json(&perf.json()),
-        };
+        return show(args.format.format, || perf.json(), || perf.table());
     }
     let text = match args.format.format {
         Format::Table => results::table(&result, args.time_format)?,
@@ -159,38 +127,22 @@ pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
 /// A refused or unanswered query, and what messages about it need.
 struct Failure<'a> {
     target: &'a Target,
-    database: &'a str,
-    database_from_flag: bool,
-    source: &'a TokenSource,
+    access: &'a DataAccess,
     language: QueryLanguage,
 }
 
 impl Failure<'_> {
     /// The error with what the user can do about it.
     fn explain(&self, error: Error) -> anyhow::Error {
-        let database = self.database;
-        let what = format!("querying database {database:?} failed");
+        let what = format!("querying database {:?} failed", self.access.database);
         let reason = match &error {
             Error::Transport { .. } => format!("{:#}", self.target.explain(error, None)),
             Error::Grpc { code, .. } => {
                 let hint = match code {
-                    GrpcCode::Unauthenticated => format!(
-                        "; the server refused {}: it may be revoked, expired or mistyped",
-                        self.source
-                    ),
-                    GrpcCode::PermissionDenied => format!("; the token used is {}", self.source),
-                    GrpcCode::NotFound if self.database_from_flag => {
-                        "; check --database (`stratactl database list` lists the databases)"
-                            .to_string()
-                    }
-                    GrpcCode::NotFound => format!(
-                        "; check database in {}, or pass --database (`stratactl database list` lists the databases)",
-                        self.target.in_file()
-                    ),
                     GrpcCode::Unimplemented if self.language == QueryLanguage::InfluxQl => {
                         "; write the query in SQL and pass --language sql (the default)".to_string()
                     }
-                    _ => String::new(),
+                    _ => self.access.hint(&error, self.target),
                 };
                 format!("{error}{hint}")
             }

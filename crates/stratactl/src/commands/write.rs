@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use strata_client::{Error, Precision, Secret, TransportErrorKind};
+use strata_client::{Error, Precision, TransportErrorKind};
 
-use super::{TokenSource, flag_or_profile};
+use super::{Access, DataAccess};
 use crate::cli::{GlobalArgs, WriteArgs, WritePrecision};
 use crate::config::{Target, data_target};
 use crate::log::debug;
@@ -286,37 +286,14 @@ impl Done {
 
 pub async fn run(global: &GlobalArgs, args: WriteArgs) -> anyhow::Result<()> {
     let target = data_target(global, &args.timeout)?;
-    let profile = &target.loaded.profile;
-    let in_file = target.in_file().to_string();
-    let (database, database_from_flag) = flag_or_profile(args.database, profile.database.as_ref());
-    let Some(database) = database else {
-        if database_from_flag {
-            bail!("--database is empty; give the name of the database to write to");
-        }
-        bail!(
-            "no database to write to: pass --database DATABASE_NAME, or set database = \"DATABASE_NAME\" in {in_file}"
-        );
-    };
-    let (token, token_from_flag) = flag_or_profile(args.token, profile.token.as_ref());
-    let Some(token) = token else {
-        if token_from_flag {
-            bail!("--token is empty; give a database token with write permission on {database:?}");
-        }
-        bail!(
-            "no database token to write with: pass --token TOKEN, or set token = \"TOKEN\" in {in_file}; a management token cannot write, so create a database token with `stratactl token create --write-database {database} \"DESCRIPTION\"`"
-        );
-    };
-    let source = if token_from_flag {
-        TokenSource::Flag
-    } else {
-        TokenSource::Profile(in_file.clone())
-    };
+    let access = DataAccess::resolve(&target, args.database, args.token, Access::Write)?;
     let input = open(args.line_protocol)?;
-    let client = target.data_client(Secret::new(token))?;
+    let client = target.data_client(access.token.clone())?;
     let precision = precision(args.precision);
+    let database = &access.database;
     debug!(
-        "writing {} to database {database:?} at {}/api/v2/write with {source}, precision {precision}, {} lines per request, timeout {}",
-        input.source, target.base_url, args.batch_size, args.timeout.text
+        "writing {} to database {database:?} at {}/api/v2/write with {}, precision {precision}, {} lines per request, timeout {}",
+        input.source, target.base_url, access.source, args.batch_size, args.timeout.text
     );
     let show_progress = std::io::stderr().is_terminal() && !crate::log::debug_enabled();
     let Input {
@@ -346,13 +323,11 @@ pub async fn run(global: &GlobalArgs, args: WriteArgs) -> anyhow::Result<()> {
     while let Some(mut batch) = next.take() {
         let body = std::mem::take(&mut batch.body);
         let bytes = body.len();
-        if let Err(error) = client.write_line_protocol(&database, precision, body).await {
+        if let Err(error) = client.write_line_protocol(database, precision, body).await {
             drop(progress.take());
             let failure = Failure {
                 target: &target,
-                database: &database,
-                database_from_flag,
-                source: &source,
+                access: &access,
                 batch: &batch,
                 batch_size: args.batch_size,
                 done: &done,
@@ -389,9 +364,7 @@ pub async fn run(global: &GlobalArgs, args: WriteArgs) -> anyhow::Result<()> {
 /// A refused or unanswered batch, and what messages about it need.
 struct Failure<'a> {
     target: &'a Target,
-    database: &'a str,
-    database_from_flag: bool,
-    source: &'a TokenSource,
+    access: &'a DataAccess,
     batch: &'a Batch,
     batch_size: usize,
     done: &'a Done,
@@ -401,10 +374,10 @@ impl Failure<'_> {
     /// The error with which input lines failed, what the user can do, and what was written.
     fn explain(&self, error: Error) -> anyhow::Error {
         let batch = self.batch;
-        let database = self.database;
         let what = format!(
-            "writing input {} to database {database:?} failed",
-            batch.range()
+            "writing input {} to database {:?} failed",
+            batch.range(),
+            self.access.database
         );
         let unsure = matches!(
             &error,
@@ -426,24 +399,11 @@ impl Failure<'_> {
                     message: self.renumber(message),
                 };
                 let hint = match status {
-                    401 => format!(
-                        "; the server refused {}: it may be revoked, expired or mistyped",
-                        self.source
-                    ),
-                    403 => format!("; the token used is {}", self.source),
-                    404 if self.database_from_flag => {
-                        "; check --database (`stratactl database list` lists the databases)"
-                            .to_string()
-                    }
-                    404 => format!(
-                        "; check database in {}, or pass --database (`stratactl database list` lists the databases)",
-                        self.target.in_file()
-                    ),
                     413 => format!(
                         "; send fewer lines per request with a smaller --batch-size (it is {})",
                         self.batch_size
                     ),
-                    _ => String::new(),
+                    _ => self.access.hint(&error, self.target),
                 };
                 format!("{shown}{hint}")
             }

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use crate::common::{
-    Ctl, Signing, answer, answer_as_admin, clustered_profile, login_as_admin, mode, transcripts,
+    Ctl, Env, Signing, answer, answer_as_admin, clustered_profile, login_as_admin, mode,
+    transcripts,
 };
 use crate::harness::{ADMIN_EMAIL, Server};
 
@@ -254,14 +255,7 @@ fn configured_credentials_come_before_a_cached_login() {
 
 #[test]
 fn a_members_session_is_refused_what_its_group_may_not_do() {
-    let server = Server::start();
-    let token = server.bootstrap_token();
-    let ctl = Ctl::new();
-    ctl.write_config(&clustered_profile(
-        "default",
-        &server,
-        &format!("  mgmt_token = \"{token}\""),
-    ));
+    let Env { server, ctl, .. } = Env::start();
     let password = ctl.write_file("password", "member password 123\n");
     ctl.run(&[
         "user",
@@ -309,23 +303,14 @@ fn a_members_session_is_refused_what_its_group_may_not_do() {
 #[test]
 fn on_a_terminal_a_command_without_credentials_signs_in_first() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: util-linux `script` is not installed");
-        return;
-    }
-    let server = Server::start();
+    use std::process::Stdio;
     let ctl = Ctl::new();
+    let Some(mut terminal) = ctl.on_a_terminal("database list") else {
+        return;
+    };
+    let server = Server::start();
     ctl.write_config(&clustered_profile("default", &server, ""));
-    let command = format!("{} database list", env!("CARGO_BIN_EXE_stratactl"));
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("HOME", ctl.home())
-        .env("STRATACTL_NO_BROWSER", "1")
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("STRATACTL_MGMT_TOKEN")
-        .env_remove("STRATACTL_CONFIG")
-        .env_remove("STRATACTL_PROFILE")
+    let mut child = terminal
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

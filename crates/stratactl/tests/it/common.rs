@@ -103,6 +103,15 @@ impl Out {
         self
     }
 
+    fn new(args: &[&str], output: std::process::Output) -> Self {
+        Self {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.transcript()))
@@ -151,7 +160,26 @@ impl Ctl {
     /// `stratactl` with `HOME` here, never a browser, and no `STRATACTL_*`,
     /// `XDG_CACHE_HOME` or proxy variables inherited.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stratactl"));
+        self.isolated(Command::new(env!("CARGO_BIN_EXE_stratactl")))
+    }
+
+    /// `stratactl ARGS` (one shell word list) on a pseudo-terminal, through util-linux
+    /// `script`, with the environment of [`Ctl::command`]; `None` (after saying the test is
+    /// skipped) when `script` is not installed.
+    pub fn on_a_terminal(&self, args: &str) -> Option<Command> {
+        if Command::new("script").arg("--version").output().is_err() {
+            eprintln!("skipped: util-linux `script` is not installed");
+            return None;
+        }
+        let command = format!("{} {args}", env!("CARGO_BIN_EXE_stratactl"));
+        let mut cmd = self.isolated(Command::new("script"));
+        cmd.args(["-qec", &command, "/dev/null"]);
+        Some(cmd)
+    }
+
+    /// `cmd` with `HOME` here, never a browser, and no `STRATACTL_*`, `XDG_CACHE_HOME` or
+    /// proxy variables inherited.
+    fn isolated(&self, mut cmd: Command) -> Command {
         cmd.env("HOME", self.home());
         cmd.env("STRATACTL_NO_BROWSER", "1");
         for var in [
@@ -181,13 +209,12 @@ impl Ctl {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run stratactl");
-        Out {
-            args: args.iter().map(|a| a.to_string()).collect(),
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        Out::new(args, cmd.output().expect("run stratactl"))
+    }
+
+    /// `text` with this `HOME`'s path replaced by `[HOME]`.
+    pub fn hide_home(&self, text: &str) -> String {
+        text.replace(&*self.home().to_string_lossy(), "[HOME]")
     }
 }
 
@@ -196,6 +223,51 @@ pub fn host_port(server: &Server) -> (String, String) {
     let rest = server.base.split("://").nth(1).unwrap();
     let (host, port) = rest.rsplit_once(':').unwrap();
     (host.to_string(), port.to_string())
+}
+
+/// A local port nothing listens on (it was free a moment ago).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A `default` profile for `write` and `query` at `127.0.0.1:port` over plain HTTP, with
+/// database `db` and a database token but no product.
+pub fn unreachable_profile(ctl: &Ctl, port: u16) {
+    ctl.write_config(&format!(
+        "[[profile]]\n  name = \"default\"\n  host = \"127.0.0.1\"\n  port = \"{port}\"\n  database = \"db\"\n  token = \"strata_db_x\"\n  [profile.tls]\n    disable = true\n"
+    ));
+}
+
+/// A server over TLS with a self-signed certificate for `localhost`, kept in `dir`.
+pub struct TlsServer {
+    pub server: Server,
+    pub dir: tempfile::TempDir,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+}
+
+impl TlsServer {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert_path = dir.path().join("cert.pem");
+        let key_path = dir.path().join("key.pem");
+        std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+        std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+        let server = Server::builder()
+            .arg("--tls-cert")
+            .arg(cert_path.to_str().unwrap())
+            .arg("--tls-key")
+            .arg(key_path.to_str().unwrap())
+            .start();
+        Self {
+            server,
+            dir,
+            cert_path,
+            key_path,
+        }
+    }
 }
 
 /// A clustered, plain-HTTP profile for `server`; `extra` lines go inside the profile.
@@ -217,13 +289,25 @@ impl Env {
     pub fn start() -> Self {
         let server = Server::start();
         let token = server.bootstrap_token();
-        let ctl = Ctl::new();
-        ctl.write_config(&clustered_profile(
-            "default",
-            &server,
-            &format!("  mgmt_token = \"{token}\""),
-        ));
-        Self { server, ctl, token }
+        let env = Self {
+            server,
+            ctl: Ctl::new(),
+            token,
+        };
+        env.profile("");
+        env
+    }
+
+    /// The `default` profile with the management token and `extra` lines (e.g. `database`
+    /// and `token` keys).
+    pub fn profile(&self, extra: &str) {
+        let mut lines = format!("  mgmt_token = \"{}\"", self.token);
+        if !extra.is_empty() {
+            lines.push('\n');
+            lines.push_str(extra);
+        }
+        self.ctl
+            .write_config(&clustered_profile("default", &self.server, &lines));
     }
 
     #[track_caller]
@@ -250,13 +334,7 @@ pub fn run_stdin(ctl: &Ctl, args: &[&str], input: &str) -> Out {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input.as_bytes()).unwrap();
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    Out {
-        args: args.iter().map(|a| a.to_string()).collect(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    Out::new(args, child.wait_with_output().unwrap())
 }
 
 /// Transcripts of several runs, one after another.

@@ -116,10 +116,7 @@ fn config_file_errors_name_the_key_and_line() {
         outs.push(format!("## {case}\n{}", out.transcript()));
     }
     let text = outs.join("\n");
-    snap!(
-        "config_file_errors",
-        text.replace(&*ctl.home().to_string_lossy(), "[HOME]")
-    );
+    snap!("config_file_errors", ctl.hide_home(&text));
     assert!(text.contains("unknown field `hots`") && text.contains("line 4"));
     assert!(text.contains("defined twice (first on line 2)") && text.contains("line 6"));
 }
@@ -183,8 +180,7 @@ fn choosing_the_file_and_the_profile() {
         .success();
     snap!(
         "choosing_the_file_and_the_profile",
-        transcripts(&[&missing, &no_default, &explicit_missing])
-            .replace(&*ctl.home().to_string_lossy(), "[HOME]")
+        ctl.hide_home(&transcripts(&[&missing, &no_default, &explicit_missing]))
     );
 }
 
@@ -270,8 +266,7 @@ fn credential_precedence() {
     ));
     snap!(
         "unusable_credentials",
-        transcripts(&outs.iter().collect::<Vec<_>>())
-            .replace(&*ctl.home().to_string_lossy(), "[HOME]")
+        ctl.hide_home(&transcripts(&outs.iter().collect::<Vec<_>>()))
     );
 }
 
@@ -338,11 +333,7 @@ fn both_url_shapes() {
     snap!("dedicated_wrong_ids", wrong.transcript());
 
     // --account on a clustered profile is ignored, with a warning.
-    env.ctl.write_config(&clustered_profile(
-        "default",
-        &env.server,
-        &format!("  mgmt_token = \"{}\"", env.token),
-    ));
+    env.profile("");
     env.ok(&["--account", unknown, "database", "list"])
         .stderr_has("--account and --cluster are ignored");
 }

@@ -2,7 +2,7 @@
 //! refuses rather than waiting; on a terminal only `y` goes ahead.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::common::{Env, transcripts};
 
@@ -64,17 +64,9 @@ fn without_a_terminal_and_without_force_nothing_is_deleted() {
 
 /// Runs stratactl on a pseudo-terminal (through util-linux `script`), typing `answer`.
 fn on_a_terminal(env: &Env, args: &str, answer: &str) -> Option<(bool, String)> {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: util-linux `script` is not installed");
-        return None;
-    }
-    let command = format!("{} {args}", env!("CARGO_BIN_EXE_stratactl"));
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("HOME", env.ctl.home())
-        .env_remove("STRATACTL_MGMT_TOKEN")
-        .env_remove("STRATACTL_CONFIG")
-        .env_remove("STRATACTL_PROFILE")
+    let mut child = env
+        .ctl
+        .on_a_terminal(args)?
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

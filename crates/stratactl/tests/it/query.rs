@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Ctl, Env, Out, clustered_profile, host_port, run_stdin, transcripts};
-use crate::harness::Server;
+use crate::common::{
+    Ctl, Env, Out, TlsServer, free_port, host_port, run_stdin, transcripts, unreachable_profile,
+};
 
 /// influxctl's documentation example, and two more rows (one at a fractional second, one
 /// without `temp`).
@@ -49,17 +50,9 @@ impl Setup {
         setup
     }
 
-    /// The `default` profile with the management token and `extra` lines.
-    fn profile(&self, extra: &str) {
-        let extra = format!("  mgmt_token = \"{}\"\n{extra}", self.env.token);
-        self.env
-            .ctl
-            .write_config(&clustered_profile("default", &self.env.server, &extra));
-    }
-
     /// The `default` profile with `database = "db"` and the read token.
     fn reading_profile(&self) {
-        self.profile(&format!(
+        self.env.profile(&format!(
             "  database = \"db\"\n  token = \"{}\"",
             self.read_token
         ));
@@ -72,7 +65,7 @@ impl Setup {
 
 /// Transcripts with the temporary home directory replaced.
 fn shown(ctl: &Ctl, outs: &[&Out]) -> String {
-    transcripts(outs).replace(&*ctl.home().to_string_lossy(), "[HOME]")
+    ctl.hide_home(&transcripts(outs))
 }
 
 /// The table of every row of `home`, ordered.
@@ -196,7 +189,7 @@ fn flags_give_and_override_the_database_and_the_token() {
     let query = "SELECT count(*) AS n FROM home";
 
     // A profile without database and token keys: the flags give them.
-    setup.profile("");
+    setup.env.profile("");
     let token = setup.read_token.as_str();
     ctl.run(&["query", "--database", "db", "--token", token, query])
         .success()
@@ -206,7 +199,7 @@ fn flags_give_and_override_the_database_and_the_token() {
         .success();
 
     // The profile names another database and a write-only token: the flags win.
-    setup.profile(&format!(
+    setup.env.profile(&format!(
         "  database = \"nope\"\n  token = \"{}\"",
         setup.write_token
     ));
@@ -248,7 +241,7 @@ fn query_errors() {
     let ctl = setup.ctl();
 
     // Nothing to query with: no database, no token.
-    setup.profile("");
+    setup.env.profile("");
     let no_database = ctl
         .run(&["query", "--token", &setup.read_token, "SELECT 1"])
         .failure()
@@ -383,18 +376,9 @@ fn system_tables_and_perf_debug() {
     assert!(figures["client_duration_secs"].as_f64().unwrap() > 0.0);
 }
 
-fn unreachable_profile(ctl: &Ctl, port: u16) {
-    ctl.write_config(&format!(
-        "[[profile]]\n  name = \"default\"\n  host = \"127.0.0.1\"\n  port = \"{port}\"\n  database = \"db\"\n  token = \"strata_db_x\"\n  [profile.tls]\n    disable = true\n"
-    ));
-}
-
 #[test]
 fn an_unreachable_server() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let ctl = Ctl::new();
     unreachable_profile(&ctl, port);
     let out = ctl
@@ -431,18 +415,13 @@ fn a_silent_server_times_out_within_the_timeout() {
 
 #[test]
 fn over_tls() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let server = Server::builder()
-        .arg("--tls-cert")
-        .arg(cert_path.to_str().unwrap())
-        .arg("--tls-key")
-        .arg(key_path.to_str().unwrap())
-        .start();
+    // `_dir` keeps the certificate files until the end.
+    let TlsServer {
+        server,
+        dir: _dir,
+        cert_path,
+        key_path,
+    } = TlsServer::start();
     let token = server.bootstrap_token();
     let (_, port) = host_port(&server);
     let ctl = Ctl::new();

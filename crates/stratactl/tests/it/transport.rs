@@ -2,8 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Ctl, host_port};
-use crate::harness::Server;
+use crate::common::{Ctl, TlsServer, free_port, host_port, transcripts};
 
 fn profile(host: &str, port: u16, tls: &str) -> String {
     format!(
@@ -13,10 +12,7 @@ fn profile(host: &str, port: u16, tls: &str) -> String {
 
 #[test]
 fn an_unreachable_server_is_reported_clearly() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let ctl = Ctl::new();
     ctl.write_config(&profile("127.0.0.1", port, "    disable = true"));
     let out = ctl
@@ -24,11 +20,7 @@ fn an_unreachable_server_is_reported_clearly() {
         .failure()
         .stderr_has(&format!("cannot connect to http://127.0.0.1:{port}"))
         .stderr_has("check host and port of profile \"default\"");
-    snap!(
-        "unreachable",
-        out.transcript()
-            .replace(&*ctl.home().to_string_lossy(), "[HOME]")
-    );
+    snap!("unreachable", ctl.hide_home(&out.transcript()));
 }
 
 #[test]
@@ -55,18 +47,12 @@ fn a_silent_server_times_out_within_the_timeout() {
 
 #[test]
 fn tls_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let server = Server::builder()
-        .arg("--tls-cert")
-        .arg(cert_path.to_str().unwrap())
-        .arg("--tls-key")
-        .arg(key_path.to_str().unwrap())
-        .start();
+    let TlsServer {
+        server,
+        dir,
+        cert_path,
+        key_path,
+    } = TlsServer::start();
     let token = server.bootstrap_token();
     let (_, port) = host_port(&server);
     let port: u16 = port.parse().unwrap();
@@ -134,14 +120,9 @@ fn tls_settings() {
     ctl.run(&["database", "list"])
         .failure()
         .stderr_has("not a PEM certificate and private key");
-    let home = ctl.home().to_string_lossy().to_string();
     let tmp = dir.path().to_string_lossy().to_string();
-    let text = [&untrusted, &no_ca, &not_a_cert]
-        .iter()
-        .map(|o| o.transcript())
-        .collect::<Vec<_>>()
-        .join("\n")
-        .replace(&home, "[HOME]")
+    let text = ctl
+        .hide_home(&transcripts(&[&untrusted, &no_ca, &not_a_cert]))
         .replace(&tmp, "[CERTS]")
         .replace(&format!("localhost:{port}"), "localhost:PPPPP");
     snap!("tls_errors", text);

@@ -207,8 +207,5 @@ fn user_refusals_and_mistakes() {
             .stderr_has("404"),
     );
     let text = transcripts(&outs.iter().collect::<Vec<_>>());
-    snap!(
-        "user_refusals_and_mistakes",
-        text.replace(&*ctl.home().to_string_lossy(), "[HOME]")
-    );
+    snap!("user_refusals_and_mistakes", ctl.hide_home(&text));
 }

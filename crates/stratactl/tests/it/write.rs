@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Ctl, Env, clustered_profile, run_stdin, transcripts};
+use crate::common::{Ctl, Env, free_port, run_stdin, transcripts, unreachable_profile};
 use crate::harness::Server;
 
 /// A server with database `db`, a token that may write it and one that may only read it.
@@ -33,18 +33,9 @@ impl Setup {
         }
     }
 
-    /// The `default` profile with the management token and `extra` lines (e.g. `database`
-    /// and `token` keys).
-    fn profile(&self, extra: &str) {
-        let extra = format!("  mgmt_token = \"{}\"\n{extra}", self.env.token);
-        self.env
-            .ctl
-            .write_config(&clustered_profile("default", &self.env.server, &extra));
-    }
-
     /// The `default` profile with `database = "db"` and the write token.
     fn writing_profile(&self) {
-        self.profile(&format!(
+        self.env.profile(&format!(
             "  database = \"db\"\n  token = \"{}\"",
             self.write_token
         ));
@@ -148,7 +139,7 @@ fn flags_give_and_override_the_database_and_the_token() {
     let token = setup.write_token.as_str();
 
     // A profile without database and token keys: the flags give them.
-    setup.profile("");
+    setup.env.profile("");
     ctl.run(&[
         "write",
         "--database",
@@ -163,7 +154,7 @@ fn flags_give_and_override_the_database_and_the_token() {
         .success();
 
     // The profile names another database and a read-only token: the flags win.
-    setup.profile(&format!(
+    setup.env.profile(&format!(
         "  database = \"nope\"\n  token = \"{}\"",
         setup.read_token
     ));
@@ -249,12 +240,7 @@ fn a_refused_batch_stops_the_write_and_says_what_was_written() {
     assert_eq!(lines_written(server), 2);
     assert_eq!(write_requests(server, "204"), 1);
     assert_eq!(write_requests(server, "400"), 1);
-    snap!(
-        "refused_batch",
-        refused
-            .transcript()
-            .replace(&*ctl.home().to_string_lossy(), "[HOME]")
-    );
+    snap!("refused_batch", ctl.hide_home(&refused.transcript()));
 }
 
 #[test]
@@ -265,7 +251,7 @@ fn write_errors() {
     let token = setup.write_token.as_str();
 
     // Nothing to write with: no database, no token.
-    setup.profile("");
+    setup.env.profile("");
     let no_database = ctl
         .run(&["write", "--token", token, "m v=1i"])
         .failure()
@@ -333,7 +319,7 @@ fn write_errors() {
     assert_eq!(lines_written(server), 0);
     snap!(
         "write_errors",
-        transcripts(&[
+        ctl.hide_home(&transcripts(&[
             &no_database,
             &no_token,
             &precision,
@@ -345,23 +331,13 @@ fn write_errors() {
             &read_only,
             &management,
             &unknown_token,
-        ])
-        .replace(&*ctl.home().to_string_lossy(), "[HOME]")
+        ]))
     );
-}
-
-fn unreachable_profile(ctl: &Ctl, port: u16) {
-    ctl.write_config(&format!(
-        "[[profile]]\n  name = \"default\"\n  host = \"127.0.0.1\"\n  port = \"{port}\"\n  database = \"db\"\n  token = \"strata_db_x\"\n  [profile.tls]\n    disable = true\n"
-    ));
 }
 
 #[test]
 fn an_unreachable_server() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let ctl = Ctl::new();
     // No product: writes do not need one.
     unreachable_profile(&ctl, port);
@@ -370,11 +346,7 @@ fn an_unreachable_server() {
         .failure()
         .stderr_has(&format!("cannot connect to http://127.0.0.1:{port}"))
         .stderr_has("Nothing was written.");
-    snap!(
-        "unreachable",
-        out.transcript()
-            .replace(&*ctl.home().to_string_lossy(), "[HOME]")
-    );
+    snap!("unreachable", ctl.hide_home(&out.transcript()));
 }
 
 #[test]
