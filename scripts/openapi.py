@@ -644,23 +644,39 @@ def write_paths(p):
         "v3")}
 
 
-def query_op(op_id, method):
+SQL_DESCRIPTION = (
+    "Runs DataFusion SQL over the database's tables (one per measurement, in "
+    "schema `iox`; `information_schema` too). ")
+INFLUXQL_DESCRIPTION = (
+    "Runs one InfluxQL statement (SELECT or SHOW) over the database's measurements. The "
+    "result is one table: `iox::measurement`, `time`, the GROUP BY tags, then the selected "
+    "values. `params` binds `$name` parameters. ")
+
+
+def query_op(op_id, method, language):
     def err(text):
         return ok_json(text, schema("QueryError"))
 
+    sql = language == "sql"
     params = [
-        {"name": "db", "in": "query", "description": "The database.", "schema": {"type": "string"}},
-        {"name": "q", "in": "query", "description": "The SQL query.", "schema": {"type": "string"}},
+        {"name": "db", "in": "query", "description": "The database" + (
+            "." if sql else " (not needed for SHOW DATABASES)."), "schema": {"type": "string"}},
+        {"name": "q", "in": "query", "description": "The SQL query." if sql else
+         "The InfluxQL statement.", "schema": {"type": "string"}},
         {"name": "format", "in": "query", "description": "The result format.",
          "schema": {"type": "string", "enum": ["json", "jsonl", "csv", "pretty", "parquet"],
                     "default": "json"}},
     ]
+    if not sql:
+        params.append({"name": "params", "in": "query", "description": "Bind parameters, a JSON "
+                       "object of names and values.", "schema": {"type": "string"}})
     o = {
         "operationId": op_id,
         "tags": ["Query"],
-        "summary": "Query with SQL" + (" (POST)" if method == "post" else ""),
-        "description": "Runs DataFusion SQL over the database's tables (one per measurement, in "
-        "schema `iox`; `information_schema` too). Each table unions the rows written to this "
+        "summary": ("Query with SQL" if sql else "Query with InfluxQL")
+        + (" (POST)" if method == "post" else ""),
+        "description": (SQL_DESCRIPTION if sql else INFLUXQL_DESCRIPTION)
+        + "Each table unions the rows written to this "
         "node and not yet persisted with the table's Parquet files; rows older than the "
         "database's retention period are never returned. Needs a database token with `read` "
         "permission on the database (or `*`); management tokens and user sessions are refused "
@@ -692,9 +708,62 @@ def query_op(op_id, method):
     return o
 
 
+def v1_query_op(op_id, method):
+    def err(text):
+        return ok_json(text, schema("QueryError"))
+
+    def param(name, text):
+        return {"name": name, "in": "query", "description": text, "schema": {"type": "string"}}
+
+    o = {
+        "operationId": op_id,
+        "tags": ["Query"],
+        "summary": "Query with InfluxQL (v1)" + (" (POST)" if method == "post" else ""),
+        "description": "The InfluxDB 1.x query API. Statements are separated by `;`; each "
+        "statement's series or error is in its place in `results`, so the answer is 200 when "
+        "the query parses. `Accept: application/csv` answers in 1.x CSV. The token may also "
+        "come as the password of Basic authentication or in `p=`; it needs `read` on the "
+        "database.",
+        "parameters": [
+            param("db", "The database (not needed for SHOW DATABASES)."),
+            param("rp", "A retention policy: the database read is `db/rp` (empty or `autogen` "
+                  "means `db`)."),
+            param("q", "The InfluxQL statements."),
+            param("epoch", "Times as integers in this unit (ns, u, µ, ms, s, m, h) instead of "
+                  "RFC 3339 strings."),
+            param("chunked", "`true`: the answer in chunks, one JSON document per line."),
+            param("chunk_size", "Rows per chunk (default 10000)."),
+            param("pretty", "`true`: indented JSON."),
+            param("params", "Bind parameters, a JSON object of names and values."),
+            param("u", "Ignored."),
+            param("p", "The token, when not in `Authorization`."),
+        ],
+        "responses": {
+            "200": {"description": "The results.", "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/csv": {"schema": {"type": "string"}},
+            }},
+            "400": err("A parameter is wrong or the query does not parse."),
+            "401": err("No token, or one that is invalid, expired or revoked."),
+            "403": err("The token may not read this database, or is not a database token."),
+        },
+        "security": BEARER,
+    }
+    if method == "post":
+        o["requestBody"] = {
+            "required": False,
+            "description": "The parameters as a form (they may also be in the query string).",
+            "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+        }
+    return o
+
+
 def query_paths(p):
-    p["/api/v3/query_sql"] = {"get": query_op("querySql", "get"),
-                              "post": query_op("querySqlPost", "post")}
+    p["/api/v3/query_sql"] = {"get": query_op("querySql", "get", "sql"),
+                              "post": query_op("querySqlPost", "post", "sql")}
+    p["/api/v3/query_influxql"] = {"get": query_op("queryInfluxql", "get", "influxql"),
+                                   "post": query_op("queryInfluxqlPost", "post", "influxql")}
+    p["/query"] = {"get": v1_query_op("queryV1", "get"), "post": v1_query_op("queryV1Post", "post")}
 
 
 def paths():
@@ -1043,6 +1112,7 @@ components = {
                 "db": {"type": "string"},
                 "q": {"type": "string"},
                 "format": {"type": "string", "enum": ["json", "jsonl", "csv", "pretty", "parquet"]},
+                "params": {"type": "object", "description": "InfluxQL bind parameters."},
             },
         },
         "WriteError": {

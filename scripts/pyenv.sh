@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A Python virtualenv for tests that drive Strata from Python: pyarrow (Arrow, Parquet, Flight)
-# and influxdb3-python (the official InfluxDB 3 client, module influxdb_client_3).
+# A Python virtualenv for tests that drive Strata from Python: pyarrow (Arrow, Parquet, Flight),
+# influxdb3-python (the official InfluxDB 3 client, module influxdb_client_3) and the ADBC
+# Flight SQL driver (adbc-driver-flightsql with adbc-driver-manager's DB-API).
 #
 #   scripts/pyenv.sh          create the virtualenv when missing; print its python
 #
@@ -19,8 +20,8 @@ exec 3>&1 1>&2
 
 readonly VENV=$HOME/.cache/strata-pyenv
 readonly PY=$VENV/bin/python
-readonly PACKAGES=(pyarrow influxdb3-python)
-readonly CHECK='import pyarrow, pyarrow.parquet, influxdb_client_3'
+readonly PACKAGES=(pyarrow influxdb3-python adbc-driver-manager adbc-driver-flightsql)
+readonly CHECK='import pyarrow, pyarrow.parquet, influxdb_client_3, adbc_driver_flightsql.dbapi'
 
 die() {
     echo "pyenv.sh: $*"
@@ -60,7 +61,7 @@ if ! installed; then
             die "pip install ${PACKAGES[*]} failed"
         installed || die "installed ${PACKAGES[*]} but '$CHECK' still fails"
         log "installed: $("$PY" -m pip list --disable-pip-version-check --format=freeze 2>/dev/null |
-            grep -iE '^(pyarrow|influxdb3-python)==' | tr '\n' ' ')"
+            grep -iE '^(pyarrow|influxdb3-python|adbc-driver-manager|adbc-driver-flightsql)==' | tr '\n' ' ')"
     fi
     exec 4>&-
 fi

@@ -1,15 +1,19 @@
-//! The query engine: SQL over a database's tables with DataFusion.
+//! The query engine: SQL and InfluxQL over a database's tables with DataFusion.
 //!
 //! Every query gets its own DataFusion session whose default schema (`public.iox`, as in
 //! InfluxDB 3) holds one table per measurement of the database. A table's columns are its
 //! catalog columns in name order: `time` (timestamp, nanoseconds, UTC), tags (dictionary-encoded
 //! strings) and fields (their line-protocol types). Scanning a table unions the node's buffered
-//! rows with the table's Parquet files, skipping files outside the query's time range, and
-//! never returns rows older than the database's retention period. `information_schema` is
-//! there. A query runs under a timeout and a memory limit; either ends it with a clear error
+//! rows with the table's Parquet files, skipping files outside the query's time range, merging
+//! a point written more than once, and never returns rows older than the database's retention
+//! period. `information_schema` is there. InfluxQL ([`influxql`]) is planned into the same
+//! engine. A query runs under a timeout and a memory limit; either ends it with a clear error
 //! and the server carries on.
 
+mod dedupe;
 mod format;
+pub mod influxql;
+mod prepared;
 mod table;
 
 use std::sync::Arc;
@@ -18,7 +22,6 @@ use std::time::Duration;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::error::DataFusionError;
-use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -27,6 +30,7 @@ use strata_storage::{Storage, arrow_field};
 use strata_types::{DatabaseSchema, Error, Result};
 
 pub use format::OutputFormat;
+pub use prepared::{BASE_TABLE, PreparedQuery, SqlSchema, SqlTable, VIEW};
 
 use table::{OBJECT_STORE_URL, StrataTable};
 
@@ -78,28 +82,14 @@ impl QueryEngine {
     /// Runs SQL against `database`. Fails with `NotFound` for an unknown database and
     /// `InvalidArgument` for a query that is wrong, too slow or too large, naming the problem.
     pub async fn sql(&self, database: &str, sql: &str) -> Result<QueryResult> {
-        let schema = self.catalog.get_schema(database).await?;
-        let context = self.session(&schema)?;
-        let run = async {
-            // Read-only: no DDL (CREATE EXTERNAL TABLE would read the server's files), no DML
-            // or COPY (which would write them), no SET.
-            let options = SQLOptions::new()
-                .with_allow_ddl(false)
-                .with_allow_dml(false)
-                .with_allow_statements(false);
-            let frame = context.sql_with_options(sql, options).await?;
-            let schema: SchemaRef = frame.schema().inner().clone();
-            let batches = frame.collect().await?;
-            Ok::<_, DataFusionError>(QueryResult { schema, batches })
-        };
-        match tokio::time::timeout(self.config.timeout, run).await {
-            Ok(Ok(result)) => Ok(result),
-            Ok(Err(e)) => Err(self.query_error(e)),
-            Err(_) => Err(Error::invalid(format!(
-                "the query ran longer than the {:?} allowed and was cancelled; narrow its time range or raise --query-timeout",
-                self.config.timeout
-            ))),
-        }
+        self.sql_with_params(database, sql, None).await
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::invalid(format!(
+            "the query ran longer than the {:?} allowed and was cancelled; narrow its time range or raise --query-timeout",
+            self.config.timeout
+        ))
     }
 
     /// A session over the database's tables.

@@ -1,32 +1,47 @@
 //! One measurement as a DataFusion table: the node's buffered rows and the table's Parquet
-//! files, unioned, with files pruned by time and rows older than the retention period cut.
+//! files, with files pruned by time, filters pushed into the Parquet reader, a point found in
+//! more than one source merged into one row ([`DedupeExec`]) and rows older than the retention
+//! period cut.
 
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, new_null_array};
-use arrow::compute::cast;
-use arrow::datatypes::SchemaRef;
+use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt64Array, new_null_array};
+use arrow::compute::{self, cast};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampNanosecondType};
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::datasource::physical_plan::{FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown, col, lit};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::filter::FilterExecBuilder;
+use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
 use datafusion::physical_plan::union::UnionExec;
-use strata_storage::Storage;
-use strata_types::{ParquetFile, TIME_COLUMN};
+use strata_storage::{Storage, column_type_of};
+use strata_types::{ColumnType, ParquetFile, TIME_COLUMN};
+
+use crate::dedupe::{DedupeExec, ordering};
 
 /// The URL the engine registers the object store under.
 pub(crate) const OBJECT_STORE_URL: &str = "strata://objects";
+
+/// The column that ranks rows by write order on their way into [`DedupeExec`].
+const SEQUENCE: &str = "__strata_sequence";
 
 pub(crate) struct StrataTable {
     pub database_id: i64,
@@ -56,7 +71,7 @@ impl datafusion::catalog::TableProvider for StrataTable {
         TableType::Base
     }
 
-    /// Filters are used to prune files and re-checked on every row.
+    /// Filters prune files, row groups and pages and are re-checked on every row.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
@@ -71,6 +86,14 @@ impl datafusion::catalog::TableProvider for StrataTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        // Every write has a time, so a table without one has no rows yet.
+        let Ok(time) = self.schema.index_of(TIME_COLUMN) else {
+            let projected = match projection {
+                Some(p) => Arc::new(self.schema.project(p)?),
+                None => self.schema.clone(),
+            };
+            return Ok(Arc::new(EmptyExec::new(projected)));
+        };
         let data = self
             .storage
             .table_data(self.database_id, self.table_id)
@@ -80,79 +103,278 @@ impl datafusion::catalog::TableProvider for StrataTable {
         if let Some(oldest) = self.oldest {
             min = Some(min.map_or(oldest, |m| m.max(oldest)));
         }
+        let in_range = |(first, last): (i64, i64)| {
+            min.is_none_or(|min| last >= min) && max.is_none_or(|max| first <= max)
+        };
         // Read time too when rows must be cut by retention; the filter projects it away.
-        let time_index = self.schema.index_of(TIME_COLUMN).ok();
-        let cut = self.oldest.zip(time_index);
-        let scan_projection = match (projection, cut) {
-            (Some(p), Some((_, t))) if !p.contains(&t) => {
-                Some(p.iter().copied().chain([t]).collect::<Vec<_>>())
+        let columns: Vec<usize> = match projection {
+            Some(p) if self.oldest.is_some() && !p.contains(&time) => {
+                p.iter().copied().chain([time]).collect()
             }
-            (p, _) => p.cloned(),
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let retention = self.oldest.map(|oldest| {
+            col(TIME_COLUMN).gt_eq(lit(ScalarValue::TimestampNanosecond(
+                Some(oldest),
+                Some("UTC".into()),
+            )))
+        });
+        let mut key: Vec<usize> = (0..self.schema.fields().len())
+            .filter(|&i| column_type_of(self.schema.field(i)) == Some(ColumnType::Tag))
+            .collect();
+        key.push(time);
+        let key_names: HashSet<&str> = key
+            .iter()
+            .map(|&i| self.schema.field(i).name().as_str())
+            .collect();
+        // DataFusion pushes the query's filters (re-checked above the scan) into every Parquet
+        // reader it reaches, but not through DedupeExec: rows still to be merged get the
+        // filters on key columns here. Not those on fields: a value written over must not
+        // decide whether a point is returned.
+        let key_filters = filters.iter().chain(retention.as_ref()).filter(|e| {
+            e.column_refs()
+                .iter()
+                .all(|c| key_names.contains(c.name.as_str()))
+        });
+        let key_predicate = conjunction(key_filters.cloned())
+            .map(|e| {
+                state.create_physical_expr(e, &DFSchema::try_from(self.schema.as_ref().clone())?)
+            })
+            .transpose()?;
+        let scan = Scan {
+            schema: self.schema.clone(),
+            sequenced: sequenced(&self.schema),
+            columns: columns.clone(),
+            key,
+            key_predicate,
         };
 
-        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
-        let buffered = data
-            .buffered
-            .iter()
-            .map(|batch| align(batch, &self.schema))
-            .collect::<Result<Vec<_>>>()?;
-        if !buffered.is_empty() {
-            inputs.push(MemorySourceConfig::try_new_exec(
-                &[buffered],
-                self.schema.clone(),
-                scan_projection.clone(),
-            )?);
-        }
-        let files: Vec<&ParquetFile> = data
+        let mut files: Vec<&ParquetFile> = data
             .files
             .iter()
-            .filter(|f| min.is_none_or(|min| f.max_time >= min))
-            .filter(|f| max.is_none_or(|max| f.min_time <= max))
+            .filter(|f| in_range((f.min_time, f.max_time)))
             .collect();
-        if !files.is_empty() {
-            let source = Arc::new(ParquetSource::new(self.schema.clone()));
-            let mut builder =
-                FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source);
-            for file in files {
-                builder = builder.with_file(PartitionedFile::new(
-                    file.path.clone(),
-                    file.size_bytes as u64,
-                ));
+        // Write order: a node persists its generations in turn, nodes as their clocks say.
+        files.sort_by_key(|f| (f.created_at, f.wal_segment));
+        let mut spans: Vec<(i64, i64, Source)> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.min_time, f.max_time, Source::File(i)))
+            .collect();
+        // The buffer is newer than every file, and its batches are oldest first.
+        let mut next = files.len() as u64;
+        let mut batches = Vec::new();
+        for batch in &data.buffered {
+            let times = batch
+                .column_by_name(TIME_COLUMN)
+                .map(|c| c.as_primitive::<TimestampNanosecondType>());
+            if let Some(range) = times.and_then(|t| compute::min(t).zip(compute::max(t)))
+                && in_range(range)
+            {
+                spans.push((range.0, range.1, Source::Batch(batches.len())));
+                let batch = align(batch, &self.schema)?;
+                batches.push(with_sequence(&batch, &scan.sequenced, next)?);
             }
-            let config = builder
-                .with_projection_indices(scan_projection.clone())?
-                .build();
-            inputs.push(DataSourceExec::from_data_source(config));
+            next += batch.num_rows() as u64;
         }
-        let projected = match &scan_projection {
-            Some(p) => Arc::new(self.schema.project(p)?),
-            None => self.schema.clone(),
-        };
+
+        let mut plain = Vec::new();
+        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        for group in overlapping(spans) {
+            if let [Source::File(i)] = group.as_slice() {
+                plain.push(files[*i]);
+                continue;
+            }
+            let mut group_files = Vec::new();
+            let mut group_batches = Vec::new();
+            for source in group {
+                match source {
+                    Source::File(i) => group_files.push((i as u64, files[i])),
+                    Source::Batch(i) => group_batches.push(batches[i].clone()),
+                }
+            }
+            inputs.push(scan.deduplicated(&group_files, group_batches)?);
+        }
+        if !plain.is_empty() {
+            inputs.push(scan.files(&plain, state.config().target_partitions())?);
+        }
+        let projected = Arc::new(self.schema.project(&columns)?);
         let plan = if inputs.is_empty() {
             Arc::new(EmptyExec::new(projected.clone())) as Arc<dyn ExecutionPlan>
         } else {
             UnionExec::try_new(inputs)?
         };
-        let Some((oldest, _)) = cut else {
+        let Some(retention) = retention else {
             return Ok(plan);
         };
-        let df_schema = DFSchema::try_from(projected.as_ref().clone())?;
-        let predicate = state.create_physical_expr(
-            col(TIME_COLUMN).gt_eq(lit(ScalarValue::TimestampNanosecond(
-                Some(oldest),
-                Some("UTC".into()),
-            ))),
-            &df_schema,
-        )?;
-        let output: Vec<usize> = match projection {
-            Some(p) => (0..p.len()).collect(),
-            None => (0..projected.fields().len()).collect(),
-        };
+        let predicate = state
+            .create_physical_expr(retention, &DFSchema::try_from(projected.as_ref().clone())?)?;
+        let output: Vec<usize> = (0..projection.map_or(columns.len(), Vec::len)).collect();
         let filter = FilterExecBuilder::new(predicate, plan)
             .apply_projection(Some(output))?
             .build()?;
         Ok(Arc::new(filter))
     }
+}
+
+/// A source of rows: a file or a buffered batch, by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    File(usize),
+    Batch(usize),
+}
+
+/// The sources in groups whose time ranges (`(first, last, source)`) overlap, transitively:
+/// a point can only be in more than one source of the same group.
+fn overlapping(mut spans: Vec<(i64, i64, Source)>) -> Vec<Vec<Source>> {
+    spans.sort_by_key(|&(first, _, _)| first);
+    let mut groups: Vec<Vec<Source>> = Vec::new();
+    let mut end = i64::MIN;
+    for (first, last, source) in spans {
+        match groups.last_mut() {
+            Some(group) if first <= end => group.push(source),
+            _ => groups.push(vec![source]),
+        }
+        end = end.max(last);
+    }
+    groups
+}
+
+/// The table's columns and a last [`SEQUENCE`] column.
+fn sequenced(schema: &Schema) -> SchemaRef {
+    let mut fields = schema.fields().to_vec();
+    fields.push(Arc::new(Field::new(SEQUENCE, DataType::UInt64, false)));
+    Arc::new(Schema::new(fields))
+}
+
+/// A buffered batch in the table's schema with its rows numbered from `first`.
+fn with_sequence(batch: &RecordBatch, sequenced: &SchemaRef, first: u64) -> Result<RecordBatch> {
+    let sequence = UInt64Array::from_iter_values(first..first + batch.num_rows() as u64);
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(sequence));
+    Ok(RecordBatch::try_new(sequenced.clone(), columns)?)
+}
+
+/// What the parts of one scan share.
+struct Scan {
+    schema: SchemaRef,
+    /// See [`sequenced`].
+    sequenced: SchemaRef,
+    /// The table columns every part yields, in this order.
+    columns: Vec<usize>,
+    /// The columns naming a point: the tags, then time.
+    key: Vec<usize>,
+    /// The filters on key columns, for rows still to be merged.
+    key_predicate: Option<Arc<dyn PhysicalExpr>>,
+}
+
+impl Scan {
+    /// Files that share no point with another source, read as they are.
+    fn files(&self, files: &[&ParquetFile], partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
+        let group = FileGroup::new(files.iter().map(|f| partitioned_file(f)).collect());
+        let source = parquet_source(self.schema.clone(), None);
+        let config = FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source)
+            .with_file_groups(group.split_files(partitions))
+            .with_projection_indices(Some(self.columns.clone()))?
+            .build();
+        Ok(DataSourceExec::from_data_source(config))
+    }
+
+    /// Files (with their rank in write order) and buffered batches (with a sequence column)
+    /// whose rows may name the same points: merged by key and write order, one row per point.
+    fn deduplicated(
+        &self,
+        files: &[(u64, &ParquetFile)],
+        batches: Vec<RecordBatch>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let sequence = self.schema.fields().len();
+        let read: Vec<usize> = BTreeSet::from_iter(self.columns.iter().chain(&self.key).copied())
+            .into_iter()
+            .collect();
+        let position = |c: &usize| read.binary_search(c).expect("read holds the column");
+        let read_key: Vec<usize> = self.key.iter().map(position).collect();
+        let read_with_sequence: Vec<usize> = read.iter().copied().chain([sequence]).collect();
+        let by_key = ordering(
+            &self.sequenced.project(&read_with_sequence)?,
+            &[read_key.as_slice(), &[read.len()]].concat(),
+        )?;
+
+        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        if !files.is_empty() {
+            let source = parquet_source(
+                TableSchema::builder(self.schema.clone())
+                    .with_table_partition_cols(vec![self.sequenced.fields()[sequence].clone()])
+                    .build(),
+                self.key_predicate.as_ref(),
+            );
+            let mut builder =
+                FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source)
+                    .with_projection_indices(Some(read_with_sequence.clone()))?
+                    // Persisted files are sorted by tags, then time (strata-storage's
+                    // persist.rs), and the sequence is the same for a whole file.
+                    .with_output_ordering(vec![ordering(
+                        &self.sequenced,
+                        &[self.key.as_slice(), &[sequence]].concat(),
+                    )?]);
+            for (rank, file) in files {
+                builder = builder.with_file(
+                    partitioned_file(file)
+                        .with_partition_values(vec![ScalarValue::UInt64(Some(*rank))]),
+                );
+            }
+            inputs.push(DataSourceExec::from_data_source(builder.build()));
+        }
+        if !batches.is_empty() {
+            // Buffered rows the key filters refuse need no sorting.
+            let buffered: Arc<dyn ExecutionPlan> = match &self.key_predicate {
+                Some(predicate) => Arc::new(
+                    FilterExecBuilder::new(
+                        predicate.clone(),
+                        MemorySourceConfig::try_new_exec(&[batches], self.sequenced.clone(), None)?,
+                    )
+                    .apply_projection(Some(read_with_sequence))?
+                    .build()?,
+                ),
+                None => MemorySourceConfig::try_new_exec(
+                    &[batches],
+                    self.sequenced.clone(),
+                    Some(read_with_sequence),
+                )?,
+            };
+            inputs.push(Arc::new(SortExec::new(by_key.clone(), buffered)));
+        }
+        let merged = SortPreservingMergeExec::new(by_key, UnionExec::try_new(inputs)?);
+        let deduplicated = Arc::new(DedupeExec::try_new(Arc::new(merged), read_key)?);
+        if read == self.columns {
+            return Ok(deduplicated);
+        }
+        let exprs = self.columns.iter().map(|c| {
+            let name = self.schema.field(*c).name();
+            ProjectionExpr::new(Arc::new(Column::new(name, position(c))), name)
+        });
+        Ok(Arc::new(ProjectionExec::try_new(exprs, deduplicated)?))
+    }
+}
+
+fn partitioned_file(file: &ParquetFile) -> PartitionedFile {
+    PartitionedFile::new(file.path.clone(), file.size_bytes as u64)
+}
+
+/// A Parquet reader that skips row groups and pages by its predicate (`predicate`, or what
+/// DataFusion pushes down) and filters rows while decoding.
+fn parquet_source(
+    schema: impl Into<TableSchema>,
+    predicate: Option<&Arc<dyn PhysicalExpr>>,
+) -> Arc<ParquetSource> {
+    let source = ParquetSource::new(schema)
+        .with_enable_page_index(true)
+        .with_pushdown_filters(true)
+        .with_reorder_filters(true);
+    Arc::new(match predicate {
+        Some(predicate) => source.with_predicate(predicate.clone()),
+        None => source,
+    })
 }
 
 /// A buffered batch in the table's schema: columns in the table's order, missing ones null.
@@ -209,6 +431,13 @@ fn time_bounds(filters: &[Expr]) -> (Option<i64>, Option<i64>) {
 
 #[cfg(test)]
 mod tests {
+    use arrow::array::{Float64Array, StringDictionaryBuilder, TimestampNanosecondArray};
+    use arrow::datatypes::Int32Type;
+    use arrow::util::pretty::pretty_format_batches;
+    use datafusion::execution::TaskContext;
+    use datafusion::physical_plan::collect;
+    use strata_storage::arrow_field;
+
     use super::*;
 
     fn ts(t: i64) -> Expr {
@@ -236,6 +465,88 @@ mod tests {
             time_bounds(&[col("time").gt(ts(1)).or(col("time").lt(ts(0)))]),
             (None, None),
             "OR says nothing about the range"
+        );
+    }
+
+    #[test]
+    fn sources_are_grouped_only_where_their_time_ranges_overlap() {
+        let groups = overlapping(vec![
+            (20, 30, Source::File(0)),
+            (0, 10, Source::File(1)),
+            (31, 40, Source::Batch(0)),
+            (5, 15, Source::File(2)),
+            (15, 18, Source::Batch(1)),
+            (50, 50, Source::File(3)),
+        ]);
+        assert_eq!(
+            groups,
+            vec![
+                vec![Source::File(1), Source::File(2), Source::Batch(1)],
+                vec![Source::File(0)],
+                vec![Source::Batch(0)],
+                vec![Source::File(3)],
+            ],
+            "a range touching another at one instant overlaps it; files 0 and 3 overlap nothing"
+        );
+    }
+
+    const T: i64 = 1_700_000_000_000_000_000;
+
+    /// A buffered batch of `cpu` (host, idle, time, usage) with `usage` only.
+    fn usage(first: u64, rows: &[(Option<&str>, i64, f64)]) -> RecordBatch {
+        let mut host = StringDictionaryBuilder::<Int32Type>::new();
+        rows.iter().for_each(|r| host.append_option(r.0));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(host.finish()),
+            Arc::new(Float64Array::new_null(rows.len())),
+            Arc::new(
+                TimestampNanosecondArray::from_iter_values(rows.iter().map(|r| r.1))
+                    .with_timezone("UTC"),
+            ),
+            Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.2))),
+        ];
+        let batch = RecordBatch::try_new(cpu(), columns).unwrap();
+        with_sequence(&batch, &sequenced(&cpu()), first).unwrap()
+    }
+
+    fn cpu() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            arrow_field("host", ColumnType::Tag),
+            arrow_field("idle", ColumnType::Float),
+            arrow_field("time", ColumnType::Time),
+            arrow_field("usage", ColumnType::Float),
+        ]))
+    }
+
+    #[tokio::test]
+    async fn buffered_writes_of_one_point_are_one_row_even_when_the_key_is_not_projected() {
+        let scan = Scan {
+            schema: cpu(),
+            sequenced: sequenced(&cpu()),
+            columns: vec![3],
+            key: vec![0, 2],
+            key_predicate: None,
+        };
+        let older = usage(
+            0,
+            &[(Some("a"), T, 1.0), (None, T, 2.0), (Some("b"), T, 3.0)],
+        );
+        let newer = usage(3, &[(Some("a"), T, 4.0), (Some("a"), T, 5.0)]);
+        let plan = scan.deduplicated(&[], vec![newer, older]).unwrap();
+        let output = collect(plan, Arc::new(TaskContext::default()))
+            .await
+            .unwrap();
+        assert_eq!(
+            pretty_format_batches(&output).unwrap().to_string(),
+            "\
++-------+
+| usage |
++-------+
+| 2.0   |
+| 5.0   |
+| 3.0   |
++-------+",
+            "sorted by host (missing first), the last write of a@T wins"
         );
     }
 }

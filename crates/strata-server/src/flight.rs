@@ -1,10 +1,14 @@
 //! Arrow Flight on the HTTP port: `DoGet` with the JSON ticket that `influxctl query` and
 //! the InfluxDB 3 client libraries send (`{"database" | "namespace_name", "sql_query",
-//! "query_type"}`), authorized by the `authorization` metadata like any data request.
+//! "query_type"}`), and Flight SQL (`flight_sql.rs`) for the calls and tickets that are
+//! Flight SQL's, all authorized by the `authorization` metadata like any data request.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
 
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::{
@@ -14,6 +18,8 @@ use arrow_flight::{
 use axum::extract::ConnectInfo;
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde::Deserialize;
+use strata_auth::Principal;
+use strata_query::influxql::{InfluxqlRequest, params_from_json};
 use strata_types::{Action, Error, ErrorKind};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -21,16 +27,21 @@ use crate::AppState;
 use crate::auth::source_of_peer;
 use crate::data_auth::{Credentials, DataRequest, authorize_data};
 use crate::error::caller_message;
+use crate::flight_sql::{FlightSql, is_flight_sql_ticket};
 
-type FlightStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+pub(crate) type FlightStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 pub struct FlightEndpoint {
     state: AppState,
+    sql: FlightSql,
 }
 
 impl FlightEndpoint {
     pub fn new(state: AppState) -> Self {
-        FlightEndpoint { state }
+        FlightEndpoint {
+            sql: FlightSql::new(state.clone()),
+            state,
+        }
     }
 }
 
@@ -42,16 +53,19 @@ struct QueryTicket {
     sql_query: String,
     #[serde(default)]
     query_type: Option<String>,
+    /// InfluxQL bind parameters.
+    #[serde(default)]
+    params: Option<serde_json::Value>,
 }
 
 fn unsupported<T>(what: &str) -> Result<T, Status> {
     Err(Status::unimplemented(format!(
-        "{what} is not supported; query with DoGet and a JSON ticket"
+        "{what} is not supported; query with Flight SQL or with DoGet and a JSON ticket"
     )))
 }
 
 /// A Strata error as a gRPC status (internal details go to the log, not the caller).
-fn status(error: Error) -> Status {
+pub(crate) fn status(error: Error) -> Status {
     match error.kind {
         ErrorKind::Unauthenticated => Status::unauthenticated(error.message),
         ErrorKind::PermissionDenied => Status::permission_denied(error.message),
@@ -61,6 +75,55 @@ fn status(error: Error) -> Status {
         ErrorKind::RateLimited | ErrorKind::Unavailable => Status::unavailable(error.message),
         ErrorKind::Internal => Status::internal(caller_message(error)),
     }
+}
+
+/// Authenticates a Flight call by its `authorization` metadata and checks that the token may
+/// read `database`, when the call names one. `call` names it in the audit log.
+pub(crate) async fn authorize_read<T>(
+    state: &AppState,
+    request: &Request<T>,
+    call: &str,
+    database: Option<&str>,
+) -> Result<Principal, Status> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| request.remote_addr());
+    let source = source_of_peer(peer);
+    let mut headers = request.metadata().clone().into_headers();
+    let data_request = DataRequest {
+        target: call,
+        source: &source,
+        credentials: Credentials::Bearer,
+        query_password: None,
+    };
+    authorize_data(state, &mut headers, &data_request, Action::Read, database)
+        .await
+        .map_err(status)
+}
+
+/// Batches as `DoGet`'s answer. Dictionaries are sent as their values (the encoder's
+/// default), which every Flight client reads.
+pub(crate) fn flight_data(
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> FlightStream<FlightData> {
+    let batches = futures::stream::iter(batches.into_iter().map(Ok));
+    FlightDataEncoderBuilder::new()
+        .with_schema(schema)
+        .build(batches)
+        .map_err(|e| Status::internal(format!("encoding the result failed: {e}")))
+        .boxed()
+}
+
+/// The schema [`flight_data`] sends for `schema`, for answers that announce it beforehand.
+pub(crate) fn flight_schema(schema: SchemaRef) -> SchemaRef {
+    FlightDataEncoderBuilder::new()
+        .with_schema(schema.clone())
+        .build(futures::stream::empty())
+        .known_schema()
+        .unwrap_or(schema)
 }
 
 #[tonic::async_trait]
@@ -77,33 +140,16 @@ impl FlightService for FlightEndpoint {
         &self,
         request: Request<Ticket>,
     ) -> Result<Response<Self::DoGetStream>, Status> {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0)
-            .or_else(|| request.remote_addr());
-        let source = source_of_peer(peer);
-        let mut headers = request.metadata().clone().into_headers();
+        if is_flight_sql_ticket(&request.get_ref().ticket) {
+            return self.sql.do_get(request).await;
+        }
         let ticket: Result<QueryTicket, _> = serde_json::from_slice(&request.get_ref().ticket);
         let database = ticket
             .as_ref()
             .ok()
             .and_then(|t| t.database.clone().or_else(|| t.namespace_name.clone()));
-        let data_request = DataRequest {
-            target: "Flight DoGet",
-            source: &source,
-            credentials: Credentials::Bearer,
-            query_password: None,
-        };
-        authorize_data(
-            &self.state,
-            &mut headers,
-            &data_request,
-            Action::Read,
-            database.as_deref(),
-        )
-        .await
-        .map_err(status)?;
+        let principal =
+            authorize_read(&self.state, &request, "Flight DoGet", database.as_deref()).await?;
         let ticket = ticket.map_err(|e| {
             Status::invalid_argument(format!(
                 "Invalid ticket: expected JSON like {{\"database\": \"…\", \"sql_query\": \"…\", \"query_type\": \"sql\"}}: {e}"
@@ -114,12 +160,25 @@ impl FlightService for FlightEndpoint {
                 "Invalid ticket: name the database in \"database\" (or \"namespace_name\")",
             ));
         };
-        match ticket.query_type.as_deref() {
-            None | Some("sql") => {}
+        let result = match ticket.query_type.as_deref() {
+            None | Some("sql") => self.state.query.sql(&database, &ticket.sql_query).await,
             Some("influxql") => {
-                return Err(Status::unimplemented(
-                    "InfluxQL queries are not supported yet; send SQL (query_type \"sql\")",
-                ));
+                let params = match &ticket.params {
+                    Some(params) => params_from_json(params).map_err(status)?,
+                    None => HashMap::new(),
+                };
+                let may_read = |name: &str| principal.may_access_data(Action::Read, name);
+                let request = InfluxqlRequest {
+                    database: Some(&database),
+                    query: &ticket.sql_query,
+                    params: &params,
+                    may_read: &may_read,
+                };
+                self.state
+                    .query
+                    .influxql_one(&request)
+                    .await
+                    .map(|table| table.result)
             }
             Some(other) => {
                 return Err(Status::invalid_argument(format!(
@@ -127,18 +186,8 @@ impl FlightService for FlightEndpoint {
                 )));
             }
         }
-        let result = self
-            .state
-            .query
-            .sql(&database, &ticket.sql_query)
-            .await
-            .map_err(status)?;
-        let batches = futures::stream::iter(result.batches.into_iter().map(Ok));
-        let stream = FlightDataEncoderBuilder::new()
-            .with_schema(result.schema)
-            .build(batches)
-            .map_err(|e| Status::internal(format!("encoding the result failed: {e}")));
-        Ok(Response::new(stream.boxed()))
+        .map_err(status)?;
+        Ok(Response::new(flight_data(result.schema, result.batches)))
     }
 
     async fn handshake(
@@ -157,9 +206,9 @@ impl FlightService for FlightEndpoint {
 
     async fn get_flight_info(
         &self,
-        _request: Request<FlightDescriptor>,
+        request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        unsupported("GetFlightInfo")
+        self.sql.get_flight_info(request).await
     }
 
     async fn poll_flight_info(
@@ -178,9 +227,9 @@ impl FlightService for FlightEndpoint {
 
     async fn do_put(
         &self,
-        _request: Request<Streaming<FlightData>>,
+        request: Request<Streaming<FlightData>>,
     ) -> Result<Response<Self::DoPutStream>, Status> {
-        unsupported("DoPut")
+        self.sql.do_put(request).await
     }
 
     async fn do_exchange(
@@ -192,15 +241,15 @@ impl FlightService for FlightEndpoint {
 
     async fn do_action(
         &self,
-        _request: Request<FlightAction>,
+        request: Request<FlightAction>,
     ) -> Result<Response<Self::DoActionStream>, Status> {
-        unsupported("DoAction")
+        self.sql.do_action(request).await
     }
 
     async fn list_actions(
         &self,
-        _request: Request<Empty>,
+        request: Request<Empty>,
     ) -> Result<Response<Self::ListActionsStream>, Status> {
-        unsupported("ListActions")
+        self.sql.list_actions(request).await
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod data_auth;
 mod error;
 mod flight;
+mod flight_sql;
 mod metrics;
 mod openapi;
 mod routes;

@@ -10,7 +10,8 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::AppState;
 use crate::api::{
-    audit, clusters, databases, health, idp, management_tokens, query, tables, tokens, users, write,
+    audit, clusters, databases, health, idp, management_tokens, query, tables, tokens, users,
+    v1_query, write,
 };
 use crate::error::error_response;
 
@@ -28,11 +29,13 @@ pub const PUBLIC_PATHS: [&str; 9] = [
 ];
 
 /// The data plane's HTTP routes: database tokens only.
-pub const DATA_PATHS: [&str; 4] = [
+pub const DATA_PATHS: [&str; 6] = [
     "/api/v2/write",
     "/write",
     "/api/v3/write_lp",
     "/api/v3/query_sql",
+    "/api/v3/query_influxql",
+    "/query",
 ];
 
 pub const DEDICATED_PREFIX: &str = "/api/v0/accounts/{accountId}/clusters/{clusterId}";
@@ -137,6 +140,10 @@ fn top_level() -> RouteTable {
         .post("/api/v3/write_lp", write::v3)
         .get("/api/v3/query_sql", query::sql_get)
         .post("/api/v3/query_sql", query::sql_post)
+        .get("/api/v3/query_influxql", query::influxql_get)
+        .post("/api/v3/query_influxql", query::influxql_post)
+        .get("/query", v1_query::query)
+        .post("/query", v1_query::query)
         .get("/api/v0/clusters", clusters::list)
         .get("/api/v0/clusters/{clusterId}", clusters::get)
 }

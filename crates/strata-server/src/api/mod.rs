@@ -11,6 +11,7 @@ pub mod query;
 pub mod tables;
 pub mod tokens;
 pub mod users;
+pub mod v1_query;
 pub mod write;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,5 +1,6 @@
-//! `GET|POST /api/v3/query_sql`: SQL with a database token that may read the database, the
-//! result in `format=json|jsonl|csv|pretty|parquet`. Errors are InfluxDB 3's `{"error": …}`.
+//! `GET|POST /api/v3/query_sql` and `/api/v3/query_influxql`: one query with a database
+//! token that may read the database, the result in `format=json|jsonl|csv|pretty|parquet`.
+//! Errors are InfluxDB 3's `{"error": …}`.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,8 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use strata_query::OutputFormat;
+use strata_query::influxql::{InfluxqlRequest, params_from_json};
+use strata_query::{OutputFormat, QueryResult};
 use strata_types::{Action, Error};
 
 use crate::AppState;
@@ -18,33 +20,105 @@ use crate::auth::Source;
 use crate::data_auth::{Credentials, DataRequest, authorize_data};
 use crate::error::v3_error_response;
 
+/// The query language of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    Sql,
+    Influxql,
+}
+
+impl Language {
+    fn target(self) -> &'static str {
+        match self {
+            Language::Sql => "/api/v3/query_sql",
+            Language::Influxql => "/api/v3/query_influxql",
+        }
+    }
+}
+
 /// The parameters, from the query string (GET) or a JSON body (POST).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SqlRequest {
+struct QueryRequest {
     db: Option<String>,
     q: Option<String>,
     format: Option<String>,
+    /// InfluxQL bind parameters, a JSON object (in a query string, its text).
+    params: Option<serde_json::Value>,
+}
+
+impl QueryRequest {
+    fn from_query_string(mut params: HashMap<String, String>) -> Result<Self, Error> {
+        let bound = match params.remove("params") {
+            Some(text) => Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::invalid(format!("params must be a JSON object: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(QueryRequest {
+            db: params.remove("db"),
+            q: params.remove("q"),
+            format: params.remove("format"),
+            params: bound,
+        })
+    }
 }
 
 pub async fn sql_get(
+    state: State<AppState>,
+    source: Source,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    get(Language::Sql, state, source, params, headers).await
+}
+
+pub async fn sql_post(
+    state: State<AppState>,
+    source: Source,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    post(Language::Sql, state, source, params, headers, body).await
+}
+
+pub async fn influxql_get(
+    state: State<AppState>,
+    source: Source,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    get(Language::Influxql, state, source, params, headers).await
+}
+
+pub async fn influxql_post(
+    state: State<AppState>,
+    source: Source,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    post(Language::Influxql, state, source, params, headers, body).await
+}
+
+async fn get(
+    language: Language,
     State(state): State<AppState>,
     Source(source): Source,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let request = match params {
-        Ok(Query(mut params)) => Ok(SqlRequest {
-            db: params.remove("db"),
-            q: params.remove("q"),
-            format: params.remove("format"),
-        }),
+        Ok(Query(params)) => QueryRequest::from_query_string(params),
         Err(e) => Err(Error::invalid(e.body_text())),
     };
-    run(&state, &source, headers, request).await
+    run(language, &state, &source, headers, request).await
 }
 
-pub async fn sql_post(
+async fn post(
+    language: Language,
     State(state): State<AppState>,
     Source(source): Source,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -52,22 +126,22 @@ pub async fn sql_post(
     body: Bytes,
 ) -> Response {
     // Parameters may come in the query string, the JSON body, or both (the body wins).
-    let mut request = match params {
-        Ok(Query(mut params)) => SqlRequest {
-            db: params.remove("db"),
-            q: params.remove("q"),
-            format: params.remove("format"),
+    let mut request = match params.map_err(|e| Error::invalid(e.body_text())) {
+        Ok(Query(params)) => match QueryRequest::from_query_string(params) {
+            Ok(request) => request,
+            Err(e) => return v3_error_response(e),
         },
-        Err(e) => return v3_error_response(Error::invalid(e.body_text())),
+        Err(e) => return v3_error_response(e),
     };
     let request = if body.is_empty() {
         Ok(request)
     } else {
-        serde_json::from_slice::<SqlRequest>(&body)
+        serde_json::from_slice::<QueryRequest>(&body)
             .map(|b| {
                 request.db = b.db.or(request.db);
                 request.q = b.q.or(request.q);
                 request.format = b.format.or(request.format);
+                request.params = b.params.or(request.params);
                 request
             })
             .map_err(|e| {
@@ -76,23 +150,24 @@ pub async fn sql_post(
                 ))
             })
     };
-    run(&state, &source, headers, request).await
+    run(language, &state, &source, headers, request).await
 }
 
 async fn run(
+    language: Language,
     state: &AppState,
     source: &str,
     mut headers: HeaderMap,
-    request: Result<SqlRequest, Error>,
+    request: Result<QueryRequest, Error>,
 ) -> Response {
     let database = request.as_ref().ok().and_then(|r| r.db.clone());
     let data_request = DataRequest {
-        target: "/api/v3/query_sql",
+        target: language.target(),
         source,
         credentials: Credentials::Bearer,
         query_password: None,
     };
-    if let Err(e) = authorize_data(
+    let principal = match authorize_data(
         state,
         &mut headers,
         &data_request,
@@ -101,26 +176,49 @@ async fn run(
     )
     .await
     {
-        return v3_error_response(e);
-    }
+        Ok(principal) => principal,
+        Err(e) => return v3_error_response(e),
+    };
     let request = match request {
         Ok(request) => request,
         Err(e) => return v3_error_response(e),
     };
-    let Some(database) = request.db.filter(|d| !d.is_empty()) else {
-        return v3_error_response(Error::invalid(
-            "missing db value: name the database in `db`",
-        ));
-    };
-    let Some(sql) = request.q.filter(|q| !q.trim().is_empty()) else {
-        return v3_error_response(Error::invalid("missing q value: give the SQL query in `q`"));
+    let database = request.db.filter(|d| !d.is_empty());
+    let Some(query) = request.q.filter(|q| !q.trim().is_empty()) else {
+        return v3_error_response(Error::invalid("missing q value: give the query in `q`"));
     };
     let format = match request.format.as_deref().map(OutputFormat::parse) {
         None => OutputFormat::Json,
         Some(Ok(format)) => format,
         Some(Err(e)) => return v3_error_response(e),
     };
-    let result = match state.query.sql(&database, &sql).await {
+    let result: Result<QueryResult, Error> = match language {
+        Language::Sql => match database {
+            Some(database) => state.query.sql(&database, &query).await,
+            None => Err(Error::invalid(
+                "missing db value: name the database in `db`",
+            )),
+        },
+        Language::Influxql => {
+            let params = match request.params.as_ref().map(params_from_json).transpose() {
+                Ok(params) => params.unwrap_or_default(),
+                Err(e) => return v3_error_response(e),
+            };
+            let may_read = |name: &str| principal.may_access_data(Action::Read, name);
+            let request = InfluxqlRequest {
+                database: database.as_deref(),
+                query: &query,
+                params: &params,
+                may_read: &may_read,
+            };
+            state
+                .query
+                .influxql_one(&request)
+                .await
+                .map(|table| table.result)
+        }
+    };
+    let result = match result {
         Ok(result) => result,
         Err(e) => return v3_error_response(e),
     };

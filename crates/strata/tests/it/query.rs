@@ -82,6 +82,16 @@ impl Fixture {
             .unwrap()
             .clone()
     }
+
+    /// The physical plan `EXPLAIN` gives for `sql`.
+    async fn physical_plan(&self, sql: &str) -> String {
+        let rows = self.rows(&format!("EXPLAIN {sql}")).await;
+        let plan = rows.iter().find(|row| row["plan_type"] == "physical_plan");
+        plan.expect("a physical plan")["plan"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
 }
 
 const T: i64 = 1_700_000_000_000_000_000;
@@ -311,11 +321,20 @@ async fn rows_older_than_the_retention_period_are_never_returned() {
 
 #[tokio::test]
 async fn a_query_over_its_memory_limit_fails_clearly_and_the_server_carries_on() {
-    let fx = Fixture::start(Server::builder().arg("--query-memory-limit").arg("100000")).await;
+    let fx = Fixture::start(
+        Server::builder()
+            .arg("--query-memory-limit")
+            .arg("100000")
+            .arg("--persist-interval")
+            .arg("1s"),
+    )
+    .await;
     let body: String = (0..20_000)
         .map(|i| format!("m,k=k{i} v={i} {}\n", T + i))
         .collect();
     fx.write(&body).await;
+    // Persisted, the rows are counted without the sort that merging buffered rows needs.
+    wait_for_persists(&fx.server, 1).await;
     let (status, _, body) = fx
         .query_as(
             Some(&fx.token),
@@ -355,5 +374,189 @@ async fn a_query_over_its_time_limit_is_cancelled() {
             .await
             .0,
         StatusCode::OK
+    );
+}
+
+/// Waits until the server has persisted `n` buffer generations (registered their files).
+async fn wait_for_persists(server: &Server, n: usize) {
+    let persisted = eventually(Duration::from_secs(30), async || {
+        server.logs().matches("persisted buffered rows").count() >= n
+    })
+    .await;
+    assert!(persisted, "{n} generations were not persisted");
+}
+
+#[tokio::test]
+async fn a_point_written_again_in_a_later_file_is_one_row_with_its_latest_fields() {
+    let fx = Fixture::start(Server::builder().arg("--persist-interval").arg("1s")).await;
+    fx.write(&format!(
+        "cpu,host=a usage=1,idle=5 {T}\ncpu,host=b usage=7 {T}\n"
+    ))
+    .await;
+    wait_for_persists(&fx.server, 1).await;
+    // The same point again: usage changed, temp added, idle not named.
+    fx.write(&format!("cpu,host=a usage=2,temp=40 {T}\n")).await;
+    wait_for_persists(&fx.server, 2).await;
+
+    let rows = fx
+        .rows("SELECT host, usage, idle, temp, time FROM cpu ORDER BY host")
+        .await;
+    assert_eq!(
+        rows,
+        vec![
+            json!({"host": "a", "usage": 2.0, "idle": 5.0, "temp": 40.0, "time": "2023-11-14T22:13:20Z"}),
+            json!({"host": "b", "usage": 7.0, "time": "2023-11-14T22:13:20Z"}),
+        ]
+    );
+    assert_eq!(
+        fx.rows("SELECT count(*) AS n FROM cpu").await,
+        vec![json!({"n": 2})]
+    );
+    // Filters on fields see the merged point, never a value written over.
+    assert!(
+        fx.rows("SELECT host FROM cpu WHERE usage < 1.5")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        fx.rows("SELECT usage FROM cpu WHERE idle = 5").await,
+        vec![json!({"usage": 2.0})]
+    );
+    let plan = fx.physical_plan("SELECT usage FROM cpu").await;
+    assert!(plan.contains("DedupeExec"), "{plan}");
+}
+
+#[tokio::test]
+async fn a_point_written_again_while_its_first_write_is_in_parquet_is_one_row() {
+    let data = tempfile::tempdir().unwrap();
+    let mut fx = Fixture::start(
+        Server::builder()
+            .data_dir(data.path())
+            .arg("--persist-interval")
+            .arg("1s"),
+    )
+    .await;
+    fx.write(&format!("cpu,host=a usage=1,idle=5 {T}\n")).await;
+    wait_for_persists(&fx.server, 1).await;
+    // Restarted so that later writes stay in the buffer.
+    assert!(fx.server.terminate("TERM"));
+    fx.server = Server::builder()
+        .data_dir(data.path())
+        .arg("--persist-interval")
+        .arg("1h")
+        .start();
+
+    fx.write(&format!("cpu,host=a usage=2,temp=40 {T}\n")).await;
+    assert_eq!(
+        fx.rows("SELECT host, usage, idle, temp FROM cpu").await,
+        vec![json!({"host": "a", "usage": 2.0, "idle": 5.0, "temp": 40.0})]
+    );
+    // Twice in the buffer: the later write wins.
+    fx.write(&format!("cpu,host=a usage=3 {T}\n")).await;
+    assert_eq!(
+        fx.rows("SELECT host, usage, idle, temp FROM cpu").await,
+        vec![json!({"host": "a", "usage": 3.0, "idle": 5.0, "temp": 40.0})]
+    );
+    // Filters on fields see the merged point, never a value written over.
+    assert_eq!(
+        fx.rows("SELECT usage FROM cpu WHERE idle = 5").await,
+        vec![json!({"usage": 3.0})]
+    );
+    assert!(
+        fx.rows("SELECT host FROM cpu WHERE usage < 2.5")
+            .await
+            .is_empty()
+    );
+    assert!(
+        !fx.server.logs().contains("persisted buffered rows"),
+        "the later writes were still buffered"
+    );
+}
+
+#[tokio::test]
+async fn filters_on_time_and_tags_return_the_same_rows_from_the_buffer_and_from_parquet() {
+    const HOUR: i64 = 3_600_000_000_000;
+    let data = tempfile::tempdir().unwrap();
+    let mut fx = Fixture::start(
+        Server::builder()
+            .data_dir(data.path())
+            .arg("--persist-interval")
+            .arg("1h"),
+    )
+    .await;
+    // Three days of points, six hours apart: three daily files once persisted.
+    let mut body = String::new();
+    for i in 0..10i64 {
+        for (host, region) in [("a", "eu"), ("b", "us"), ("c", "us")] {
+            body.push_str(&format!(
+                "cpu,host={host},region={region} usage={i} {}\n",
+                T + i * 6 * HOUR
+            ));
+        }
+    }
+    body.push_str(&format!("cpu,region=eu usage=100 {}\n", T + 6 * HOUR));
+    fx.write(&body).await;
+
+    let at = |i: i64| format!("to_timestamp_nanos({})", T + i * 6 * HOUR);
+    let checks: Vec<(String, Vec<Value>)> = vec![
+        (
+            format!(
+                "SELECT usage FROM cpu WHERE host = 'b' AND time >= {} AND time < {} ORDER BY time",
+                at(3),
+                at(6)
+            ),
+            vec![
+                json!({"usage": 3.0}),
+                json!({"usage": 4.0}),
+                json!({"usage": 5.0}),
+            ],
+        ),
+        (
+            "SELECT count(*) AS n FROM cpu WHERE host IN ('a', 'c') AND usage >= 5".into(),
+            vec![json!({"n": 10})],
+        ),
+        (
+            "SELECT usage FROM cpu WHERE host IS NULL".into(),
+            vec![json!({"usage": 100.0})],
+        ),
+        (
+            format!("SELECT host FROM cpu WHERE time = {} ORDER BY host", at(9)),
+            vec![
+                json!({"host": "a"}),
+                json!({"host": "b"}),
+                json!({"host": "c"}),
+            ],
+        ),
+        (
+            format!(
+                "SELECT count(*) AS n FROM cpu WHERE region = 'us' AND host <> 'c' AND time > {}",
+                at(7)
+            ),
+            vec![json!({"n": 2})],
+        ),
+        (
+            "SELECT count(*) AS n FROM cpu WHERE host = 'zzz'".into(),
+            vec![json!({"n": 0})],
+        ),
+    ];
+    for (sql, expected) in &checks {
+        assert_eq!(&fx.rows(sql).await, expected, "from the buffer: {sql}");
+    }
+
+    // Restarted with a short interval, the node replays its WAL and persists it.
+    assert!(fx.server.terminate("TERM"));
+    fx.server = Server::builder()
+        .data_dir(data.path())
+        .arg("--persist-interval")
+        .arg("1s")
+        .start();
+    wait_for_persists(&fx.server, 1).await;
+    for (sql, expected) in &checks {
+        assert_eq!(&fx.rows(sql).await, expected, "from Parquet: {sql}");
+    }
+    let plan = fx.physical_plan(&checks[0].0).await;
+    assert!(
+        !plan.contains("DedupeExec") && plan.contains("predicate="),
+        "files that overlap nothing are read as they are, with the filters pushed down: {plan}"
     );
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail};
-use strata_client::{Error, GrpcCode, QueryLanguage, QueryOptions};
+use strata_client::{Error, QueryLanguage, QueryOptions};
 
 use super::{Access, DataAccess, show};
 use crate::cli::{Format, GlobalArgs, QueryArgs, QueryLanguage as Language};
@@ -97,7 +97,6 @@ pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
             let failure = Failure {
                 target: &target,
                 access: &access,
-                language: options.language,
             };
             failure.explain(error)
         })?;
@@ -128,7 +127,6 @@ pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
 struct Failure<'a> {
     target: &'a Target,
     access: &'a DataAccess,
-    language: QueryLanguage,
 }
 
 impl Failure<'_> {
@@ -137,13 +135,8 @@ impl Failure<'_> {
         let what = format!("querying database {:?} failed", self.access.database);
         let reason = match &error {
             Error::Transport { .. } => format!("{:#}", self.target.explain(error, None)),
-            Error::Grpc { code, .. } => {
-                let hint = match code {
-                    GrpcCode::Unimplemented if self.language == QueryLanguage::InfluxQl => {
-                        "; write the query in SQL and pass --language sql (the default)".to_string()
-                    }
-                    _ => self.access.hint(&error, self.target),
-                };
+            Error::Grpc { .. } => {
+                let hint = self.access.hint(&error, self.target);
                 format!("{error}{hint}")
             }
             _ => error.to_string(),

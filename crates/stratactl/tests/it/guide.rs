@@ -118,6 +118,25 @@ fn management_token_guide() {
         .success()
         .json();
     assert_eq!(rows, serde_json::json!([{"room": "kitchen", "temp": 21.5}]));
+    // And with InfluxQL.
+    let rows = ctl
+        .run(&[
+            "query",
+            "--database",
+            "sensors",
+            "--token",
+            &db_secret,
+            "--format",
+            "json",
+            "--language",
+            "influxql",
+            "SELECT mean(temp) FROM air WHERE time > now() - 1h GROUP BY room",
+        ])
+        .success()
+        .json();
+    assert_eq!(rows[0]["iox::measurement"], "air");
+    assert_eq!(rows[0]["room"], "kitchen");
+    assert_eq!(rows[0]["mean"], 21.5);
 
     // 5. Update it to read-only.
     let update = ctl

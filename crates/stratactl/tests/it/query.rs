@@ -212,16 +212,41 @@ fn flags_give_and_override_the_database_and_the_token() {
 }
 
 #[test]
-fn influxql_is_refused_with_the_servers_message() {
+fn influxql_as_tables_and_json() {
     let setup = Setup::start();
     let ctl = setup.ctl();
-    let out = ctl
-        .run(&["query", "--language", "influxql", "SELECT * FROM home"])
+    let select = ctl
+        .run(&[
+            "query",
+            "--language",
+            "influxql",
+            "SELECT temp, hum FROM home WHERE room = 'Kitchen'",
+        ])
+        .success();
+    let grouped = ctl
+        .run(&[
+            "query",
+            "--language",
+            "influxql",
+            "--format",
+            "json",
+            "SELECT max(hum) FROM home GROUP BY room",
+        ])
+        .success();
+    let show = ctl
+        .run(&[
+            "query",
+            "--language",
+            "influxql",
+            "SHOW TAG VALUES WITH KEY = room",
+        ])
+        .success();
+    let wrong = ctl
+        .run(&["query", "--language", "influxql", "SELECT FROM home"])
         .failure()
-        .stderr_has("InfluxQL queries are not supported yet")
-        .stderr_has("UNIMPLEMENTED")
-        .stderr_has("--language sql");
-    assert_eq!(out.stdout, "");
+        .stderr_has("error parsing query")
+        .stderr_has("char 8");
+    assert_eq!(wrong.stdout, "");
     // The ticket names the language.
     ctl.run(&[
         "--trace",
@@ -230,9 +255,9 @@ fn influxql_is_refused_with_the_servers_message() {
         "influxql",
         "SHOW MEASUREMENTS",
     ])
-    .failure()
+    .success()
     .stderr_has(r#""query_type":"influxql""#);
-    snap!("influxql", shown(ctl, &[&out]));
+    snap!("influxql", shown(ctl, &[&select, &grouped, &show, &wrong]));
 }
 
 #[test]

@@ -1,0 +1,739 @@
+//! `SELECT`: one DataFusion plan per measurement of `FROM` (filter, then a projection of the
+//! fields or an aggregation by time interval and tags), unioned, sorted by series and time,
+//! then shaped into series ([`super::fill`]).
+
+use std::collections::{BTreeSet, HashMap};
+
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
+use datafusion::common::{Column, ScalarValue};
+use datafusion::dataframe::DataFrame;
+use datafusion::error::Result;
+use datafusion::execution::FunctionRegistry;
+use datafusion::functions_aggregate::expr_fn::{avg, count, max, median, min, stddev, sum};
+use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
+use datafusion::logical_expr::{Expr, ExprFunctionExt, SortExpr, cast, col, lit};
+use datafusion::prelude::SessionContext;
+use strata_influxql::{
+    Call, DimensionKind, Expr as QlExpr, ExprKind, Field, Fill, Literal, MeasurementName,
+    MeasurementSelection, SelectStatement, WildcardType,
+};
+use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
+
+use super::expr::{self, Scope, TimeRange, column_kind};
+use super::fill::{FillSpec, Shaping, shape};
+use super::{InfluxqlTable, MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
+use crate::QueryResult;
+
+/// The database a SELECT reads: the one its `FROM` names (`db.rp.m`), else the request's.
+pub(super) fn database_of(
+    select: &SelectStatement,
+    request: Option<&str>,
+) -> std::result::Result<String, Error> {
+    let mut database: Option<String> = None;
+    for source in &select.from {
+        let MeasurementSelection::Name(name) = source else {
+            return Err(Error::invalid(
+                "subqueries in FROM are not supported; query the measurement directly",
+            ));
+        };
+        let db = match (&name.database, request) {
+            (Some(db), _) => db.value.as_str(),
+            (None, Some(db)) => db.split_once('/').map_or(db, |(db, _)| db),
+            (None, None) => return Err(super::database_required()),
+        };
+        let rp = match &name.retention_policy {
+            Some(rp) => Some(rp.value.as_str()),
+            None => request.and_then(|r| r.split_once('/')).map(|(_, rp)| rp),
+        };
+        let named = database_name(db, rp);
+        match &database {
+            Some(first) if *first != named => {
+                return Err(Error::invalid(format!(
+                    "a statement reads one database, but FROM names \"{first}\" and \"{named}\"; send one statement per database"
+                )));
+            }
+            _ => database = Some(named),
+        }
+    }
+    database.ok_or_else(super::database_required)
+}
+
+/// The measurements of `FROM`, in name order; names that do not exist are skipped, as
+/// InfluxQL answers them with no series.
+pub(super) fn measurements<'a>(
+    schema: &'a DatabaseSchema,
+    names: impl Iterator<Item = &'a MeasurementName>,
+) -> Result<Vec<&'a TableSchema>> {
+    let mut found = BTreeSet::new();
+    for name in names {
+        match name {
+            MeasurementName::Name(ident) => {
+                if schema.table(&ident.value).is_some() {
+                    found.insert(ident.value.as_str());
+                }
+            }
+            MeasurementName::Regex(regex) => {
+                let regex = compile(&regex.pattern)?;
+                for table in &schema.tables {
+                    if regex.is_match(&table.table.name) {
+                        found.insert(table.table.name.as_str());
+                    }
+                }
+            }
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter_map(|name| schema.table(name))
+        .collect())
+}
+
+pub(super) fn compile(pattern: &str) -> Result<regex::Regex> {
+    regex::Regex::new(pattern)
+        .map_err(|e| invalid(format!("invalid regular expression /{pattern}/: {e}")))
+}
+
+/// The current time in nanoseconds.
+pub(super) fn now() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
+}
+
+/// Most intervals `fill` may create per series: a guard against `GROUP BY time(1s)` over
+/// years.
+const MAX_INTERVALS: i64 = 1_000_000;
+
+pub(super) async fn run(
+    context: &SessionContext,
+    schema: &DatabaseSchema,
+    select: &SelectStatement,
+    params: &HashMap<String, Literal>,
+) -> Result<InfluxqlTable> {
+    if let Some(zone) = &select.timezone
+        && !matches!(zone.as_str(), "UTC" | "Etc/UTC")
+    {
+        return Err(invalid(format!(
+            "tz('{zone}') is not supported; times are reported in UTC"
+        )));
+    }
+    let names = select.from.iter().filter_map(|s| match s {
+        MeasurementSelection::Name(n) => Some(&n.name),
+        MeasurementSelection::Subquery(_) => None,
+    });
+    let tables = measurements(schema, names)?;
+    let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
+    let group_by_time = select.group_by_time();
+    if group_by_time.is_some() && !aggregate {
+        return Err(invalid(
+            "GROUP BY time() needs an aggregate or selector function in the SELECT list, like mean(\"value\")",
+        ));
+    }
+    if let Some((interval, _)) = group_by_time
+        && interval.as_nanos() <= 0
+    {
+        return Err(invalid("the GROUP BY time() interval must be positive"));
+    }
+    let state = context.state();
+    let now = now();
+    let descending = select.order_by == Some(strata_influxql::Order::Descending);
+
+    let mut plans: Vec<DataFrame> = Vec::new();
+    let mut tag_columns: BTreeSet<String> = BTreeSet::new();
+    let mut value_names: Vec<String> = Vec::new();
+    let mut range = TimeRange::default();
+    // Whether a measurement was left out because the SELECT list names only its tags.
+    let mut tags_only = false;
+    for table in &tables {
+        let scope = Scope {
+            table,
+            params,
+            functions: &state,
+            now,
+        };
+        let tags = group_tags(select, table)?;
+        let fields = expand(&select.fields, table, &tags)?;
+        let referenced = referenced_fields(fields.iter().map(|(e, _)| e), table);
+        if referenced.is_empty() {
+            tags_only |= names_only_tags(fields.iter().map(|(e, _)| e), table);
+            continue;
+        }
+        let mut frame = context
+            .table(datafusion::common::TableReference::bare(
+                table.table.name.clone(),
+            ))
+            .await?;
+        range = TimeRange::default();
+        if let Some(condition) = &select.condition {
+            frame = frame.filter(expr::condition(condition, &scope, &mut range)?)?;
+        }
+        if group_by_time.is_some() && range.max.is_none() {
+            // Like InfluxDB, interval queries end now unless told otherwise.
+            range.max = Some(now);
+            frame = frame.filter(col(TIME_COLUMN).lt_eq(time_literal(now)))?;
+        }
+        let present = referenced
+            .iter()
+            .map(|f| col(Column::new_unqualified(f.clone())).is_not_null())
+            .reduce(Expr::or)
+            .expect("at least one field");
+        frame = frame.filter(present)?;
+
+        let measurement = lit(table.table.name.clone()).alias(MEASUREMENT_COLUMN);
+        let tag_output = tags.iter().map(|tag| {
+            let value = match column_kind(table, tag, None) {
+                Some(ColumnType::Tag) => {
+                    cast(col(Column::new_unqualified(tag.clone())), DataType::Utf8)
+                }
+                _ => lit(ScalarValue::Utf8(None)),
+            };
+            value.alias(tag)
+        });
+        let mut projection = vec![measurement];
+        let values: Vec<Expr>;
+        if aggregate {
+            let planned = plan_aggregate(select, &fields, &scope, &tags, range)?;
+            frame = frame.aggregate(planned.group_by, planned.aggregates)?;
+            if planned.empty_guard {
+                frame = frame.filter(col(ROWS).gt(lit(0i64)))?;
+            }
+            projection.push(planned.time.alias(TIME_COLUMN));
+            projection.extend(tag_output);
+            values = planned.values;
+        } else {
+            projection.push(col(TIME_COLUMN));
+            projection.extend(tag_output);
+            values = fields
+                .iter()
+                .map(|(e, name)| Ok(expr::value(e, &scope)?.alias(name)))
+                .collect::<Result<_>>()?;
+        }
+        projection.extend(values);
+        frame = frame.select(projection)?;
+        for (_, name) in &fields {
+            if !value_names.contains(name) {
+                value_names.push(name.clone());
+            }
+        }
+        tag_columns.extend(tags);
+        plans.push(frame);
+    }
+    if plans.is_empty() && tags_only {
+        return Err(invalid(
+            "the SELECT list names no field of the measurement; select at least one field (tags alone are not points)",
+        ));
+    }
+
+    let tag_columns: Vec<String> = tag_columns.into_iter().collect();
+    let layout = SeriesLayout {
+        has_measurement: true,
+        tag_columns: tag_columns.clone(),
+    };
+    let mut plans = plans.into_iter();
+    let Some(mut frame) = plans.next() else {
+        return Ok(empty(&layout));
+    };
+    for other in plans {
+        frame = frame.union_by_name(other)?;
+    }
+    let order: Vec<Expr> = [MEASUREMENT_COLUMN, TIME_COLUMN]
+        .into_iter()
+        .map(String::from)
+        .chain(tag_columns.iter().cloned())
+        .chain(value_names)
+        .map(|name| col(Column::new_unqualified(name)))
+        .collect();
+    frame = frame.select(order)?;
+    let mut sort: Vec<SortExpr> = std::iter::once(MEASUREMENT_COLUMN)
+        .chain(tag_columns.iter().map(String::as_str))
+        .map(|c| col(Column::new_unqualified(c)).sort(true, true))
+        .collect();
+    sort.push(col(TIME_COLUMN).sort(!descending, false));
+    frame = frame.sort(sort)?;
+
+    let fill = match (group_by_time, select.fill) {
+        (Some(_), Some(Fill::None)) | (None, _) => None,
+        (Some((interval, offset)), fill) => Some(FillSpec {
+            interval: interval.as_nanos(),
+            offset: offset.map_or(0, |o| o.as_nanos()),
+            range,
+            fill: fill.unwrap_or(Fill::Null),
+            max_intervals: MAX_INTERVALS,
+        }),
+    };
+    let limit = select.limit.map(|l| l as usize);
+    let offset = select.offset.unwrap_or(0) as usize;
+    // One series needs no splitting: the plan itself can stop after LIMIT rows.
+    let one_series = tables.len() == 1 && tag_columns.is_empty() && fill.is_none();
+    if one_series && (limit.is_some() || offset > 0) {
+        frame = frame.limit(offset, limit)?;
+    }
+    let result_schema = frame.schema().inner().clone();
+    let batches = frame.collect().await?;
+    let result = QueryResult {
+        schema: result_schema,
+        batches,
+    };
+    let shaping = Shaping {
+        fill,
+        limit: if one_series { None } else { limit },
+        offset: if one_series { 0 } else { offset },
+        slimit: select.slimit.map(|l| l as usize),
+        soffset: select.soffset.unwrap_or(0) as usize,
+        descending,
+    };
+    let result = shape(result, &layout, &shaping)?;
+    Ok(InfluxqlTable { result, layout })
+}
+
+fn empty(layout: &SeriesLayout) -> InfluxqlTable {
+    let schema = std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
+        datafusion::arrow::datatypes::Field::new(MEASUREMENT_COLUMN, DataType::Utf8, false),
+        datafusion::arrow::datatypes::Field::new(
+            TIME_COLUMN,
+            DataType::Timestamp(
+                datafusion::arrow::datatypes::TimeUnit::Nanosecond,
+                Some("UTC".into()),
+            ),
+            false,
+        ),
+    ]));
+    InfluxqlTable {
+        result: QueryResult {
+            schema,
+            batches: Vec::new(),
+        },
+        layout: layout.clone(),
+    }
+}
+
+pub(super) fn time_literal(t: i64) -> Expr {
+    lit(ScalarValue::TimestampNanosecond(
+        Some(t),
+        Some("UTC".into()),
+    ))
+}
+
+/// Whether an expression calls an aggregate or selector function.
+fn has_aggregate(expr: &QlExpr) -> bool {
+    match &expr.kind {
+        ExprKind::Call(call) => {
+            matches!(
+                call.kind(),
+                Some(
+                    strata_influxql::FunctionKind::Aggregate
+                        | strata_influxql::FunctionKind::Selector
+                )
+            ) || call.args.iter().any(has_aggregate)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => has_aggregate(lhs) || has_aggregate(rhs),
+        ExprKind::Negate(inner) => has_aggregate(inner),
+        _ => false,
+    }
+}
+
+/// The tag keys of `GROUP BY` for one measurement, in name order (a regex or `*` picks
+/// among the measurement's tags; a named tag it does not have still makes a column).
+fn group_tags(select: &SelectStatement, table: &TableSchema) -> Result<Vec<String>> {
+    let mut tags = BTreeSet::new();
+    let table_tags = || {
+        table
+            .columns
+            .iter()
+            .filter(|c| c.column_type == ColumnType::Tag)
+            .map(|c| c.name.clone())
+    };
+    for dimension in &select.group_by {
+        match &dimension.kind {
+            DimensionKind::Time { .. } => {}
+            DimensionKind::Tag(tag) => {
+                if column_kind(table, &tag.value, None).is_some_and(ColumnType::is_field) {
+                    return Err(invalid(format!(
+                        "cannot GROUP BY \"{}\": it is a field of \"{}\", and only tags group series (at char {})",
+                        tag.value,
+                        table.table.name,
+                        dimension.span.start + 1
+                    )));
+                }
+                tags.insert(tag.value.clone());
+            }
+            DimensionKind::Regex(regex) => {
+                let regex = compile(&regex.pattern)?;
+                tags.extend(table_tags().filter(|t| regex.is_match(t)));
+            }
+            DimensionKind::Wildcard => tags.extend(table_tags()),
+        }
+    }
+    Ok(tags.into_iter().collect())
+}
+
+/// The SELECT list for one measurement: wildcards expanded (`*`, `*::field`, `mean(*)`),
+/// `time` dropped (every answer has it), each with its column name, made unique as
+/// InfluxQL does (`mean`, `mean_1`).
+fn expand(fields: &[Field], table: &TableSchema, tags: &[String]) -> Result<Vec<(QlExpr, String)>> {
+    let mut columns: Vec<_> = table
+        .columns
+        .iter()
+        .filter(|c| c.column_type != ColumnType::Time && !tags.contains(&c.name))
+        .collect();
+    columns.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out: Vec<(QlExpr, String)> = Vec::new();
+    for field in fields {
+        match &field.expr.kind {
+            ExprKind::Wildcard(kind) => {
+                for column in &columns {
+                    let wanted = match kind {
+                        None => true,
+                        Some(WildcardType::Field) => column.column_type.is_field(),
+                        Some(WildcardType::Tag) => column.column_type == ColumnType::Tag,
+                    };
+                    if wanted {
+                        out.push((QlExpr::var(column.name.clone()), column.name.clone()));
+                    }
+                }
+            }
+            ExprKind::Call(call)
+                if matches!(
+                    call.args.first(),
+                    Some(QlExpr {
+                        kind: ExprKind::Wildcard(_),
+                        ..
+                    })
+                ) =>
+            {
+                let prefix = field
+                    .alias
+                    .as_ref()
+                    .map_or(call.name.as_str(), |a| a.as_str());
+                for column in columns
+                    .iter()
+                    .filter(|c| accepts(&call.name, c.column_type))
+                {
+                    let mut args = call.args.clone();
+                    args[0] = QlExpr::var(column.name.clone());
+                    out.push((
+                        QlExpr::call(call.name.clone(), args),
+                        format!("{prefix}_{}", column.name),
+                    ));
+                }
+            }
+            ExprKind::VarRef { name, .. } if name.value == TIME_COLUMN => {}
+            _ => {
+                let name = match &field.alias {
+                    Some(alias) => alias.value.clone(),
+                    None => default_name(&field.expr),
+                };
+                out.push((field.expr.clone(), name));
+            }
+        }
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (_, name) in &mut out {
+        let n = seen.entry(name.clone()).or_insert(0);
+        if *n > 0 {
+            *name = format!("{name}_{n}");
+        }
+        *n += 1;
+    }
+    Ok(out)
+}
+
+/// Whether `function(*)` takes a column of this type.
+fn accepts(function: &str, column: ColumnType) -> bool {
+    let numeric = matches!(
+        column,
+        ColumnType::Float | ColumnType::Integer | ColumnType::UInteger
+    );
+    match function {
+        "count" | "first" | "last" => column.is_field(),
+        _ => numeric,
+    }
+}
+
+/// InfluxQL's name for an unaliased column: a field's name, a function's name, and the
+/// names of both sides of arithmetic joined by `_`.
+fn default_name(expr: &QlExpr) -> String {
+    match &expr.kind {
+        ExprKind::VarRef { name, .. } => name.value.clone(),
+        ExprKind::Call(call) => call.name.clone(),
+        ExprKind::Negate(inner) => default_name(inner),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            let names: Vec<String> = [lhs, rhs]
+                .into_iter()
+                .map(|side| default_name(side))
+                .filter(|n| !n.is_empty())
+                .collect();
+            names.join("_")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The fields an expression list reads (for "a point is there when one of its selected
+/// fields is").
+fn referenced_fields<'a>(
+    exprs: impl Iterator<Item = &'a QlExpr>,
+    table: &TableSchema,
+) -> Vec<String> {
+    fn walk(expr: &QlExpr, table: &TableSchema, out: &mut BTreeSet<String>) {
+        match &expr.kind {
+            ExprKind::VarRef { name, data_type }
+                if column_kind(table, &name.value, *data_type)
+                    .is_some_and(ColumnType::is_field) =>
+            {
+                out.insert(name.value.clone());
+            }
+            ExprKind::Call(call) => call.args.iter().for_each(|a| walk(a, table, out)),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, table, out);
+                walk(rhs, table, out);
+            }
+            ExprKind::Negate(inner) => walk(inner, table, out),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for expr in exprs {
+        walk(expr, table, &mut out);
+    }
+    out.into_iter().collect()
+}
+
+/// Whether every name in the expressions is a tag of the measurement (fields it lacks are
+/// merely absent: no rows, no error).
+fn names_only_tags<'a>(exprs: impl Iterator<Item = &'a QlExpr>, table: &TableSchema) -> bool {
+    fn walk(expr: &QlExpr, table: &TableSchema, tags: &mut usize, other: &mut usize) {
+        match &expr.kind {
+            ExprKind::VarRef { name, data_type } => {
+                match column_kind(table, &name.value, *data_type) {
+                    Some(ColumnType::Tag) => *tags += 1,
+                    _ => *other += 1,
+                }
+            }
+            ExprKind::Call(call) => call.args.iter().for_each(|a| walk(a, table, tags, other)),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, table, tags, other);
+                walk(rhs, table, tags, other);
+            }
+            ExprKind::Negate(inner) => walk(inner, table, tags, other),
+            _ => {}
+        }
+    }
+    let (mut tags, mut other) = (0, 0);
+    for expr in exprs {
+        walk(expr, table, &mut tags, &mut other);
+    }
+    tags > 0 && other == 0
+}
+
+/// The hidden count that tells an empty aggregate (no group at all) from a real one.
+const ROWS: &str = "__rows";
+
+struct AggregatePlan {
+    group_by: Vec<Expr>,
+    aggregates: Vec<Expr>,
+    /// Whether the aggregation has no group and must drop its row when nothing matched.
+    empty_guard: bool,
+    time: Expr,
+    values: Vec<Expr>,
+}
+
+fn plan_aggregate(
+    select: &SelectStatement,
+    fields: &[(QlExpr, String)],
+    scope: &Scope<'_>,
+    tags: &[String],
+    range: TimeRange,
+) -> Result<AggregatePlan> {
+    let mut group_by = Vec::new();
+    if let Some((interval, offset)) = select.group_by_time() {
+        let interval = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(
+            0,
+            0,
+            interval.as_nanos(),
+        )));
+        let origin = time_literal(offset.map_or(0, |o| o.as_nanos()));
+        let bucket =
+            scope
+                .functions
+                .udf("date_bin")?
+                .call(vec![lit(interval), col(TIME_COLUMN), origin]);
+        group_by.push(bucket.alias(TIME_COLUMN));
+    }
+    for tag in tags {
+        let value = match column_kind(scope.table, tag, None) {
+            Some(ColumnType::Tag) => col(Column::new_unqualified(tag.clone())),
+            _ => lit(ScalarValue::Utf8(None)),
+        };
+        group_by.push(value.alias(tag));
+    }
+
+    let mut aggregates: Vec<Expr> = Vec::new();
+    let mut values = Vec::new();
+    for (expr, name) in fields {
+        if let Some(var) = raw_reference(expr) {
+            return Err(invalid(format!(
+                "mixing aggregate and non-aggregate queries is not supported: \"{var}\" is not inside a function (at char {})",
+                expr.span.start + 1
+            )));
+        }
+        let value = expr::value_with(expr, scope, &mut |call, at| {
+            let aggregate = aggregate_call(call, at, scope)?;
+            let alias = format!("__a{}", aggregates.len());
+            aggregates.push(aggregate.alias(&alias));
+            Ok(col(alias))
+        })?;
+        values.push(value.alias(name));
+    }
+
+    // A lone selector reports the time of the point it selected, without GROUP BY time().
+    let selector_time = match fields {
+        [
+            (
+                QlExpr {
+                    kind: ExprKind::Call(call),
+                    ..
+                },
+                _,
+            ),
+        ] if select.group_by_time().is_none() => selector_time(call, scope)?,
+        _ => None,
+    };
+    let time = if select.group_by_time().is_some() {
+        col(TIME_COLUMN)
+    } else if let Some(selected) = selector_time {
+        aggregates.push(selected.alias("__time"));
+        col("__time")
+    } else {
+        time_literal(range.min.unwrap_or(0))
+    };
+    let empty_guard = group_by.is_empty();
+    if empty_guard {
+        aggregates.push(count(lit(1i64)).alias(ROWS));
+    }
+    Ok(AggregatePlan {
+        group_by,
+        aggregates,
+        empty_guard,
+        time,
+        values,
+    })
+}
+
+/// A field or tag used outside any function, if the expression has one.
+fn raw_reference(expr: &QlExpr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::VarRef { name, .. } => Some(name.value.clone()),
+        ExprKind::Binary { lhs, rhs, .. } => raw_reference(lhs).or_else(|| raw_reference(rhs)),
+        ExprKind::Negate(inner) => raw_reference(inner),
+        ExprKind::Call(call) if !has_aggregate(expr) => call.args.iter().find_map(raw_reference),
+        _ => None,
+    }
+}
+
+/// The single argument of an aggregate as a DataFusion expression.
+fn argument(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
+    let arg = call.args.first().ok_or_else(|| {
+        invalid(format!(
+            "{}() needs an argument (at char {})",
+            call.name,
+            at.span.start + 1
+        ))
+    })?;
+    if has_aggregate(arg) {
+        return Err(invalid(format!(
+            "{}() of another aggregate is not supported (at char {})",
+            call.name,
+            at.span.start + 1
+        )));
+    }
+    expr::value(arg, scope)
+}
+
+fn by_time() -> Vec<SortExpr> {
+    vec![col(TIME_COLUMN).sort(true, false)]
+}
+
+/// `first_value(value ORDER BY order) FILTER (WHERE filter)`, or `last_value`. (The order
+/// and the filter must be built together: building either alone drops the other.)
+fn first_or_last(first: bool, value: Expr, order: Vec<SortExpr>, filter: Expr) -> Result<Expr> {
+    let function = if first {
+        first_value_udaf()
+    } else {
+        last_value_udaf()
+    };
+    function
+        .call(vec![value])
+        .order_by(order)
+        .filter(filter)
+        .build()
+}
+
+/// An InfluxQL aggregate or selector as a DataFusion aggregate. Each ignores the rows where
+/// its argument is null (points without that field).
+fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
+    let arg = argument(call, at, scope)?;
+    let present = arg.clone().is_not_null();
+    let float = cast(arg.clone(), DataType::Float64);
+    Ok(match call.name.as_str() {
+        "count" => count(arg),
+        "sum" => sum(arg),
+        "mean" => avg(arg),
+        "median" => median(float),
+        "min" => min(arg),
+        "max" => max(arg),
+        "spread" => max(arg.clone()) - min(arg),
+        "stddev" => stddev(float),
+        "first" => first_or_last(true, arg, by_time(), present)?,
+        "last" => first_or_last(false, arg, by_time(), present)?,
+        "percentile" => {
+            let percent = match call.args.get(1).map(|a| &a.kind) {
+                Some(ExprKind::Literal(Literal::Integer(p))) => *p as f64,
+                Some(ExprKind::Literal(Literal::Float(p))) => *p,
+                _ => {
+                    return Err(invalid(format!(
+                        "percentile() needs a number as its second argument, like percentile(\"value\", 95) (at char {})",
+                        at.span.start + 1
+                    )));
+                }
+            };
+            if !(0.0..=100.0).contains(&percent) {
+                return Err(invalid(format!(
+                    "percentile() takes a percentage between 0 and 100, not {percent} (at char {})",
+                    at.span.start + 1
+                )));
+            }
+            super::percentile::percentile(percent).call(vec![float])
+        }
+        other => {
+            return Err(invalid(format!(
+                "function {other}() is not supported (at char {}); use count, sum, mean, median, min, max, first, last, spread, stddev or percentile",
+                at.span.start + 1
+            )));
+        }
+    })
+}
+
+/// The time of the point a lone `first`, `last`, `min` or `max` selects.
+fn selector_time(call: &Call, scope: &Scope<'_>) -> Result<Option<Expr>> {
+    let Some(arg) = call.args.first() else {
+        return Ok(None);
+    };
+    if !matches!(call.name.as_str(), "first" | "last" | "min" | "max") || has_aggregate(arg) {
+        return Ok(None);
+    }
+    let arg = expr::value(arg, scope)?;
+    let present = arg.clone().is_not_null();
+    let time = col(TIME_COLUMN);
+    let selected = match call.name.as_str() {
+        "first" => min(time).filter(present).build()?,
+        "last" => max(time).filter(present).build()?,
+        // The earliest of the points holding the largest (smallest) value.
+        name => {
+            let order = vec![
+                arg.sort(name == "min", false),
+                col(TIME_COLUMN).sort(true, false),
+            ];
+            first_or_last(true, time, order, present)?
+        }
+    };
+    Ok(Some(selected))
+}

@@ -1,0 +1,182 @@
+//! `GET|POST /query`: InfluxDB 1.x's InfluxQL endpoint, for the 1.x clients and tools.
+//!
+//! Parameters `db`, `rp`, `q` (several statements separated by `;`), `epoch`, `chunked`,
+//! `chunk_size`, `pretty` and `params` come from the query string or, for POST, a form body.
+//! The token may also be the `p` parameter or a Basic password. Each statement's answer or
+//! error is in its place in `results`, as 1.x answers; the request fails as a whole (400)
+//! only when it cannot be read or the query does not parse.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use strata_query::influxql::v1::{Epoch, encode_csv, encode_json, encode_json_chunks};
+use strata_query::influxql::{InfluxqlRequest, database_name, params_from_json};
+use strata_types::{Action, Error};
+
+use crate::AppState;
+use crate::auth::Source;
+use crate::data_auth::{Credentials, DataRequest, authorize_data};
+use crate::error::{caller_message, status_of};
+
+/// 1.x's default rows per chunk.
+const DEFAULT_CHUNK_SIZE: usize = 10_000;
+
+/// A 1.x error answer: `{"error": "…"}` with the error's status.
+fn v1_error(error: Error) -> Response {
+    let status = status_of(error.kind);
+    (
+        status,
+        Json(serde_json::json!({ "error": caller_message(error) })),
+    )
+        .into_response()
+}
+
+/// The answer's encoding, from `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Json,
+    Csv,
+}
+
+fn encoding(headers: &HeaderMap) -> Result<Encoding, Error> {
+    let accept = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    if accept.contains("application/csv") || accept.contains("text/csv") {
+        Ok(Encoding::Csv)
+    } else if accept.contains("application/x-msgpack") && !accept.contains("json") {
+        Err(Error::invalid(
+            "MessagePack answers are not supported; accept application/json or application/csv",
+        ))
+    } else {
+        Ok(Encoding::Json)
+    }
+}
+
+/// The request's parameters: the query string, then a form body's (which win).
+fn parameters(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
+    let mut params: HashMap<String, String> = query
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        params.extend(url::form_urlencoded::parse(body).into_owned());
+    }
+    params
+}
+
+pub async fn query(
+    State(state): State<AppState>,
+    Source(source): Source,
+    RawQuery(raw): RawQuery,
+    mut headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = parameters(raw.as_deref(), &headers, &body);
+    let database = params
+        .get("db")
+        .filter(|db| !db.is_empty())
+        .map(|db| database_name(db, params.get("rp").map(String::as_str)));
+    let data_request = DataRequest {
+        target: "/query",
+        source: &source,
+        credentials: Credentials::V1,
+        query_password: params.get("p").map(String::as_str),
+    };
+    let principal = match authorize_data(
+        &state,
+        &mut headers,
+        &data_request,
+        Action::Read,
+        database.as_deref(),
+    )
+    .await
+    {
+        Ok(principal) => principal,
+        Err(e) => return v1_error(e),
+    };
+    let Some(text) = params.get("q").filter(|q| !q.trim().is_empty()) else {
+        return v1_error(Error::invalid("missing required parameter \"q\""));
+    };
+    let encoding = match encoding(&headers) {
+        Ok(encoding) => encoding,
+        Err(e) => return v1_error(e),
+    };
+    let epoch = match params.get("epoch").filter(|e| !e.is_empty()) {
+        Some(epoch) => match Epoch::parse(epoch) {
+            Ok(epoch) => Some(epoch),
+            Err(e) => return v1_error(e),
+        },
+        None => None,
+    };
+    let chunk_size = match params.get("chunk_size").filter(|c| !c.is_empty()) {
+        Some(size) => match size.parse::<usize>() {
+            Ok(size) if size > 0 => size,
+            _ => {
+                return v1_error(Error::invalid(format!(
+                    "chunk_size {size:?} is not a positive number of rows"
+                )));
+            }
+        },
+        None => DEFAULT_CHUNK_SIZE,
+    };
+    let chunked = params.get("chunked").is_some_and(|c| c == "true");
+    let pretty = params.get("pretty").is_some_and(|p| p == "true");
+    let bound = match params.get("params").filter(|p| !p.is_empty()) {
+        Some(text) => match serde_json::from_str(text)
+            .map_err(|e| Error::invalid(format!("params must be a JSON object: {e}")))
+            .and_then(|value| params_from_json(&value))
+        {
+            Ok(bound) => bound,
+            Err(e) => return v1_error(e),
+        },
+        None => HashMap::new(),
+    };
+
+    let may_read = |name: &str| principal.may_access_data(Action::Read, name);
+    let request = InfluxqlRequest {
+        database: database.as_deref(),
+        query: text,
+        params: &bound,
+        may_read: &may_read,
+    };
+    let results = match state.query.influxql(&request).await {
+        Ok(results) => results,
+        Err(e) => return v1_error(e),
+    };
+    match encoding {
+        Encoding::Csv => (
+            [(CONTENT_TYPE, "application/csv")],
+            encode_csv(&results, epoch),
+        )
+            .into_response(),
+        Encoding::Json if chunked => {
+            let chunks = encode_json_chunks(&results, epoch, chunk_size);
+            let stream = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+            (
+                StatusCode::OK,
+                [(CONTENT_TYPE, "application/json")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Encoding::Json => (
+            [(CONTENT_TYPE, "application/json")],
+            encode_json(&results, epoch, pretty),
+        )
+            .into_response(),
+    }
+}
