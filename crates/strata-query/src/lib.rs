@@ -14,6 +14,7 @@ mod dedupe;
 mod format;
 pub mod influxql;
 mod prepared;
+mod system;
 mod table;
 
 use std::sync::Arc;
@@ -31,7 +32,9 @@ use strata_types::{DatabaseSchema, Error, Result};
 
 pub use format::OutputFormat;
 pub use prepared::{BASE_TABLE, PreparedQuery, SqlSchema, SqlTable, VIEW};
+pub use system::QueryOrigin;
 
+use system::{QueryLog, QueryRecord, system_tables_refused};
 use table::{OBJECT_STORE_URL, StrataTable};
 
 /// Limits every query runs under.
@@ -68,6 +71,26 @@ pub struct QueryEngine {
     catalog: Arc<dyn Catalog>,
     storage: Arc<Storage>,
     config: QueryConfig,
+    /// Recent queries, for `system.queries`.
+    log: QueryLog,
+}
+
+/// How many finished queries `system.queries` remembers.
+const QUERY_LOG_CAPACITY: usize = 1000;
+
+/// When a query started: the wall clock for the log, a monotonic clock for its duration.
+pub(crate) struct Started {
+    at: i64,
+    clock: std::time::Instant,
+}
+
+impl Started {
+    pub(crate) fn now() -> Self {
+        Started {
+            at: chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0),
+            clock: std::time::Instant::now(),
+        }
+    }
 }
 
 impl QueryEngine {
@@ -76,13 +99,49 @@ impl QueryEngine {
             catalog,
             storage,
             config,
+            log: QueryLog::new(QUERY_LOG_CAPACITY),
         }
     }
 
     /// Runs SQL against `database`. Fails with `NotFound` for an unknown database and
     /// `InvalidArgument` for a query that is wrong, too slow or too large, naming the problem.
-    pub async fn sql(&self, database: &str, sql: &str) -> Result<QueryResult> {
-        self.sql_with_params(database, sql, None).await
+    pub async fn sql(
+        &self,
+        database: &str,
+        sql: &str,
+        origin: &QueryOrigin,
+    ) -> Result<QueryResult> {
+        self.sql_with_params(database, sql, None, origin).await
+    }
+
+    /// Notes a finished query in the log `system.queries` shows.
+    pub(crate) fn log_query(
+        &self,
+        database: &str,
+        query_type: &'static str,
+        text: &str,
+        origin: &QueryOrigin,
+        started: Started,
+        outcome: std::result::Result<usize, &Error>,
+    ) {
+        self.log.record(QueryRecord {
+            issue_time: started.at,
+            database: database.to_string(),
+            query_type,
+            query_text: text.to_string(),
+            token_id: origin.token_id,
+            duration: started.clock.elapsed(),
+            rows: outcome.as_ref().map_or(0, |rows| *rows as u64),
+            error: outcome.err().map(|e| e.message.clone()),
+        });
+    }
+
+    /// A query error, with a hint when it named a `system` table without asking for them.
+    pub(crate) fn refine_error(&self, error: Error, origin: &QueryOrigin) -> Error {
+        if !origin.debug && error.message.contains("table 'public.system.") {
+            return system_tables_refused();
+        }
+        error
     }
 
     fn timed_out(&self) -> Error {
@@ -92,8 +151,8 @@ impl QueryEngine {
         ))
     }
 
-    /// A session over the database's tables.
-    fn session(&self, schema: &DatabaseSchema) -> Result<SessionContext> {
+    /// A session over the database's tables, and the `system` tables when asked for.
+    fn session(&self, schema: &DatabaseSchema, origin: &QueryOrigin) -> Result<SessionContext> {
         let runtime: Arc<RuntimeEnv> = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.config.memory_limit)))
             .build_arc()
@@ -128,6 +187,9 @@ impl QueryEngine {
             context
                 .register_table(table.table.name.as_str(), Arc::new(provider))
                 .map_err(|e| Error::internal(format!("cannot register table: {e}")))?;
+        }
+        if origin.debug {
+            self.log.register(&context, &schema.database.name)?;
         }
         Ok(context)
     }

@@ -25,7 +25,7 @@ use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast::{Expr, Value, ValueWithSpan, visit_expressions_mut};
 use strata_types::{Error, Result};
 
-use crate::{QueryEngine, QueryResult};
+use crate::{QueryEngine, QueryOrigin, QueryResult, Started};
 
 /// The `table_type` of a measurement, as `information_schema.tables` names it.
 pub const BASE_TABLE: &str = "BASE TABLE";
@@ -67,11 +67,15 @@ impl QueryEngine {
         database: &str,
         sql: &str,
         parameters: Option<&RecordBatch>,
+        origin: &QueryOrigin,
     ) -> Result<PreparedQuery> {
         let schema = self.catalog.get_schema(database).await?;
-        let context = self.session(&schema)?;
+        let context = self.session(&schema, origin)?;
         let binding = parameters.map_or(Binding::Open, |values| Binding::Values(Some(values)));
-        let (frame, parameters) = self.plan(&context, sql, binding).await?;
+        let (frame, parameters) = self
+            .plan(&context, sql, binding)
+            .await
+            .map_err(|e| self.refine_error(e, origin))?;
         Ok(PreparedQuery {
             schema: frame.schema().inner().clone(),
             parameters,
@@ -85,9 +89,11 @@ impl QueryEngine {
         database: &str,
         sql: &str,
         parameters: Option<&RecordBatch>,
+        origin: &QueryOrigin,
     ) -> Result<QueryResult> {
+        let started = Started::now();
         let schema = self.catalog.get_schema(database).await?;
-        let context = self.session(&schema)?;
+        let context = self.session(&schema, origin)?;
         let run = async {
             let (frame, _) = self
                 .plan(&context, sql, Binding::Values(parameters))
@@ -96,16 +102,20 @@ impl QueryEngine {
             let batches = frame.collect().await.map_err(|e| self.query_error(e))?;
             Ok(QueryResult { schema, batches })
         };
-        tokio::time::timeout(self.config.timeout, run)
+        let result = tokio::time::timeout(self.config.timeout, run)
             .await
             .unwrap_or_else(|_| Err(self.timed_out()))
+            .map_err(|e| self.refine_error(e, origin));
+        let outcome = result.as_ref().map(QueryResult::num_rows);
+        self.log_query(database, "sql", sql, origin, started, outcome);
+        result
     }
 
     /// The schemas a query on `database` can name, with their tables and columns, in name
     /// order: the measurements in `iox` and DataFusion's views in `information_schema`.
     pub async fn sql_schemas(&self, database: &str) -> Result<Vec<SqlSchema>> {
         let schema = self.catalog.get_schema(database).await?;
-        let state = self.session(&schema)?.state();
+        let state = self.session(&schema, &QueryOrigin::default())?.state();
         let catalogs = state.catalog_list().clone();
         let mut schemas = vec![];
         for catalog_name in catalogs.catalog_names() {

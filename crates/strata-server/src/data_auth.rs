@@ -7,11 +7,28 @@ use axum::http::header::AUTHORIZATION;
 use base64::Engine;
 use chrono::Utc;
 use strata_auth::{AuthFailure, Principal};
+use strata_query::QueryOrigin;
 use strata_types::{Action, Error, Outcome};
 
 use crate::AppState;
 use crate::auth::{bearer_token, is_session_token, refuse_credential};
 use crate::metrics::token_check;
+
+/// The header (or gRPC metadata) that asks for the `system` tables, as InfluxDB 3 names it.
+pub const DEBUG_HEADER: &str = "iox-debug";
+
+/// Who runs a query: the database token's id, and whether the request asked for the `system`
+/// tables with `debug` (the value of [`DEBUG_HEADER`]).
+pub fn query_origin(principal: &Principal, debug: Option<&str>) -> QueryOrigin {
+    let token_id = match principal {
+        Principal::DatabaseToken { id, .. } => Some(*id),
+        _ => None,
+    };
+    QueryOrigin {
+        token_id,
+        debug: debug.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+    }
+}
 
 /// Where a data request may carry its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

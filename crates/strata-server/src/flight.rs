@@ -19,13 +19,14 @@ use axum::extract::ConnectInfo;
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use strata_auth::Principal;
+use strata_query::QueryOrigin;
 use strata_query::influxql::{InfluxqlRequest, params_from_json};
 use strata_types::{Action, Error, ErrorKind};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::AppState;
 use crate::auth::source_of_peer;
-use crate::data_auth::{Credentials, DataRequest, authorize_data};
+use crate::data_auth::{Credentials, DEBUG_HEADER, DataRequest, authorize_data, query_origin};
 use crate::error::caller_message;
 use crate::flight_sql::{FlightSql, is_flight_sql_ticket};
 
@@ -103,6 +104,16 @@ pub(crate) async fn authorize_read<T>(
         .map_err(status)
 }
 
+/// Who runs a Flight call's query: the token, and whether its metadata asks for the `system`
+/// tables (`iox-debug: true`).
+pub(crate) fn flight_origin<T>(request: &Request<T>, principal: &Principal) -> QueryOrigin {
+    let debug = request
+        .metadata()
+        .get(DEBUG_HEADER)
+        .and_then(|v| v.to_str().ok());
+    query_origin(principal, debug)
+}
+
 /// Batches as `DoGet`'s answer. Dictionaries are sent as their values (the encoder's
 /// default), which every Flight client reads.
 pub(crate) fn flight_data(
@@ -161,7 +172,13 @@ impl FlightService for FlightEndpoint {
             ));
         };
         let result = match ticket.query_type.as_deref() {
-            None | Some("sql") => self.state.query.sql(&database, &ticket.sql_query).await,
+            None | Some("sql") => {
+                let origin = flight_origin(&request, &principal);
+                self.state
+                    .query
+                    .sql(&database, &ticket.sql_query, &origin)
+                    .await
+            }
             Some("influxql") => {
                 let params = match &ticket.params {
                     Some(params) => params_from_json(params).map_err(status)?,
@@ -173,6 +190,7 @@ impl FlightService for FlightEndpoint {
                     query: &ticket.sql_query,
                     params: &params,
                     may_read: &may_read,
+                    origin: flight_origin(&request, &principal),
                 };
                 self.state
                     .query

@@ -42,11 +42,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use futures::TryStreamExt;
 use prost::Message;
 use serde::{Deserialize, Serialize};
-use strata_query::{BASE_TABLE, VIEW};
+use strata_query::{BASE_TABLE, QueryOrigin, VIEW};
 use tonic::{Request, Response, Status};
 
 use crate::AppState;
-use crate::flight::{FlightStream, authorize_read, flight_data, flight_schema, status};
+use crate::flight::{
+    FlightStream, authorize_read, flight_data, flight_origin, flight_schema, status,
+};
 
 const READ_ONLY: &str =
     "Strata's SQL only reads; write line protocol to /api/v2/write, /write or /api/v3/write_lp";
@@ -232,15 +234,19 @@ fn ipc_schema(schema: &Schema) -> Result<prost::bytes::Bytes, Status> {
 
 impl FlightSql {
     /// The database the call names in its `database` header, once the caller may read it and
-    /// it exists.
-    async fn database<T>(&self, request: &Request<T>, call: &str) -> Result<String, Status> {
+    /// it exists, and who is asking.
+    async fn database<T>(
+        &self,
+        request: &Request<T>,
+        call: &str,
+    ) -> Result<(String, QueryOrigin), Status> {
         let database = request
             .metadata()
             .get("database")
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_string);
-        authorize_read(&self.state, request, call, database.as_deref()).await?;
+        let principal = authorize_read(&self.state, request, call, database.as_deref()).await?;
         let database = database.ok_or_else(|| {
             Status::invalid_argument("name the database in the `database` header")
         })?;
@@ -249,7 +255,7 @@ impl FlightSql {
             .get_database(&database)
             .await
             .map_err(status)?;
-        Ok(database)
+        Ok((database, flight_origin(request, &principal)))
     }
 
     /// The statement a handle carries, once the caller may read its database.
@@ -258,16 +264,17 @@ impl FlightSql {
         request: &Request<T>,
         call: &str,
         handle: &[u8],
-    ) -> Result<Handle, Status> {
+    ) -> Result<(Handle, QueryOrigin), Status> {
         let handle = Handle::decode(handle)?;
-        authorize_read(&self.state, request, call, Some(&handle.database)).await?;
-        Ok(handle)
+        let principal = authorize_read(&self.state, request, call, Some(&handle.database)).await?;
+        Ok((handle, flight_origin(request, &principal)))
     }
 
     /// The FlightInfo of the statement a handle carries; `ticket` runs it.
     async fn statement_info(
         &self,
         handle: &Handle,
+        origin: &QueryOrigin,
         descriptor: FlightDescriptor,
         ticket: impl ProstMessageExt,
     ) -> Result<Response<FlightInfo>, Status> {
@@ -275,7 +282,7 @@ impl FlightSql {
         let prepared = self
             .state
             .query
-            .prepare(&handle.database, &handle.sql, parameters.as_ref())
+            .prepare(&handle.database, &handle.sql, parameters.as_ref(), origin)
             .await
             .map_err(status)?;
         flight_info(descriptor, &flight_schema(prepared.schema), ticket)
@@ -287,12 +294,12 @@ impl FlightSql {
         request: &Request<Ticket>,
         handle: &[u8],
     ) -> Result<Response<FlightStream<FlightData>>, Status> {
-        let handle = self.handle(request, "Flight SQL DoGet", handle).await?;
+        let (handle, origin) = self.handle(request, "Flight SQL DoGet", handle).await?;
         let parameters = handle.parameters()?;
         let result = self
             .state
             .query
-            .sql_with_params(&handle.database, &handle.sql, parameters.as_ref())
+            .sql_with_params(&handle.database, &handle.sql, parameters.as_ref(), &origin)
             .await
             .map_err(status)?;
         Ok(Response::new(flight_data(result.schema, result.batches)))
@@ -308,7 +315,7 @@ impl FlightSqlService for FlightSql {
         query: CommandStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let database = self.database(&request, "Flight SQL GetFlightInfo").await?;
+        let (database, origin) = self.database(&request, "Flight SQL GetFlightInfo").await?;
         let handle = Handle {
             database,
             sql: query.query,
@@ -317,7 +324,7 @@ impl FlightSqlService for FlightSql {
         let ticket = TicketStatementQuery {
             statement_handle: handle.encode().into(),
         };
-        self.statement_info(&handle, request.into_inner(), ticket)
+        self.statement_info(&handle, &origin, request.into_inner(), ticket)
             .await
     }
 
@@ -326,14 +333,14 @@ impl FlightSqlService for FlightSql {
         query: CommandPreparedStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let handle = self
+        let (handle, origin) = self
             .handle(
                 &request,
                 "Flight SQL GetFlightInfo",
                 &query.prepared_statement_handle,
             )
             .await?;
-        self.statement_info(&handle, request.into_inner(), query)
+        self.statement_info(&handle, &origin, request.into_inner(), query)
             .await
     }
 
@@ -358,11 +365,11 @@ impl FlightSqlService for FlightSql {
         query: ActionCreatePreparedStatementRequest,
         request: Request<Action>,
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
-        let database = self.database(&request, "Flight SQL DoAction").await?;
+        let (database, origin) = self.database(&request, "Flight SQL DoAction").await?;
         let prepared = self
             .state
             .query
-            .prepare(&database, &query.query, None)
+            .prepare(&database, &query.query, None, &origin)
             .await
             .map_err(status)?;
         let handle = Handle {
@@ -392,7 +399,7 @@ impl FlightSqlService for FlightSql {
         query: CommandPreparedStatementQuery,
         request: Request<PeekableFlightDataStream>,
     ) -> Result<DoPutPreparedStatementResult, Status> {
-        let handle = self
+        let (handle, origin) = self
             .handle(
                 &request,
                 "Flight SQL DoPut",
@@ -418,7 +425,7 @@ impl FlightSqlService for FlightSql {
         // Refuse values that do not fit now, not when the statement runs.
         self.state
             .query
-            .prepare(&handle.database, &handle.sql, Some(&parameters))
+            .prepare(&handle.database, &handle.sql, Some(&parameters), &origin)
             .await
             .map_err(status)?;
         Ok(DoPutPreparedStatementResult {
@@ -441,7 +448,7 @@ impl FlightSqlService for FlightSql {
         query: CommandGetCatalogs,
         request: Request<Ticket>,
     ) -> Result<Response<FlightStream<FlightData>>, Status> {
-        let database = self.database(&request, "Flight SQL DoGet").await?;
+        let (database, _) = self.database(&request, "Flight SQL DoGet").await?;
         let schemas = self
             .state
             .query
@@ -471,7 +478,7 @@ impl FlightSqlService for FlightSql {
         query: CommandGetDbSchemas,
         request: Request<Ticket>,
     ) -> Result<Response<FlightStream<FlightData>>, Status> {
-        let database = self.database(&request, "Flight SQL DoGet").await?;
+        let (database, _) = self.database(&request, "Flight SQL DoGet").await?;
         let schemas = self
             .state
             .query
@@ -500,7 +507,7 @@ impl FlightSqlService for FlightSql {
         query: CommandGetTables,
         request: Request<Ticket>,
     ) -> Result<Response<FlightStream<FlightData>>, Status> {
-        let database = self.database(&request, "Flight SQL DoGet").await?;
+        let (database, _) = self.database(&request, "Flight SQL DoGet").await?;
         let schemas = self
             .state
             .query

@@ -366,10 +366,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let app = strata_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
+    let signal = shutdown_signal();
     tokio::spawn({
         let handle = handle.clone();
         async move {
-            shutdown_signal().await;
+            signal.await;
             tracing::info!("shutting down: finishing requests in flight");
             handle.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
         }
@@ -404,17 +405,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when it
+/// is first polled, so a signal sent as soon as the server answers still stops it gracefully.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("cannot install the SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt =
+            signal(SignalKind::interrupt()).expect("cannot install the SIGINT handler");
+        let mut terminate =
+            signal(SignalKind::terminate()).expect("cannot install the SIGTERM handler");
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -24,7 +24,7 @@ use datafusion::prelude::SessionContext;
 use strata_influxql::{Literal, Query, Statement};
 use strata_types::{DatabaseSchema, Error, ErrorKind, Result};
 
-use crate::{QueryEngine, QueryResult};
+use crate::{QueryEngine, QueryOrigin, QueryResult, Started};
 
 /// The column naming each row's measurement, as InfluxDB 3 names it.
 pub const MEASUREMENT_COLUMN: &str = "iox::measurement";
@@ -57,6 +57,7 @@ pub struct InfluxqlRequest<'a> {
     /// Whether the caller may read a database: statements naming another database than the
     /// request's, and `SHOW DATABASES`, are held to it.
     pub may_read: &'a (dyn Fn(&str) -> bool + Send + Sync),
+    pub origin: QueryOrigin,
 }
 
 /// The database a 1.x `db` and retention policy `rp` name: `db`, or `db/rp` for any policy
@@ -110,11 +111,52 @@ impl QueryEngine {
         &self,
         request: &InfluxqlRequest<'_>,
     ) -> Result<Vec<Result<InfluxqlTable>>> {
+        let started = Started::now();
+        let results = self.statements(request, None).await;
+        let outcome = match &results {
+            Ok(results) => results.iter().find_map(|r| r.as_ref().err()).map_or_else(
+                || Ok(results.iter().flatten().map(|t| t.result.num_rows()).sum()),
+                Err,
+            ),
+            Err(e) => Err(e),
+        };
+        self.log_influxql(request, started, outcome);
+        results
+    }
+
+    /// Runs a request that must hold exactly one statement (Flight and `/api/v3`, which
+    /// answer with one table).
+    pub async fn influxql_one(&self, request: &InfluxqlRequest<'_>) -> Result<InfluxqlTable> {
+        let started = Started::now();
+        let result = self
+            .statements(request, Some(1))
+            .await
+            .and_then(|mut results| results.pop().expect("one statement"));
+        let outcome = result.as_ref().map(|t| t.result.num_rows());
+        self.log_influxql(request, started, outcome);
+        result
+    }
+
+    /// Parses the request and runs its statements, each under the timeout; `expected` is
+    /// the number of statements the caller takes.
+    async fn statements(
+        &self,
+        request: &InfluxqlRequest<'_>,
+        expected: Option<usize>,
+    ) -> Result<Vec<Result<InfluxqlTable>>> {
         let query = parse(request.query)?;
-        if query.statements.is_empty() {
-            return Err(Error::invalid(
-                "error parsing query: the query holds no statement; send SELECT or SHOW",
-            ));
+        match (query.statements.len(), expected) {
+            (0, _) => {
+                return Err(Error::invalid(
+                    "error parsing query: the query holds no statement; send SELECT or SHOW",
+                ));
+            }
+            (n, Some(expected)) if n != expected => {
+                return Err(Error::invalid(format!(
+                    "the query holds {n} statements; send one InfluxQL statement per request"
+                )));
+            }
+            _ => {}
         }
         let mut results = Vec::with_capacity(query.statements.len());
         for statement in &query.statements {
@@ -128,21 +170,21 @@ impl QueryEngine {
         Ok(results)
     }
 
-    /// Runs a request that must hold exactly one statement (Flight and `/api/v3`, which
-    /// answer with one table).
-    pub async fn influxql_one(&self, request: &InfluxqlRequest<'_>) -> Result<InfluxqlTable> {
-        let query = parse(request.query)?;
-        if query.statements.len() != 1 {
-            return Err(Error::invalid(format!(
-                "the query holds {} statements; send one InfluxQL statement per request",
-                query.statements.len()
-            )));
-        }
-        let run = self.statement(request, &query.statements[0]);
-        match tokio::time::timeout(self.config.timeout, run).await {
-            Ok(result) => result,
-            Err(_) => Err(self.timed_out()),
-        }
+    fn log_influxql(
+        &self,
+        request: &InfluxqlRequest<'_>,
+        started: Started,
+        outcome: std::result::Result<usize, &Error>,
+    ) {
+        let database = request.database.unwrap_or_default();
+        self.log_query(
+            database,
+            "influxql",
+            request.query,
+            &request.origin,
+            started,
+            outcome,
+        );
     }
 
     async fn statement(
@@ -212,7 +254,7 @@ impl QueryEngine {
                 e
             }
         })?;
-        let context = self.session(&schema)?;
+        let context = self.session(&schema, &request.origin)?;
         Ok((schema, context))
     }
 }

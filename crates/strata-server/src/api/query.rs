@@ -17,7 +17,7 @@ use strata_types::{Action, Error};
 
 use crate::AppState;
 use crate::auth::Source;
-use crate::data_auth::{Credentials, DataRequest, authorize_data};
+use crate::data_auth::{Credentials, DEBUG_HEADER, DataRequest, authorize_data, query_origin};
 use crate::error::v3_error_response;
 
 /// The query language of an endpoint.
@@ -192,9 +192,11 @@ async fn run(
         Some(Ok(format)) => format,
         Some(Err(e)) => return v3_error_response(e),
     };
+    let debug = headers.get(DEBUG_HEADER).and_then(|v| v.to_str().ok());
+    let origin = query_origin(&principal, debug);
     let result: Result<QueryResult, Error> = match language {
         Language::Sql => match database {
-            Some(database) => state.query.sql(&database, &query).await,
+            Some(database) => state.query.sql(&database, &query, &origin).await,
             None => Err(Error::invalid(
                 "missing db value: name the database in `db`",
             )),
@@ -210,6 +212,7 @@ async fn run(
                 query: &query,
                 params: &params,
                 may_read: &may_read,
+                origin,
             };
             state
                 .query

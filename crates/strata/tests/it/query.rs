@@ -560,3 +560,73 @@ async fn filters_on_time_and_tags_return_the_same_rows_from_the_buffer_and_from_
         "files that overlap nothing are read as they are, with the filters pushed down: {plan}"
     );
 }
+
+#[tokio::test]
+async fn system_queries_lists_recent_queries_with_the_debug_header_only() {
+    let server = Server::start();
+    let mgmt = server.api(&server.bootstrap_token());
+    mgmt.create_database("db").await;
+    mgmt.create_database("other").await;
+    let (token_id, token) = mgmt
+        .create_token(json!([
+            {"action": "read", "resource": "db"},
+            {"action": "write", "resource": "db"},
+            {"action": "read", "resource": "other"}
+        ]))
+        .await;
+    let query = async |db: &str, q: &str, debug: bool| {
+        let mut request = reqwest::Client::new()
+            .get(format!("{}/api/v3/query_sql", server.base))
+            .bearer_auth(&token)
+            .query(&[("db", db), ("q", q)]);
+        if debug {
+            request = request.header("iox-debug", "true");
+        }
+        json_response(request.send().await.unwrap()).await
+    };
+    let (status, _) = query("db", "SELECT 1 AS marker_one", false).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = query("db", "SELECT nope FROM nowhere", false).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = query("other", "SELECT 2 AS elsewhere", false).await;
+    assert_eq!(status, StatusCode::OK);
+    let influxql = reqwest::Client::new()
+        .get(format!("{}/query", server.base))
+        .bearer_auth(&token)
+        .query(&[("db", "db"), ("q", "SHOW MEASUREMENTS")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(influxql.status(), StatusCode::OK);
+
+    let (status, body) = query(
+        "db",
+        "SELECT query_type, query_text, database, token_id, rows, success, error FROM system.queries ORDER BY issue_time",
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!([
+            {"query_type": "sql", "query_text": "SELECT 1 AS marker_one", "database": "db",
+             "token_id": token_id, "rows": 1, "success": true},
+            {"query_type": "sql", "query_text": "SELECT nope FROM nowhere", "database": "db",
+             "token_id": token_id, "rows": 0, "success": false,
+             "error": "query failed: Error during planning: table 'public.iox.nowhere' not found"},
+            {"query_type": "influxql", "query_text": "SHOW MEASUREMENTS", "database": "db",
+             "token_id": token_id, "rows": 0, "success": true}
+        ]),
+        "only this database's queries, with the token's id"
+    );
+    assert!(
+        !body.to_string().contains(&token),
+        "the secret is never listed"
+    );
+    let (status, body) = query("db", "SELECT count(*) FROM system.queries", false).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().contains("iox-debug"),
+        "{body}"
+    );
+}

@@ -378,6 +378,24 @@ fn system_tables_and_perf_debug() {
         "{}",
         traced.transcript()
     );
+    // The system tables are there with the flag, and only with it.
+    let logged = ctl
+        .run(&[
+            "query",
+            "--enable-system-tables",
+            "--format",
+            "json",
+            "SELECT query_text, success FROM system.queries WHERE query_text = 'SELECT 1 AS one'",
+        ])
+        .success()
+        .json();
+    assert_eq!(
+        logged,
+        serde_json::json!([{"query_text": "SELECT 1 AS one", "success": true}])
+    );
+    ctl.run(&["query", "SELECT * FROM system.queries"])
+        .failure()
+        .stderr_has("--enable-system-tables");
     ctl.run(&["--debug", "query", "SELECT 1 AS one"])
         .success()
         .stderr_has("querying database \"db\" at http://")
