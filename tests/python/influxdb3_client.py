@@ -3,8 +3,9 @@
 
     influxdb3_client.py http://HOST:PORT TOKEN DATABASE
 
-Writes three `weather` points (line protocol over HTTP), queries them with SQL over Arrow
-Flight, and prints the rows as JSON (`time` as integer nanoseconds).
+Writes three `weather` points (line protocol over HTTP), queries them over Arrow Flight with
+SQL and with InfluxQL, and prints both answers' rows as JSON (`time` as integer nanoseconds):
+`{"sql": [...], "influxql": [...]}`.
 """
 import json
 import sys
@@ -20,11 +21,14 @@ points = [
     Point("weather").tag("city", "oslo").field("temp", -4.0).field("humidity", 82).time(base + 2),
 ]
 client.write(record=points)
-table = client.query(
-    "SELECT city, temp, humidity, time FROM weather ORDER BY time", language="sql"
-)
-table = table.set_column(
-    table.column_names.index("time"), "time", table.column("time").cast("int64")
-)
-print(json.dumps(table.to_pylist()))
+
+
+def rows(table):
+    index = table.column_names.index("time")
+    return table.set_column(index, "time", table.column("time").cast("int64")).to_pylist()
+
+
+sql = client.query("SELECT city, temp, humidity, time FROM weather ORDER BY time", language="sql")
+influxql = client.query("SELECT max(temp) FROM weather GROUP BY city", language="influxql")
+print(json.dumps({"sql": rows(sql), "influxql": rows(influxql)}))
 client.close()

@@ -28,11 +28,19 @@ async fn the_official_python_client_writes_and_reads_back_through_flight() {
         &[&server.base, &token, "db"],
     );
     assert_eq!(
-        rows,
+        rows["sql"],
         json!([
             {"city": "oslo", "temp": -3.5, "humidity": 80, "time": 1_700_000_000_000_000_000i64},
             {"city": "lima", "temp": 19.25, "humidity": 71, "time": 1_700_000_000_000_000_001i64},
             {"city": "oslo", "temp": -4.0, "humidity": 82, "time": 1_700_000_000_000_000_002i64},
+        ])
+    );
+    // InfluxQL through the same client: one row per city, at the time of its maximum.
+    assert_eq!(
+        rows["influxql"],
+        json!([
+            {"iox::measurement": "weather", "time": 1_700_000_000_000_000_001i64, "city": "lima", "max": 19.25},
+            {"iox::measurement": "weather", "time": 1_700_000_000_000_000_000i64, "city": "oslo", "max": -3.5},
         ])
     );
 }
