@@ -96,87 +96,52 @@ fn rfc3339(ns: i64) -> String {
 
 /// A column's values as JSON.
 fn json_values(column: &ArrayRef, epoch: Option<Epoch>) -> Result<Vec<Value>> {
-    let failed = |e: arrow::error::ArrowError| Error::internal(format!("formatting failed: {e}"));
-    let present = |i: usize| column.is_valid(i);
-    let values = match column.data_type() {
+    let value_at: Box<dyn Fn(usize) -> Value + '_> = match column.data_type() {
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
             let array = column.as_primitive::<TimestampNanosecondType>();
-            (0..array.len())
-                .map(|i| match (present(i), epoch) {
-                    (false, _) => Value::Null,
-                    (true, Some(epoch)) => json!(array.value(i).div_euclid(epoch.nanos())),
-                    (true, None) => json!(rfc3339(array.value(i))),
-                })
-                .collect()
+            Box::new(move |i| match epoch {
+                Some(epoch) => json!(array.value(i).div_euclid(epoch.nanos())),
+                None => json!(rfc3339(array.value(i))),
+            })
         }
         DataType::Float64 => {
             let array = column.as_primitive::<Float64Type>();
-            (0..array.len())
-                .map(|i| {
-                    if present(i) {
-                        serde_json::Number::from_f64(array.value(i))
-                            .map_or(Value::Null, Value::Number)
-                    } else {
-                        Value::Null
-                    }
-                })
-                .collect()
+            Box::new(|i| {
+                serde_json::Number::from_f64(array.value(i)).map_or(Value::Null, Value::Number)
+            })
         }
         DataType::Int64 => {
             let array = column.as_primitive::<Int64Type>();
-            (0..array.len())
-                .map(|i| {
-                    if present(i) {
-                        json!(array.value(i))
-                    } else {
-                        Value::Null
-                    }
-                })
-                .collect()
+            Box::new(|i| json!(array.value(i)))
         }
         DataType::UInt64 => {
             let array = column.as_primitive::<UInt64Type>();
-            (0..array.len())
-                .map(|i| {
-                    if present(i) {
-                        json!(array.value(i))
-                    } else {
-                        Value::Null
-                    }
-                })
-                .collect()
+            Box::new(|i| json!(array.value(i)))
         }
         DataType::Boolean => {
             let array = column.as_boolean();
-            (0..array.len())
-                .map(|i| {
-                    if present(i) {
-                        json!(array.value(i))
-                    } else {
-                        Value::Null
-                    }
-                })
-                .collect()
+            Box::new(|i| json!(array.value(i)))
         }
-        DataType::Null => vec![Value::Null; column.len()],
         DataType::Utf8 => {
             let array = column.as_string::<i32>();
-            (0..array.len())
-                .map(|i| {
-                    if present(i) {
-                        json!(array.value(i))
-                    } else {
-                        Value::Null
-                    }
-                })
-                .collect()
+            Box::new(|i| json!(array.value(i)))
         }
+        DataType::Null => Box::new(|_| Value::Null),
         _ => {
-            let text = cast(column, &DataType::Utf8).map_err(failed)?;
+            let text = cast(column, &DataType::Utf8)
+                .map_err(|e| Error::internal(format!("formatting failed: {e}")))?;
             return json_values(&text, epoch);
         }
     };
-    Ok(values)
+    Ok((0..column.len())
+        .map(|i| {
+            if column.is_valid(i) {
+                value_at(i)
+            } else {
+                Value::Null
+            }
+        })
+        .collect())
 }
 
 /// The string value of a series-key column at a row ("" when null).

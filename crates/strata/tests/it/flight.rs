@@ -7,14 +7,7 @@ use crate::harness::*;
 
 async fn fixture() -> (Server, Api, String) {
     let server = Server::start();
-    let mgmt = server.api(&server.bootstrap_token());
-    mgmt.create_database("db").await;
-    let (_, token) = mgmt
-        .create_token(json!([
-            {"action": "read", "resource": "db"},
-            {"action": "write", "resource": "db"}
-        ]))
-        .await;
+    let (mgmt, token) = server.database_with_token("db").await;
     (server, mgmt, token)
 }
 
@@ -57,14 +50,9 @@ async fn flight_tickets_credentials_and_errors() {
             &[&url, token, database, sql, kind],
         )
     };
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v2/write?bucket=db", server.base))
-        .bearer_auth(&token)
-        .body("m,host=a v=1 1\nm,host=b v=2 2\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
+    server
+        .write_lines(&token, "db", "m,host=a v=1 1\nm,host=b v=2 2\n")
+        .await;
 
     let answer = query(&token, "db", "SELECT host, v FROM m ORDER BY v", "sql");
     assert_eq!(

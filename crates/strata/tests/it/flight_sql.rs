@@ -25,22 +25,14 @@ type Client = FlightSqlServiceClient<Channel>;
 /// A server with database `db` holding three `cpu` rows, and a token that may read and write it.
 async fn fixture() -> (Server, Api, String) {
     let server = Server::start();
-    let mgmt = server.api(&server.bootstrap_token());
-    mgmt.create_database("db").await;
-    let (_, token) = mgmt
-        .create_token(json!([
-            {"action": "read", "resource": "db"},
-            {"action": "write", "resource": "db"}
-        ]))
+    let (mgmt, token) = server.database_with_token("db").await;
+    server
+        .write_lines(
+            &token,
+            "db",
+            "cpu,host=a usage=0.5 1000000000\ncpu,host=b usage=0.75 2000000000\ncpu,host=a usage=0.25 3000000000\n",
+        )
         .await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v2/write?bucket=db", server.base))
-        .bearer_auth(&token)
-        .body("cpu,host=a usage=0.5 1000000000\ncpu,host=b usage=0.75 2000000000\ncpu,host=a usage=0.25 3000000000\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::NO_CONTENT);
     (server, mgmt, token)
 }
 

@@ -195,6 +195,40 @@ impl Server {
         }
     }
 
+    /// Creates database `name` and a database token that may read and write it; returns the
+    /// Management API (with the bootstrap token) and the token's secret.
+    pub async fn database_with_token(&self, name: &str) -> (Api, String) {
+        let mgmt = self.api(&self.bootstrap_token());
+        mgmt.create_database(name).await;
+        let (_, token) = mgmt
+            .create_token(serde_json::json!([
+                {"action": "read", "resource": name},
+                {"action": "write", "resource": name}
+            ]))
+            .await;
+        (mgmt, token)
+    }
+
+    /// Writes line protocol to `database` through `/api/v2/write`, failing the test unless
+    /// every line is written.
+    pub async fn write_lines(&self, token: &str, database: &str, body: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v2/write", self.base))
+            .query(&[("bucket", database)])
+            .bearer_auth(token)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(
+            status,
+            StatusCode::NO_CONTENT,
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+
     pub fn anonymous(&self) -> Api {
         Api {
             http: reqwest::Client::new(),

@@ -28,14 +28,7 @@ const MINUTE: i64 = 60_000_000_000;
 impl Fixture {
     async fn start() -> Fixture {
         let server = Server::start();
-        let mgmt = server.api(&server.bootstrap_token());
-        mgmt.create_database("db").await;
-        let (_, token) = mgmt
-            .create_token(json!([
-                {"action": "read", "resource": "db"},
-                {"action": "write", "resource": "db"}
-            ]))
-            .await;
+        let (mgmt, token) = server.database_with_token("db").await;
         let fx = Fixture {
             server,
             mgmt,
@@ -52,14 +45,16 @@ impl Fixture {
             format!("cpu,host=c usage=1 {T0}"),
             format!("mem,host=a used=100i {T0}"),
         ];
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/v2/write?bucket=db", fx.server.base))
-            .bearer_auth(&fx.token)
-            .body(lines.join("\n"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        fx.server
+            .write_lines(
+                &fx.token,
+                "db",
+                &lines.join(
+                    "
+",
+                ),
+            )
+            .await;
         fx
     }
 
@@ -754,14 +749,9 @@ async fn the_v3_influxql_endpoint_answers_one_table() {
 async fn relative_times_use_now() {
     let fx = Fixture::start().await;
     // A point without a timestamp is written at the server's now.
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v2/write?bucket=db", fx.server.base))
-        .bearer_auth(&fx.token)
-        .body("recent value=1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    fx.server
+        .write_lines(&fx.token, "db", "recent value=1")
+        .await;
     assert_eq!(
         fx.values("SELECT count(value) FROM recent WHERE time > now() - 1h")
             .await[0][1],
