@@ -4,11 +4,12 @@
 //! InfluxDB 3) holds one table per measurement of the database. A table's columns are its
 //! catalog columns in name order: `time` (timestamp, nanoseconds, UTC), tags (dictionary-encoded
 //! strings) and fields (their line-protocol types). Scanning a table unions the node's buffered
-//! rows with the table's Parquet files, skipping files outside the query's time range, merging
-//! a point written more than once, and never returns rows older than the database's retention
-//! period. `information_schema` is there. InfluxQL ([`influxql`]) is planned into the same
-//! engine. A query runs under a timeout and a memory limit; either ends it with a clear error
-//! and the server carries on.
+//! rows with the table's Parquet files, skipping files outside the query's time range or whose
+//! partition key rules out a tag value the query asks for, merging a point written more than
+//! once, and never returns rows older than the database's retention period.
+//! `information_schema` is there. InfluxQL ([`influxql`]) is planned into the same engine. A
+//! query runs under a timeout and a memory limit; either ends it with a clear error and the
+//! server carries on.
 
 mod dedupe;
 mod format;
@@ -27,7 +28,7 @@ use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use strata_catalog::Catalog;
-use strata_storage::{Storage, arrow_field};
+use strata_storage::{Storage, arrow_field, table_template};
 use strata_types::{DatabaseSchema, Error, Result};
 
 pub use format::OutputFormat;
@@ -182,6 +183,7 @@ impl QueryEngine {
                 table_id: table.table.id,
                 schema: Arc::new(Schema::new(fields)),
                 oldest,
+                template: table_template(&schema.database, Some(&table.table)),
                 storage: self.storage.clone(),
             };
             context

@@ -1,7 +1,7 @@
 //! One measurement as a DataFusion table: the node's buffered rows and the table's Parquet
-//! files, with files pruned by time, filters pushed into the Parquet reader, a point found in
-//! more than one source merged into one row ([`DedupeExec`]) and rows older than the retention
-//! period cut.
+//! files, with files pruned by time and partition key, filters pushed into the Parquet
+//! reader, a point found in more than one source merged into one row ([`DedupeExec`]) and rows
+//! older than the retention period cut.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
@@ -21,7 +21,7 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::object_store::ObjectStoreUrl;
-use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown, col, lit};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
@@ -32,8 +32,10 @@ use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
 use datafusion::physical_plan::union::UnionExec;
-use strata_storage::{Storage, column_type_of};
-use strata_types::{ColumnType, ParquetFile, TIME_COLUMN};
+use object_store::ObjectMeta;
+use object_store::path::Path as ObjectPath;
+use strata_storage::{Storage, column_type_of, key_may_hold};
+use strata_types::{ColumnType, ParquetFile, PartitionTemplate, TIME_COLUMN};
 
 use crate::dedupe::{DedupeExec, ordering};
 
@@ -49,6 +51,8 @@ pub(crate) struct StrataTable {
     pub schema: SchemaRef,
     /// Rows older than this (nanoseconds) are never returned.
     pub oldest: Option<i64>,
+    /// What the table's files are partitioned by, to skip files by tag value.
+    pub template: PartitionTemplate,
     pub storage: Arc<Storage>,
 }
 
@@ -106,6 +110,20 @@ impl datafusion::catalog::TableProvider for StrataTable {
         let in_range = |(first, last): (i64, i64)| {
             min.is_none_or(|min| last >= min) && max.is_none_or(|max| first <= max)
         };
+        // Only tags are in partition keys; a field of the same name is not.
+        let pinned: Vec<(&str, &str)> = pinned_values(filters)
+            .into_iter()
+            .filter(|(column, _)| {
+                self.schema
+                    .field_with_name(column)
+                    .is_ok_and(|f| column_type_of(f) == Some(ColumnType::Tag))
+            })
+            .collect();
+        let may_hold_pinned = |file: &ParquetFile| {
+            pinned
+                .iter()
+                .all(|(tag, value)| key_may_hold(&file.partition_key, &self.template, tag, value))
+        };
         // Read time too when rows must be cut by retention; the filter projects it away.
         let columns: Vec<usize> = match projection {
             Some(p) if self.oldest.is_some() && !p.contains(&time) => {
@@ -153,7 +171,7 @@ impl datafusion::catalog::TableProvider for StrataTable {
         let mut files: Vec<&ParquetFile> = data
             .files
             .iter()
-            .filter(|f| in_range((f.min_time, f.max_time)))
+            .filter(|f| in_range((f.min_time, f.max_time)) && may_hold_pinned(f))
             .collect();
         // Write order: a node persists its generations in turn, nodes as their clocks say.
         files.sort_by_key(|f| (f.created_at, f.wal_segment));
@@ -272,7 +290,12 @@ struct Scan {
 impl Scan {
     /// Files that share no point with another source, read as they are.
     fn files(&self, files: &[&ParquetFile], partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
-        let group = FileGroup::new(files.iter().map(|f| partitioned_file(f)).collect());
+        let group = FileGroup::new(
+            files
+                .iter()
+                .map(|f| partitioned_file(f))
+                .collect::<Result<_>>()?,
+        );
         let source = parquet_source(self.schema.clone(), None);
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source)
             .with_file_groups(group.split_files(partitions))
@@ -319,7 +342,7 @@ impl Scan {
                     )?]);
             for (rank, file) in files {
                 builder = builder.with_file(
-                    partitioned_file(file)
+                    partitioned_file(file)?
                         .with_partition_values(vec![ScalarValue::UInt64(Some(*rank))]),
                 );
             }
@@ -357,8 +380,18 @@ impl Scan {
     }
 }
 
-fn partitioned_file(file: &ParquetFile) -> PartitionedFile {
-    PartitionedFile::new(file.path.clone(), file.size_bytes as u64)
+/// The catalog holds paths encoded (a `|` in a partition key is `%7C`), so they are parsed,
+/// not encoded again as `PartitionedFile::new` would.
+fn partitioned_file(file: &ParquetFile) -> Result<PartitionedFile> {
+    let location =
+        ObjectPath::parse(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+    Ok(PartitionedFile::new_from_meta(ObjectMeta {
+        location,
+        last_modified: file.created_at,
+        size: file.size_bytes as u64,
+        e_tag: None,
+        version: None,
+    }))
 }
 
 /// A Parquet reader that skips row groups and pages by its predicate (`predicate`, or what
@@ -429,6 +462,31 @@ fn time_bounds(filters: &[Expr]) -> (Option<i64>, Option<i64>) {
     (min, max)
 }
 
+/// The `(column, value)` pairs the filters pin with `column = 'value'` (either way round),
+/// ANDed at the top level: every row returned has them.
+fn pinned_values(filters: &[Expr]) -> Vec<(&str, &str)> {
+    filters
+        .iter()
+        .flat_map(split_conjunction)
+        .filter_map(|expr| {
+            let Expr::BinaryExpr(BinaryExpr {
+                left,
+                op: Operator::Eq,
+                right,
+            }) = expr
+            else {
+                return None;
+            };
+            match (left.as_ref(), right.as_ref()) {
+                (Expr::Column(c), Expr::Literal(v, _)) | (Expr::Literal(v, _), Expr::Column(c)) => {
+                    Some((c.name.as_str(), v.try_as_str().flatten()?))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use arrow::array::{Float64Array, StringDictionaryBuilder, TimestampNanosecondArray};
@@ -465,6 +523,27 @@ mod tests {
             time_bounds(&[col("time").gt(ts(1)).or(col("time").lt(ts(0)))]),
             (None, None),
             "OR says nothing about the range"
+        );
+    }
+
+    #[test]
+    fn pinned_values_come_from_equalities_anded_at_the_top() {
+        let dictionary = lit(ScalarValue::Dictionary(
+            Box::new(DataType::Int32),
+            Box::new(ScalarValue::from("b")),
+        ));
+        let filters = [
+            col("host").eq(lit("a")).and(col("time").gt(ts(1))),
+            dictionary.eq(col("region")),
+            col("dc").eq(lit("x")).or(col("dc").eq(lit("y"))),
+            col("rack").not_eq(lit("r1")),
+            col("usage").eq(lit(5.0)),
+            col("zone").eq(lit(ScalarValue::Utf8(None))),
+        ];
+        assert_eq!(
+            pinned_values(&filters),
+            vec![("host", "a"), ("region", "b")],
+            "not under OR, not !=, only strings"
         );
     }
 

@@ -40,7 +40,7 @@ use uuid::Uuid;
 pub use buffer::{Buffer, BufferedTable, Generation, TableBuffer};
 pub use columns::{COLUMN_TYPE_KEY, arrow_field, arrow_schema, arrow_type, column_type_of};
 pub use ingest::{MAX_REPORTED_REJECTIONS, RejectReason, Rejection};
-pub use partition::{default_template, partition_rows};
+pub use partition::{default_template, key_may_hold, partition_rows, table_template};
 pub use retention::GarbageCollected;
 pub use store::{S3Options, check_object_store, open_object_store};
 
@@ -381,8 +381,7 @@ impl Storage {
         Ok(files)
     }
 
-    /// The partition template of every table in a generation (the table's own, else its
-    /// database's, else daily).
+    /// The partition template of every table in a generation ([`table_template`]).
     async fn templates(
         &self,
         generation: &Generation,
@@ -402,12 +401,8 @@ impl Storage {
                 if database_id != database.id {
                     continue;
                 }
-                let template = tables
-                    .iter()
-                    .find(|t| t.id == table_id)
-                    .and_then(|t| t.partition_template.clone())
-                    .or_else(|| database.partition_template.clone())
-                    .unwrap_or_else(default_template);
+                let table = tables.iter().find(|t| t.id == table_id);
+                let template = table_template(&database, table);
                 templates.insert((database_id, table_id), template);
             }
         }

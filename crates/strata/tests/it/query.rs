@@ -18,14 +18,7 @@ struct Fixture {
 impl Fixture {
     async fn start(builder: ServerBuilder) -> Fixture {
         let server = builder.start();
-        let mgmt = server.api(&server.bootstrap_token());
-        mgmt.create_database("db").await;
-        let (_, token) = mgmt
-            .create_token(json!([
-                {"action": "read", "resource": "db"},
-                {"action": "write", "resource": "db"}
-            ]))
-            .await;
+        let (mgmt, token) = server.database_with_token("db").await;
         Fixture {
             server,
             mgmt,
@@ -34,19 +27,7 @@ impl Fixture {
     }
 
     async fn write(&self, body: &str) {
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/v2/write?bucket=db", self.server.base))
-            .bearer_auth(&self.token)
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::NO_CONTENT,
-            "{}",
-            response.text().await.unwrap()
-        );
+        self.server.write_lines(&self.token, "db", body).await;
     }
 
     /// GET /api/v3/query_sql; returns status, content type and body text.
@@ -628,5 +609,89 @@ async fn system_queries_lists_recent_queries_with_the_debug_header_only() {
     assert!(
         body["error"].as_str().unwrap().contains("iox-debug"),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_tag_equality_reads_only_the_files_whose_partition_may_hold_the_value() {
+    let server = Server::builder()
+        .arg("--persist-interval")
+        .arg("1s")
+        .start();
+    let mgmt = server.api(&server.bootstrap_token());
+    let template = json!([{"type": "time", "value": "%Y-%m-%d"}, {"type": "tag", "value": "host"}]);
+    let (status, body) = mgmt
+        .post(
+            "/api/v0/databases",
+            json!({"name": "db", "partitionTemplate": template}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, token) = mgmt
+        .create_token(json!([
+            {"action": "read", "resource": "db"},
+            {"action": "write", "resource": "db"}
+        ]))
+        .await;
+    let fx = Fixture {
+        server,
+        mgmt,
+        token,
+    };
+    // One file per host, and one for the point without a host; `a|b` is encoded in its key.
+    let mut body = String::new();
+    for (i, host) in (0..).zip(["a", "b", "a|b"]) {
+        body.push_str(&format!("cpu,host={host} usage={i} {}\n", T + i));
+        body.push_str(&format!("cpu,host={host} usage={} {}\n", i + 10, T + i + 1));
+    }
+    body.push_str(&format!("cpu usage=99 {T}\n"));
+    fx.write(&body).await;
+    wait_for_persists(&fx.server, 1).await;
+
+    let files_read = async |sql: &str| {
+        let plan = fx.physical_plan(sql).await;
+        (plan.matches(".parquet").count(), plan)
+    };
+    let (files, plan) = files_read("SELECT usage FROM cpu").await;
+    assert_eq!(files, 4, "{plan}");
+    for sql in [
+        "SELECT usage FROM cpu WHERE host = 'a' ORDER BY time",
+        "SELECT usage FROM cpu WHERE 'a' = host AND usage >= 0 ORDER BY time",
+    ] {
+        assert_eq!(
+            fx.rows(sql).await,
+            vec![json!({"usage": 0.0}), json!({"usage": 10.0})],
+            "{sql}"
+        );
+        let (files, plan) = files_read(sql).await;
+        assert_eq!(files, 1, "only host a's file: {plan}");
+    }
+    assert_eq!(
+        fx.rows("SELECT usage FROM cpu WHERE host = 'a|b' ORDER BY time")
+            .await,
+        vec![json!({"usage": 2.0}), json!({"usage": 12.0})]
+    );
+    let (files, plan) = files_read("SELECT usage FROM cpu WHERE host = 'a|b'").await;
+    assert_eq!(files, 1, "{plan}");
+    let (files, plan) = files_read("SELECT usage FROM cpu WHERE host = 'nope'").await;
+    assert_eq!(files, 0, "{plan}");
+
+    // Not an equality ANDed at the top: every file is read.
+    for sql in [
+        "SELECT count(*) AS n FROM cpu WHERE host != 'a'",
+        "SELECT count(*) AS n FROM cpu WHERE host = 'a' OR usage = 99",
+    ] {
+        let (files, plan) = files_read(sql).await;
+        assert_eq!(files, 4, "{sql}: {plan}");
+    }
+    assert_eq!(
+        fx.rows("SELECT count(*) AS n FROM cpu WHERE host != 'a'")
+            .await,
+        vec![json!({"n": 4})]
+    );
+    assert_eq!(
+        fx.rows("SELECT count(*) AS n FROM cpu WHERE host = 'a' OR usage = 99")
+            .await,
+        vec![json!({"n": 3})]
     );
 }
