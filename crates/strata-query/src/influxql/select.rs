@@ -3,8 +3,11 @@
 //! then shaped into series ([`super::fill`]).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
+use datafusion::arrow::datatypes::{
+    DataType, Field as ArrowField, IntervalMonthDayNano, Schema, TimeUnit,
+};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
@@ -285,14 +288,11 @@ pub(super) async fn run(
 }
 
 fn empty(layout: &SeriesLayout) -> InfluxqlTable {
-    let schema = std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
-        datafusion::arrow::datatypes::Field::new(MEASUREMENT_COLUMN, DataType::Utf8, false),
-        datafusion::arrow::datatypes::Field::new(
+    let schema = Arc::new(Schema::new(vec![
+        ArrowField::new(MEASUREMENT_COLUMN, DataType::Utf8, false),
+        ArrowField::new(
             TIME_COLUMN,
-            DataType::Timestamp(
-                datafusion::arrow::datatypes::TimeUnit::Nanosecond,
-                Some("UTC".into()),
-            ),
+            DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
             false,
         ),
     ]));
