@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
+use strata_loadgen::time::{When, parse_duration, parse_when};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,6 +68,21 @@ pub struct Args {
     #[arg(long, env = "STRATA_LOADGEN_LINES", value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
     pub lines: Option<u64>,
 
+    /// The time of the first round: an RFC 3339 time (2030-01-31T00:00:00Z) or a duration ago
+    /// (24h) [default: now]. With --interval, spreads a run over the past.
+    #[arg(long, env = "STRATA_LOADGEN_START", value_parser = parse_when)]
+    pub start: Option<When>,
+
+    /// Time between a series' consecutive points. Small by default, so that a long run at a
+    /// high rate stays close to the wall clock.
+    #[arg(long, env = "STRATA_LOADGEN_INTERVAL", default_value = "1ms", value_parser = parse_interval)]
+    pub interval: Duration,
+
+    /// Start at this round of the stream (at --start + N × --interval). With the --start of an
+    /// earlier run cut short, writes the rest of it, as one run would have.
+    #[arg(long, env = "STRATA_LOADGEN_FIRST_ROUND", default_value_t = 0)]
+    pub first_round: u64,
+
     /// Compress bodies with gzip (level 1).
     #[arg(long, env = "STRATA_LOADGEN_GZIP")]
     pub gzip: bool,
@@ -102,14 +118,14 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// The path and query parameters of a write to `database`, in nanoseconds.
-    pub fn target(self, database: &str) -> (&'static str, Vec<(&'static str, String)>) {
+    pub fn target(self, database: &str) -> (&'static str, Vec<(&'static str, &str)>) {
         match self {
             Endpoint::V2 => (
                 "/api/v2/write",
-                vec![("bucket", database.to_owned()), ("precision", "ns".into())],
+                vec![("bucket", database), ("precision", "ns")],
             ),
-            Endpoint::V1 => ("/write", vec![("db", database.to_owned())]),
-            Endpoint::V3 => ("/api/v3/write_lp", vec![("db", database.to_owned())]),
+            Endpoint::V1 => ("/write", vec![("db", database)]),
+            Endpoint::V3 => ("/api/v3/write_lp", vec![("db", database)]),
         }
     }
 }
@@ -118,35 +134,15 @@ fn positive() -> RangedU64ValueParser<usize> {
     RangedU64ValueParser::new().range(1..)
 }
 
-/// One or more number-and-unit pairs: `30s`, `1.5s`, `500ms`, `2m`, `1h`, `1m30s`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!("{text:?} is not a duration; write a number and a unit (ms, s, m or h), e.g. 30s")
-    };
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return Err(bad());
+/// A duration of at least a nanosecond: rounds at the same time would write over each other.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval.as_nanos() == 0 {
+        return Err(format!(
+            "{text:?} is no time at all; points of one series need distinct times"
+        ));
     }
-    let mut total = Duration::ZERO;
-    while !rest.is_empty() {
-        let number_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let unit_end = rest[number_end..]
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .map_or(rest.len(), |n| number_end + n);
-        let number: f64 = rest[..number_end].parse().map_err(|_| bad())?;
-        let seconds = match &rest[number_end..unit_end] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += Duration::try_from_secs_f64(number * seconds).map_err(|_| bad())?;
-        rest = &rest[unit_end..];
-    }
-    Ok(total)
+    Ok(interval)
 }
 
 #[cfg(test)]
@@ -154,29 +150,6 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
-
-    #[test]
-    fn durations() {
-        for (text, ms) in [
-            ("30s", 30_000),
-            ("0s", 0),
-            ("1.5s", 1_500),
-            ("500ms", 500),
-            ("2m", 120_000),
-            ("1h", 3_600_000),
-            ("1m30s", 90_000),
-            (" 10s ", 10_000),
-        ] {
-            assert_eq!(
-                parse_duration(text),
-                Ok(Duration::from_millis(ms)),
-                "{text}"
-            );
-        }
-        for bad in ["", "30", "s", "1d", "1.2.3s", "-1s", "1 s", "10sec", "ms5"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn flags() {
@@ -191,6 +164,10 @@ mod tests {
         );
         assert_eq!(args.duration, Duration::from_secs(30));
         assert_eq!(args.lines, None);
+        assert_eq!(
+            (args.start, args.interval),
+            (None, Duration::from_millis(1))
+        );
         assert!(!args.gzip);
         let args = Args::try_parse_from([
             "strata-loadgen",
@@ -215,13 +192,36 @@ mod tests {
     }
 
     #[test]
+    fn start_and_interval() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["strata-loadgen", "--dry-run"];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv).map_err(|e| e.to_string())
+        };
+        let args = parse(&["--start", "24h", "--interval", "86.4s"]).unwrap();
+        assert_eq!(args.start, Some(When::Ago(Duration::from_secs(86_400))));
+        assert_eq!(args.interval, Duration::from_millis(86_400));
+        let args = parse(&["--start", "2030-01-31T00:00:00Z"]).unwrap();
+        assert_eq!(args.start, Some(When::At(1_896_048_000_000_000_000)));
+
+        let error = parse(&["--start", "yesterday"]).unwrap_err();
+        assert!(error.contains("--start"), "{error}");
+        assert!(error.contains("neither an RFC 3339 time"), "{error}");
+        let error = parse(&["--interval", "0s"]).unwrap_err();
+        assert!(error.contains("--interval"), "{error}");
+        assert!(error.contains("no time at all"), "{error}");
+        let error = parse(&["--interval", "1d"]).unwrap_err();
+        assert!(error.contains("is not a duration"), "{error}");
+        assert_eq!(parse(&[]).unwrap().first_round, 0);
+        assert_eq!(parse(&["--first-round", "975"]).unwrap().first_round, 975);
+        assert!(parse(&["--first-round", "-1"]).is_err());
+    }
+
+    #[test]
     fn write_targets() {
         assert_eq!(
             Endpoint::V2.target("db"),
-            (
-                "/api/v2/write",
-                vec![("bucket", "db".into()), ("precision", "ns".into())]
-            )
+            ("/api/v2/write", vec![("bucket", "db"), ("precision", "ns")])
         );
         assert_eq!(Endpoint::V1.target("db").0, "/write");
         assert_eq!(Endpoint::V3.target("db").0, "/api/v3/write_lp");

@@ -2,7 +2,7 @@
 //! bodies cut from the endless stream of their points.
 //!
 //! The stream is a pure function of the line's index: line `i` is series `i % series` in round
-//! `i / series`, at `start + round` milliseconds. So any batch can be built on any thread in any
+//! `i / series`, at `start + round * interval`. So any batch can be built on any thread in any
 //! order, and every point (series, time) is written once however the run is cut.
 
 use std::io::Write;
@@ -10,10 +10,6 @@ use std::io::Write;
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-
-/// Time between a series' consecutive points. Small, so that a long run at a high rate stays
-/// close to the wall clock.
-pub const ROUND_STEP_NS: u64 = 1_000_000;
 
 const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-central-1", "ap-southeast-1"];
 const ZONES: [&str; 3] = ["a", "b", "c"];
@@ -74,14 +70,16 @@ pub struct Dataset {
     hosts: usize,
     tables: usize,
     start_ns: u64,
+    interval_ns: u64,
 }
 
 impl Dataset {
-    /// `series` distinct series over `tables` tables, the first round at `start_ns`.
-    pub fn new(series: usize, tables: usize, start_ns: u64) -> Self {
+    /// `series` distinct series over `tables` tables, the first round at `start_ns` and each
+    /// next one `interval_ns` later.
+    pub fn new(series: usize, tables: usize, start_ns: u64, interval_ns: u64) -> Self {
         assert!(
-            series > 0 && tables > 0,
-            "series and tables must be positive"
+            series > 0 && tables > 0 && interval_ns > 0,
+            "series, tables and the interval must be positive"
         );
         let mut all = Vec::with_capacity(series);
         let mut host = 0;
@@ -107,6 +105,7 @@ impl Dataset {
             hosts,
             tables: tables_used,
             start_ns,
+            interval_ns,
         }
     }
 
@@ -131,7 +130,7 @@ impl Dataset {
         let n = self.series.len() as u64;
         let mut round = first / n;
         let mut s = (first % n) as usize;
-        let mut time = self.start_ns + round * ROUND_STEP_NS;
+        let mut time = self.start_ns + round * self.interval_ns;
         for _ in 0..count {
             let series = &self.series[s];
             out.extend_from_slice(&series.prefix);
@@ -144,7 +143,7 @@ impl Dataset {
             if s == self.series.len() {
                 s = 0;
                 round += 1;
-                time += ROUND_STEP_NS;
+                time += self.interval_ns;
             }
         }
     }
@@ -164,19 +163,42 @@ fn series_per_host(tables: usize) -> usize {
         .sum()
 }
 
-/// Tags in key order, as telegraf sends them.
-fn prefix(table: &str, kind: Kind, host: usize, v: usize) -> Box<[u8]> {
+/// The tags of series `v` (core, disk or interface) of `host`, in key order, as telegraf sends
+/// them. No value needs escaping.
+fn tags(kind: Kind, host: usize, v: usize) -> Vec<(&'static str, String)> {
     let region = REGIONS[host % REGIONS.len()];
     let zone = ZONES[(host / REGIONS.len()) % ZONES.len()];
-    let common = format!("dc={region}{zone},host=host-{host:05}");
-    let line = match kind {
-        Kind::Cpu => format!("{table},cpu=cpu{v},{common},region={region} "),
-        Kind::Mem => format!("{table},{common},region={region} "),
-        Kind::Disk => format!(
-            "{table},dc={region}{zone},device=nvme{v}n1,fstype=ext4,host=host-{host:05},mode=rw,path=/data{v},region={region} "
-        ),
-        Kind::Net => format!("{table},{common},interface=eth{v},region={region} "),
-    };
+    let dc = ("dc", format!("{region}{zone}"));
+    let name = ("host", format!("host-{host:05}"));
+    let region = ("region", region.to_owned());
+    match kind {
+        Kind::Cpu => vec![("cpu", format!("cpu{v}")), dc, name, region],
+        Kind::Mem => vec![dc, name, region],
+        Kind::Disk => vec![
+            dc,
+            ("device", format!("nvme{v}n1")),
+            ("fstype", "ext4".into()),
+            name,
+            ("mode", "rw".into()),
+            ("path", format!("/data{v}")),
+            region,
+        ],
+        Kind::Net => vec![dc, name, ("interface", format!("eth{v}")), region],
+    }
+}
+
+/// The tags of the `cpu` series of `core` on `host`: what a query for one series names.
+pub fn cpu_tags(host: usize, core: usize) -> Vec<(&'static str, String)> {
+    tags(Kind::Cpu, host, core)
+}
+
+/// The measurement and tags, and the space before the fields.
+fn prefix(table: &str, kind: Kind, host: usize, v: usize) -> Box<[u8]> {
+    let mut line = table.to_owned();
+    for (key, value) in tags(kind, host, v) {
+        line.push_str(&format!(",{key}={value}"));
+    }
+    line.push(' ');
     line.into_bytes().into_boxed_slice()
 }
 
@@ -291,9 +313,11 @@ pub struct Batch {
     pub body: Bytes,
 }
 
-/// The stream cut into request bodies of `batch_size` lines, up to `total_lines` if given.
+/// The stream from line `first_line` (0 unless [`Batches::from_round`] says otherwise) cut into
+/// request bodies of `batch_size` lines, up to `total_lines` if given.
 pub struct Batches {
     data: Dataset,
+    first_line: u64,
     batch_size: u64,
     total_lines: Option<u64>,
     gzip: bool,
@@ -309,12 +333,21 @@ impl Batches {
         let capacity = (bytes_per_line * 1.1) as usize * batch_size as usize;
         Batches {
             data,
+            first_line: 0,
             batch_size,
             total_lines,
             gzip,
             bytes_per_line,
             capacity,
         }
+    }
+
+    /// Starts the bodies at round `round` of the stream, so that a run cut short can be
+    /// finished by another, writing exactly the points one run would have. `None` if the
+    /// stream has no such round.
+    pub fn from_round(mut self, round: u64) -> Option<Self> {
+        self.first_line = round.checked_mul(self.data.series() as u64)?;
+        Some(self)
     }
 
     pub fn data(&self) -> &Dataset {
@@ -345,7 +378,8 @@ impl Batches {
             None => self.batch_size,
         };
         let mut raw = Vec::with_capacity(self.capacity);
-        self.data.write_lines(first, lines, &mut raw);
+        self.data
+            .write_lines(self.first_line.checked_add(first)?, lines, &mut raw);
         let raw_bytes = raw.len() as u64;
         let body = if self.gzip { gzip(&raw) } else { raw };
         Some(Batch {
@@ -406,6 +440,8 @@ mod tests {
     use super::*;
 
     const START: u64 = 1_700_000_000_000_000_000;
+    /// 86.4 s: 1,000 rounds a day.
+    const INTERVAL: u64 = 86_400_000_000;
 
     /// A line's series key (measurement and tags), timestamp and field types.
     type Parsed = (String, i64, Vec<(String, FieldType)>);
@@ -444,7 +480,7 @@ mod tests {
     #[test]
     fn one_round_holds_every_series_once() {
         for (series, tables) in [(10_000, 4), (1, 1), (7, 2), (100, 9), (15, 4), (16, 4)] {
-            let data = Dataset::new(series, tables, START);
+            let data = Dataset::new(series, tables, START, INTERVAL);
             assert_eq!(data.series(), series);
             let mut body = Vec::new();
             data.write_lines(0, series as u64, &mut body);
@@ -470,12 +506,12 @@ mod tests {
             );
         }
         // 15 series per host with the four tables.
-        assert_eq!(Dataset::new(10_000, 4, START).hosts(), 667);
+        assert_eq!(Dataset::new(10_000, 4, START, INTERVAL).hosts(), 667);
     }
 
     #[test]
     fn points_are_unique_and_types_stable_across_rounds_and_batches() {
-        let data = Dataset::new(50, 4, START);
+        let data = Dataset::new(50, 4, START, INTERVAL);
         let batches = Batches::new(data, 37, Some(50 * 5 + 3), false);
         assert_eq!(batches.count(), Some(7));
         let mut points = HashSet::new();
@@ -498,6 +534,7 @@ mod tests {
                         "{key} {field}"
                     );
                 }
+                assert_eq!(time, (START + lines / 50 * INTERVAL) as i64, "{key}");
                 assert!(points.insert((key, time)), "a point written twice");
                 lines += 1;
             }
@@ -505,12 +542,9 @@ mod tests {
         assert!(batches.build(7).is_none());
         assert_eq!(lines, 253);
         assert_eq!(points.len(), 253);
-        // Round 5's three lines are 5 ms after the start.
-        assert!(
-            points
-                .iter()
-                .any(|(_, t)| *t == (START + 5 * ROUND_STEP_NS) as i64)
-        );
+        // Round 5 holds the last three lines, five intervals after the start.
+        let last_round = (START + 5 * INTERVAL) as i64;
+        assert_eq!(points.iter().filter(|(_, t)| *t == last_round).count(), 3);
         let all: HashSet<FieldType> = types.values().flat_map(|t| t.values().copied()).collect();
         assert_eq!(
             all.len(),
@@ -520,8 +554,46 @@ mod tests {
     }
 
     #[test]
+    fn cpu_tags_name_a_written_series() {
+        let mut body = Vec::new();
+        Dataset::new(10_000, 4, START, INTERVAL).write_lines(15 * 5 + 3, 1, &mut body);
+        let (key, _, _) = parse(&body).remove(0);
+        let tags: String = cpu_tags(5, 3)
+            .iter()
+            .map(|(k, v)| format!(",{k}={v}"))
+            .collect();
+        assert_eq!(key, format!("cpu{tags}"));
+        assert_eq!(
+            key,
+            "cpu,cpu=cpu3,dc=us-west-2b,host=host-00005,region=us-west-2"
+        );
+    }
+
+    #[test]
+    fn a_run_finished_from_a_round_writes_what_one_run_would() {
+        let lines = |batches: Batches| -> Vec<Parsed> {
+            (0..)
+                .map_while(|k| batches.build(k))
+                .flat_map(|batch| parse(&batch.body))
+                .collect()
+        };
+        let data = || Dataset::new(50, 4, START, INTERVAL);
+        let whole = lines(Batches::new(data(), 37, Some(50 * 5 + 3), false));
+        let head = lines(Batches::new(data(), 37, Some(50 * 3), false));
+        let tail = Batches::new(data(), 64, Some(50 * 2 + 3), false)
+            .from_round(3)
+            .unwrap();
+        assert_eq!([head, lines(tail)].concat(), whole);
+        assert!(
+            Batches::new(data(), 37, None, false)
+                .from_round(u64::MAX)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn unbounded_batches_go_on() {
-        let batches = Batches::new(Dataset::new(10, 4, START), 100, None, false);
+        let batches = Batches::new(Dataset::new(10, 4, START, INTERVAL), 100, None, false);
         assert_eq!(batches.count(), None);
         let batch = batches.build(1_000_000).unwrap();
         assert_eq!(parse(&batch.body).len(), 100);
@@ -529,8 +601,8 @@ mod tests {
 
     #[test]
     fn gzip_bodies_inflate_to_the_same_lines() {
-        let plain = Batches::new(Dataset::new(100, 4, START), 500, None, false);
-        let gzipped = Batches::new(Dataset::new(100, 4, START), 500, None, true);
+        let plain = Batches::new(Dataset::new(100, 4, START, INTERVAL), 500, None, false);
+        let gzipped = Batches::new(Dataset::new(100, 4, START, INTERVAL), 500, None, true);
         let (a, b) = (plain.build(3).unwrap(), gzipped.build(3).unwrap());
         assert_eq!(a.raw_bytes, b.raw_bytes);
         assert!(b.body.len() < a.body.len() / 3);

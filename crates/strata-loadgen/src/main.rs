@@ -4,8 +4,11 @@
 //! The data is a fleet of hosts reporting telegraf-like `cpu` (8 cores), `mem`, `disk` (4) and
 //! `net` (2 interfaces) measurements, 15 series per host, with tags `host`, `region`, `dc` and
 //! each measurement's own, and 7–8 fields of every line protocol type. Past four tables the
-//! shapes repeat as `cpu1`, `mem1`, …. Each round writes one point per series, 1 ms after the
-//! previous round, starting at the wall clock when the run starts, so no point is written twice.
+//! shapes repeat as `cpu1`, `mem1`, …. Each round writes one point per series, `--interval`
+//! (1 ms) after the previous round, starting at `--start` (the wall clock when the run starts),
+//! so no point is written twice. `--start 24h --interval 86.4s` with `--lines` of 1,000 rounds
+//! spreads the data over the past day, as a query benchmark wants it; `--first-round` with the
+//! same (absolute) `--start` finishes a run cut short.
 //!
 //! Bodies are built off the timed path: by generator threads that keep a queue of bodies ahead
 //! of the senders (filled before the clock starts), and all of them up front when `--lines`
@@ -24,20 +27,19 @@
 //! ```
 
 mod cli;
-mod data;
-mod report;
 mod run;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use reqwest::Url;
+use strata_loadgen::data::{Batches, Dataset};
+use strata_loadgen::http::endpoint_url;
+use strata_loadgen::report::group;
+use strata_loadgen::time::{now_ns, rfc3339};
 
 use cli::Args;
-use data::{Batches, Dataset};
-use report::group;
 use run::Settings;
 
 fn main() -> ExitCode {
@@ -53,24 +55,36 @@ fn main() -> ExitCode {
 
 fn start(args: Args) -> Result<ExitCode, String> {
     let url = write_url(&args)?;
-    // Whole milliseconds, so every timestamp in the run is a round number.
-    let now_ns = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| "the clock is before 1970".to_owned())?
-        .as_millis() as u64
-        * 1_000_000;
-    let batches = Arc::new(Batches::new(
-        Dataset::new(args.series, args.tables, now_ns),
+    let now = now_ns()?;
+    let start = args.start.map_or(Ok(now), |start| start.resolve(now))?;
+    let interval = u64::try_from(args.interval.as_nanos())
+        .map_err(|_| format!("--interval {:?} is too long", args.interval))?;
+    let rounds = args
+        .lines
+        .map_or(0, |lines| (lines - 1) / args.series as u64);
+    check_last_time(start, interval, args.first_round.saturating_add(rounds))?;
+    let batches = Batches::new(
+        Dataset::new(args.series, args.tables, start, interval),
         args.batch_size as u64,
         args.lines,
         args.gzip,
-    ));
+    )
+    .from_round(args.first_round)
+    .ok_or_else(|| {
+        format!(
+            "--first-round {} is past the stream's end",
+            args.first_round
+        )
+    })?;
+    let batches = Arc::new(batches);
     let data = batches.data();
     eprintln!(
-        "{} series on {} hosts in {} tables; bodies of {} lines (~{:.1} MB uncompressed{})",
+        "{} series on {} hosts in {} tables, from {} every {:?}; bodies of {} lines (~{:.1} MB uncompressed{})",
         group(data.series() as u64),
         group(data.hosts() as u64),
         data.tables(),
+        rfc3339(start),
+        args.interval,
         group(args.batch_size as u64),
         batches.bytes_per_line() * args.batch_size as f64 / 1e6,
         if args.gzip { ", sent gzipped" } else { "" },
@@ -109,18 +123,25 @@ fn start(args: Args) -> Result<ExitCode, String> {
 
 /// The write URL: the endpoint's path under `--url`, with the database in the query.
 fn write_url(args: &Args) -> Result<Url, String> {
-    let mut url = Url::parse(&args.url).map_err(|e| format!("--url {:?}: {e}", args.url))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("--url {:?} must be http:// or https://", args.url));
-    }
     let (path, query) = args
         .endpoint
         .target(args.database.as_deref().unwrap_or_default());
-    // Keep a path prefix (a proxy's mount point) and put the endpoint under it.
-    let base = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&format!("{base}{path}"));
-    url.query_pairs_mut().clear().extend_pairs(query);
-    Ok(url)
+    endpoint_url(&args.url, path, &query)
+}
+
+/// Refuses a run whose last round (its first, when no --lines bounds it) would be past 2262,
+/// the last time line protocol holds: the server would reject those lines.
+fn check_last_time(start: u64, interval: u64, last_round: u64) -> Result<(), String> {
+    last_round
+        .checked_mul(interval)
+        .and_then(|offset| offset.checked_add(start))
+        .filter(|&last| last <= i64::MAX as u64)
+        .map(|_| ())
+        .ok_or_else(|| {
+            format!(
+                "round {last_round} would be after 2262, the last time line protocol holds; use a shorter --interval, an earlier --start or fewer --lines"
+            )
+        })
 }
 
 #[cfg(test)]
@@ -151,5 +172,14 @@ mod tests {
         );
         assert!(url(&["--url", "ftp://x"]).is_err());
         assert!(url(&["--url", "not a url"]).is_err());
+    }
+
+    #[test]
+    fn last_times() {
+        let day = 86_400_000_000_000;
+        assert_eq!(check_last_time(0, day, 106_000), Ok(()));
+        assert!(check_last_time(0, day, 107_000).is_err());
+        assert!(check_last_time(1, u64::MAX, 2).is_err());
+        assert_eq!(check_last_time(i64::MAX as u64, 1, 0), Ok(()));
     }
 }

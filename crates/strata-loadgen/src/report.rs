@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::{Display, Write};
 use std::time::Duration;
 
-/// Longest error body kept for the report.
+/// Longest error body kept for a report.
 const MAX_ERROR_BODY: usize = 500;
 
 /// One sender's tally; the senders' tallies are merged at the end.
@@ -164,7 +164,8 @@ pub fn group(n: u64) -> String {
     out
 }
 
-fn truncate(text: String) -> String {
+/// An answer or error on one line, cut to a length a report can carry.
+pub fn truncate(text: String) -> String {
     let text = text.trim().replace('\n', " ");
     match text.char_indices().nth(MAX_ERROR_BODY) {
         Some((i, _)) => format!("{}…", &text[..i]),

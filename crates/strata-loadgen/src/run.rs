@@ -8,8 +8,9 @@ use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, 
 use reqwest::{Client, StatusCode, Url};
 use tokio::sync::{Mutex, mpsc};
 
-use crate::data::{Batch, Batches};
-use crate::report::{Stats, group, push_line};
+use strata_loadgen::data::{Batch, Batches};
+use strata_loadgen::http::{bearer, error_chain};
+use strata_loadgen::report::{Stats, group, push_line};
 
 /// Bodies built before the clock starts are capped at this many uncompressed bytes.
 const PREBUILT_BYTES: f64 = (1u64 << 30) as f64;
@@ -239,10 +240,7 @@ pub async fn run(batches: Arc<Batches>, settings: Settings) -> Result<(Stats, Du
 
 fn client(settings: &Settings) -> Result<Client, String> {
     let mut headers = HeaderMap::new();
-    let mut auth = HeaderValue::from_str(&format!("Bearer {}", settings.token))
-        .map_err(|_| "the token has characters a header cannot carry".to_owned())?;
-    auth.set_sensitive(true);
-    headers.insert(AUTHORIZATION, auth);
+    headers.insert(AUTHORIZATION, bearer(&settings.token)?);
     headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
@@ -335,18 +333,6 @@ async fn send(
     stats
 }
 
-/// The error and its causes, which is where reqwest says what actually went wrong.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 async fn progress(live: Arc<Live>, start: Instant, every: Duration) {
     let mut ticker = tokio::time::interval_at((start + every).into(), every);
     let mut last = 0;
@@ -368,10 +354,10 @@ async fn progress(live: Arc<Live>, start: Instant, every: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Dataset;
+    use strata_loadgen::data::Dataset;
 
     fn batches(lines: Option<u64>) -> Arc<Batches> {
-        Arc::new(Batches::new(Dataset::new(100, 4, 0), 10, lines, false))
+        Arc::new(Batches::new(Dataset::new(100, 4, 0, 1), 10, lines, false))
     }
 
     #[tokio::test]
@@ -404,7 +390,7 @@ mod tests {
         assert_eq!(queue_capacity(&batches(Some(1_000_000)), 4), 100_000);
         assert_eq!(queue_capacity(&batches(None), 4), 16);
         assert_eq!(queue_capacity(&batches(None), 8), 32);
-        let huge = Batches::new(Dataset::new(100, 4, 0), 10_000, Some(1 << 40), false);
+        let huge = Batches::new(Dataset::new(100, 4, 0, 1), 10_000, Some(1 << 40), false);
         assert_eq!(queue_capacity(&huge, 4), 16);
     }
 }

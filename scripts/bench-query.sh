@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Query benchmark on a fresh server. Builds release binaries, starts `strata serve` on loopback
+# with a temporary data directory, makes a database `bench` and a read+write token for it,
+# writes STRATA_BENCH_SERIES x STRATA_BENCH_ROUNDS lines (10,000 x 1,000) with strata-loadgen,
+# spread evenly over the past STRATA_BENCH_SPAN seconds (a day), and times strata-querybench's
+# queries (STRATA_BENCH_RUNS timed runs each, after STRATA_BENCH_WARMUP untimed ones).
+#
+# Most of the data is in Parquet and the newest STRATA_BENCH_TAIL_ROUNDS rounds (a 25th) are
+# buffered, as on a server that has been running: all rounds but those are written, the server
+# restarts (replaying the WAL persists what was still buffered), then the tail is written, below
+# the size that makes the buffer persist (an eighth of the data, at least 16 MiB).
+#
+# Prints the write reports, what is persisted and buffered, and the query table at the end. The
+# server stops on exit and its data directory is deleted unless STRATA_BENCH_KEEP=1.
+# STRATA_BENCH_PROFILE=dev uses debug binaries, for a quick check of a small run;
+# STRATA_BENCH_BUILD=0 uses the binaries already built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/strata-target}"
+series=${STRATA_BENCH_SERIES:-10000}
+rounds=${STRATA_BENCH_ROUNDS:-1000}
+span=${STRATA_BENCH_SPAN:-86400}
+tail_rounds=${STRATA_BENCH_TAIL_ROUNDS:-$((rounds / 25))}
+runs=${STRATA_BENCH_RUNS:-10}
+warmup=${STRATA_BENCH_WARMUP:-2}
+profile=${STRATA_BENCH_PROFILE:-release}
+lines=$((series * rounds))
+bulk_rounds=$((rounds - tail_rounds))
+# The buffer holds about 140 bytes a line, and more for small writes.
+persist_bytes=$((lines * 140 / 8 > 16 << 20 ? lines * 140 / 8 : 16 << 20))
+interval_ms=$((span * 1000 / rounds))
+
+say() { echo "bench-query: $*" >&2; }
+if ((interval_ms == 0 || bulk_rounds <= 0)); then
+    say "STRATA_BENCH_SPAN=$span s is too short for $rounds rounds, or STRATA_BENCH_TAIL_ROUNDS=$tail_rounds leaves none before the tail"
+    exit 2
+fi
+
+if [[ ${STRATA_BENCH_BUILD:-1} != 0 ]]; then
+    say "building ($profile)"
+    cargo build --profile "$profile" -p strata -p strata-loadgen >&2
+fi
+bin="$CARGO_TARGET_DIR/$([[ $profile == dev ]] && echo debug || echo "$profile")"
+
+data=$(mktemp -d /tmp/strata-bench.XXXXXX)
+server=""
+stop_server() {
+    if [[ -n $server ]]; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+        server=""
+    fi
+}
+cleanup() {
+    stop_server
+    if [[ ${STRATA_BENCH_KEEP:-0} == 1 ]]; then
+        say "kept $data"
+    else
+        rm -rf "$data"
+    fi
+}
+trap cleanup EXIT
+
+# Sets $server and $url. Only the buffer's size makes it persist: the interval is a day.
+start_server() {
+    local log="$data/serve-$1.log"
+    STRATA_LOG=info "$bin/strata" serve --data-dir "$data" --http-bind 127.0.0.1:0 \
+        --log-format json --persist-interval 24h --persist-buffer-bytes "$persist_bytes" \
+        >>"$data/serve.out" 2>"$log" &
+    server=$!
+    url=""
+    for _ in $(seq 600); do
+        url=$(sed -n 's/.*"listening on \(http:[^"]*\)".*/\1/p' "$log" | head -1)
+        [[ -n $url ]] && return
+        kill -0 "$server" 2>/dev/null || break
+        sleep 0.1
+    done
+    say "the server did not start"
+    cat "$log" >&2
+    exit 1
+}
+
+# Waits until only the WAL segment of the active buffer is left: every frozen one is persisted.
+# The server checks whether to persist four times a second.
+wait_for_persistence() {
+    sleep 1
+    for _ in $(seq 1200); do
+        (($(find "$data/wal" -name '*.wal' | wc -l) <= 1)) && return
+        sleep 0.5
+    done
+    say "persistence did not catch up in 10 minutes"
+    exit 1
+}
+
+# Writes $2 lines from round $1, the report to the file $3.
+write_rounds() {
+    "$bin/strata-loadgen" --url "$url" --token "$token" --database bench --series "$series" \
+        --start "$start" --interval "${interval_ms}ms" --first-round "$1" --lines "$2" \
+        --duration 24h --progress 10s >"$3" || { cat "$3"; exit 1; }
+}
+
+start_server 1
+say "server at $url, data in $data, persisting every $persist_bytes buffered bytes"
+mgmt=$("$bin/strata" admin management-token create --data-dir "$data" --description bench-query)
+api() {
+    curl -sS --fail-with-body -H "Authorization: Bearer $mgmt" \
+        -H 'Content-Type: application/json' -d "$2" "$url$1"
+}
+api /api/v0/databases '{"name": "bench"}' >/dev/null
+token=$(api /api/v0/tokens '{"description": "bench-query", "permissions": [
+    {"action": "read", "resource": "bench"}, {"action": "write", "resource": "bench"}]}' |
+    sed -n 's/.*"accessToken" *: *"\([^"]*\)".*/\1/p')
+[[ -n $token ]] || { say "no database token in the answer"; exit 1; }
+
+start=$(date -u -d "@$(($(date +%s) - span))" +%Y-%m-%dT%H:%M:%SZ)
+say "writing $((series * bulk_rounds)) lines: $series series x $bulk_rounds rounds, ${interval_ms}ms apart from $start"
+write_rounds 0 $((series * bulk_rounds)) "$data/write-bulk.txt"
+wait_for_persistence
+say "restarting the server, which persists what is still buffered"
+stop_server
+start_server 2
+wait_for_persistence
+if ((tail_rounds > 0)); then
+    say "writing the newest $tail_rounds rounds, to stay buffered"
+    write_rounds "$bulk_rounds" $((series * tail_rounds)) "$data/write-tail.txt"
+    wait_for_persistence
+fi
+
+# What the servers logged as persisted and registered, summed.
+persisted() {
+    cat "$data"/serve-*.log | grep '"persisted buffered rows"' |
+        sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | awk '{ n += $1 } END { print n + 0 }'
+}
+persisted_rows=$(persisted rows)
+files=$(persisted files)
+file_mb=$(find "$data/objects" -name '*.parquet' -printf '%s\n' |
+    awk '{ n += $1 } END { printf "%.1f", n / 1e6 }')
+wal_mb=$(find "$data/wal" -name '*.wal' -printf '%s\n' |
+    awk '{ n += $1 } END { printf "%.1f", n / 1e6 }')
+cpu_rows=$(curl -sS --fail-with-body -H "Authorization: Bearer $token" --get \
+    "$url/api/v3/query_sql" --data-urlencode db=bench \
+    --data-urlencode 'q=SELECT count(*) AS n FROM cpu' |
+    sed -n 's/.*"n" *: *\([0-9]*\).*/\1/p')
+
+say "running the queries"
+status=0
+"$bin/strata-querybench" --url "$url" --token "$token" --database bench --runs "$runs" \
+    --warmup "$warmup" >"$data/queries.txt" || status=$?
+
+echo
+echo "== data: $series series x $rounds rounds = $lines lines from $start, ${interval_ms}ms apart"
+echo "-- all but the newest $tail_rounds rounds"
+cat "$data/write-bulk.txt"
+if ((tail_rounds > 0)); then
+    echo "-- the newest $tail_rounds rounds"
+    cat "$data/write-tail.txt"
+fi
+echo
+echo "== storage"
+echo "persisted:        $persisted_rows rows in $files Parquet files ($file_mb MB)"
+echo "buffered:         $((lines - persisted_rows)) rows (WAL $wal_mb MB)"
+echo "cpu rows (SQL):   $cpu_rows"
+echo
+echo "== queries: $warmup untimed, then $runs timed runs each"
+cat "$data/queries.txt"
+exit "$status"
