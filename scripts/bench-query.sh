@@ -13,7 +13,8 @@
 # Prints the write reports, what is persisted and buffered, and the query table at the end. The
 # server stops on exit and its data directory is deleted unless STRATA_BENCH_KEEP=1.
 # STRATA_BENCH_PROFILE=dev uses debug binaries, for a quick check of a small run;
-# STRATA_BENCH_BUILD=0 uses the binaries already built.
+# STRATA_BENCH_BUILD=0 uses the binaries already built. Arguments go to strata-querybench
+# (e.g. --query 'name=sql:SELECT …' to time one more query).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -146,7 +147,7 @@ cpu_rows=$(curl -sS --fail-with-body -H "Authorization: Bearer $token" --get \
 say "running the queries"
 status=0
 "$bin/strata-querybench" --url "$url" --token "$token" --database bench --runs "$runs" \
-    --warmup "$warmup" >"$data/queries.txt" || status=$?
+    --warmup "$warmup" "$@" >"$data/queries.txt" || status=$?
 
 echo
 echo "== data: $series series x $rounds rounds = $lines lines from $start, ${interval_ms}ms apart"
