@@ -199,6 +199,10 @@ impl datafusion::catalog::TableProvider for StrataTable {
 
         let mut plain = Vec::new();
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        // Groups of buffered batches alone are merged into one: a batch may repeat a point
+        // within itself, so each needs merging anyway, and one sort over all of them beats a
+        // sort and a plan branch per write.
+        let mut buffered_alone = Vec::new();
         for group in overlapping(spans) {
             if let [Source::File(i)] = group.as_slice() {
                 plain.push(files[*i]);
@@ -212,7 +216,14 @@ impl datafusion::catalog::TableProvider for StrataTable {
                     Source::Batch(i) => group_batches.push(batches[i].clone()),
                 }
             }
-            inputs.push(scan.deduplicated(&group_files, group_batches)?);
+            if group_files.is_empty() {
+                buffered_alone.extend(group_batches);
+            } else {
+                inputs.push(scan.deduplicated(&group_files, group_batches)?);
+            }
+        }
+        if !buffered_alone.is_empty() {
+            inputs.push(scan.deduplicated(&[], buffered_alone)?);
         }
         if !plain.is_empty() {
             inputs.push(scan.files(&plain, state.config().target_partitions())?);
