@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod cluster;
 mod database;
+mod input;
 mod management;
 mod query;
 mod table;

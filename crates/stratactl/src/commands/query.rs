@@ -3,64 +3,41 @@
 //! [`crate::results`]).
 
 use std::io::Read as _;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail};
 use strata_client::{Error, QueryLanguage, QueryOptions};
 
+use super::input::{InputKind, Located, Source, locate};
 use super::{Access, DataAccess, show};
 use crate::cli::{Format, GlobalArgs, QueryArgs, QueryLanguage as Language};
 use crate::config::{Target, data_target};
 use crate::log::debug;
 use crate::results::{self, Perf};
 
-/// Where the query comes from.
-enum Source {
-    Literal,
-    File(PathBuf),
-    Stdin,
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::Literal => f.write_str("the query argument"),
-            Source::File(path) => write!(f, "file {}", path.display()),
-            Source::Stdin => f.write_str("standard input"),
-        }
-    }
-}
+const QUERY: InputKind = InputKind {
+    argument: "the query argument",
+    file: "a file holding a query",
+    literal: "the query itself",
+    example: "'SELECT * FROM cpu'",
+};
 
 /// The query: from the file the argument names if there is one, standard input for `-`,
 /// and otherwise the argument itself.
 fn read(argument: String) -> anyhow::Result<(String, Source)> {
-    let (text, source) = if argument == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| anyhow!("cannot read the query from standard input: {e}"))?;
-        (text, Source::Stdin)
-    } else {
-        let path = PathBuf::from(&argument);
-        match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => bail!(
-                "{} is a directory; give a file holding a query, the query itself, or - for standard input",
-                path.display()
-            ),
-            Ok(_) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow!("cannot read file {}: {e}", path.display()))?;
-                (text, Source::File(path))
-            }
-            // Every statement has a space in it (`SELECT 1`, `SHOW DATABASES`); a word
-            // without one is a mistyped path far more often than a query.
-            Err(e) if !argument.contains(char::is_whitespace) => bail!(
-                "cannot read file {}: {e}; the argument is a file holding a query, the query itself ('SELECT * FROM cpu'), or - for standard input",
-                path.display()
-            ),
-            Err(_) => (argument, Source::Literal),
+    let located = locate(argument, &QUERY)?;
+    let source = located.source(&QUERY);
+    let text = match located {
+        Located::Stdin => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| anyhow!("cannot read the query from standard input: {e}"))?;
+            text
         }
+        Located::File(path, _) => std::fs::read_to_string(&path)
+            .map_err(|e| anyhow!("cannot read file {}: {e}", path.display()))?,
+        Located::Literal(text) => text,
     };
     if text.trim().is_empty() {
         bail!("nothing to query: {source} holds no query");

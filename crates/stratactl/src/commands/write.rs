@@ -10,34 +10,24 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use strata_client::{Error, Precision, TransportErrorKind};
 
+use super::input::{InputKind, Located, Source, locate};
 use super::{Access, DataAccess};
 use crate::cli::{GlobalArgs, WriteArgs, WritePrecision};
 use crate::config::{Target, data_target};
 use crate::log::debug;
 
-/// Where the line protocol comes from.
-enum Source {
-    Literal,
-    File(PathBuf),
-    Stdin,
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::Literal => f.write_str("the line protocol argument"),
-            Source::File(path) => write!(f, "file {}", path.display()),
-            Source::Stdin => f.write_str("standard input"),
-        }
-    }
-}
+const LINE_PROTOCOL: InputKind = InputKind {
+    argument: "the line protocol argument",
+    file: "a file of line protocol",
+    literal: "line protocol itself",
+    example: "measurement, a space, fields: 'cpu,host=a usage=0.5'",
+};
 
 /// The input, opened: a reader, and its size when known (for the progress bar).
 struct Input {
@@ -49,40 +39,29 @@ struct Input {
 /// The argument as a file if one exists at that path, standard input for `-`, and
 /// otherwise line protocol itself.
 fn open(argument: String) -> anyhow::Result<Input> {
-    if argument == "-" {
-        return Ok(Input {
-            source: Source::Stdin,
+    let located = locate(argument, &LINE_PROTOCOL)?;
+    let source = located.source(&LINE_PROTOCOL);
+    Ok(match located {
+        Located::Stdin => Input {
+            source,
             reader: Box::new(BufReader::new(std::io::stdin())),
             size: None,
-        });
-    }
-    let path = PathBuf::from(&argument);
-    match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_dir() => bail!(
-            "{} is a directory; give a file of line protocol, line protocol itself, or - for standard input",
-            path.display()
-        ),
-        Ok(meta) => {
+        },
+        Located::File(path, meta) => {
             let file = File::open(&path)
                 .map_err(|e| anyhow!("cannot read file {}: {e}", path.display()))?;
-            Ok(Input {
+            Input {
                 size: meta.is_file().then_some(meta.len()),
-                source: Source::File(path),
+                source,
                 reader: Box::new(BufReader::with_capacity(1 << 20, file)),
-            })
+            }
         }
-        // A line of line protocol has a space between its measurement and its fields; a
-        // word without one is a mistyped path far more often than line protocol.
-        Err(e) if !argument.contains(char::is_whitespace) => bail!(
-            "cannot read file {}: {e}; the argument is a file of line protocol, line protocol itself (measurement, a space, fields: 'cpu,host=a usage=0.5'), or - for standard input",
-            path.display()
-        ),
-        Err(_) => Ok(Input {
-            size: Some(argument.len() as u64),
-            source: Source::Literal,
-            reader: Box::new(std::io::Cursor::new(argument.into_bytes())),
-        }),
-    }
+        Located::Literal(text) => Input {
+            size: Some(text.len() as u64),
+            source,
+            reader: Box::new(std::io::Cursor::new(text.into_bytes())),
+        },
+    })
 }
 
 /// Up to `--batch-size` lines of the input, ready to send.
