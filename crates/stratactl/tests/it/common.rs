@@ -203,6 +203,13 @@ impl Ctl {
         self.run_env(&[], args)
     }
 
+    /// Runs a command that must fail, and how long it took.
+    pub fn fail_timed(&self, args: &[&str]) -> (Out, std::time::Duration) {
+        let started = std::time::Instant::now();
+        let out = self.run(args).failure();
+        (out, started.elapsed())
+    }
+
     pub fn run_env(&self, envs: &[(&str, &str)], args: &[&str]) -> Out {
         let mut cmd = self.command();
         cmd.args(args);
@@ -229,6 +236,14 @@ pub fn host_port(server: &Server) -> (String, String) {
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+/// A local port that accepts connections (into the kernel's backlog) and never answers,
+/// for as long as the listener lives.
+pub fn silent_port() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
 }
 
 /// A `default` profile for `write` and `query` at `127.0.0.1:port` over plain HTTP, with

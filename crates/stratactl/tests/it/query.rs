@@ -3,10 +3,11 @@
 //! fail. Rows are written first with `stratactl write`, at fixed times, so the answers are
 //! the same on every run.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{
-    Ctl, Env, Out, TlsServer, free_port, host_port, run_stdin, transcripts, unreachable_profile,
+    Ctl, Env, Out, TlsServer, free_port, host_port, run_stdin, silent_port, transcripts,
+    unreachable_profile,
 };
 
 /// influxctl's documentation example, and two more rows (one at a fractional second, one
@@ -434,22 +435,16 @@ fn an_unreachable_server() {
 
 #[test]
 fn a_silent_server_times_out_within_the_timeout() {
-    // Accepts connections (into the kernel's backlog) and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, port) = silent_port();
     let ctl = Ctl::new();
     unreachable_profile(&ctl, port);
-    let timed = |args: &[&str]| {
-        let started = Instant::now();
-        let out = ctl.run(args).failure();
-        (out, started.elapsed())
-    };
     // The command's own --timeout, in seconds, wins over the global one.
-    let (own, elapsed) = timed(&["--timeout", "1m", "query", "--timeout", "1", "SELECT 1"]);
+    let (own, elapsed) =
+        ctl.fail_timed(&["--timeout", "1m", "query", "--timeout", "1", "SELECT 1"]);
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     let own = own.stderr_has(&format!("no answer from http://127.0.0.1:{port} within 1s"));
     // Without it, a global --timeout applies.
-    let (global, elapsed) = timed(&["--timeout", "1s", "query", "SELECT 1"]);
+    let (global, elapsed) = ctl.fail_timed(&["--timeout", "1s", "query", "SELECT 1"]);
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     global.stderr_has("within 1s");
     snap!("timeout", own.transcript());

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Ctl, TlsServer, free_port, host_port, transcripts};
+use crate::common::{Ctl, TlsServer, free_port, host_port, silent_port, transcripts};
 
 fn profile(host: &str, port: u16, tls: &str) -> String {
     format!(
@@ -25,9 +25,7 @@ fn an_unreachable_server_is_reported_clearly() {
 
 #[test]
 fn a_silent_server_times_out_within_the_timeout() {
-    // Accepts connections (the kernel does, into the backlog) and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, port) = silent_port();
     let ctl = Ctl::new();
     ctl.write_config(&profile("127.0.0.1", port, "    disable = true"));
     let started = Instant::now();

@@ -3,9 +3,11 @@
 //! conflicts with the first one's column type (the server names the column) and by the
 //! server's write counters in `/metrics`; `query.rs` reads written rows back.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::{Ctl, Env, free_port, run_stdin, transcripts, unreachable_profile};
+use crate::common::{
+    Ctl, Env, free_port, run_stdin, silent_port, transcripts, unreachable_profile,
+};
 use crate::harness::Server;
 
 /// A server with database `db`, a token that may write it and one that may only read it.
@@ -351,24 +353,17 @@ fn an_unreachable_server() {
 
 #[test]
 fn a_silent_server_times_out_within_the_timeout() {
-    // Accepts connections (into the kernel's backlog) and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, port) = silent_port();
     let ctl = Ctl::new();
     unreachable_profile(&ctl, port);
-    let timed = |args: &[&str]| {
-        let started = Instant::now();
-        let out = ctl.run(args).failure();
-        (out, started.elapsed())
-    };
     // The command's own --timeout, in seconds, wins over the global one.
-    let (own, elapsed) = timed(&["--timeout", "1m", "write", "--timeout", "1", "m v=1i"]);
+    let (own, elapsed) = ctl.fail_timed(&["--timeout", "1m", "write", "--timeout", "1", "m v=1i"]);
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     let own = own
         .stderr_has(&format!("no answer from http://127.0.0.1:{port} within 1s"))
         .stderr_has("may or may not have been written");
     // Without it, a global --timeout applies.
-    let (global, elapsed) = timed(&["--timeout", "1s", "write", "m v=1i"]);
+    let (global, elapsed) = ctl.fail_timed(&["--timeout", "1s", "write", "m v=1i"]);
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     global.stderr_has("within 1s");
     snap!("timeout", own.transcript());
