@@ -145,11 +145,11 @@ fn json_values(column: &ArrayRef, epoch: Option<Epoch>) -> Result<Vec<Value>> {
 }
 
 /// The string value of a series-key column at a row ("" when null).
-fn key_text(column: &ArrayRef, row: usize) -> String {
+fn key_text(column: &ArrayRef, row: usize) -> &str {
     if column.is_null(row) {
-        return String::new();
+        return "";
     }
-    column.as_string::<i32>().value(row).to_string()
+    column.as_string::<i32>().value(row)
 }
 
 /// A statement's table split into series, in order.
@@ -177,31 +177,45 @@ fn series_of(table: &InfluxqlTable, epoch: Option<Epoch>) -> Result<Vec<Series>>
             .iter()
             .filter_map(|t| batch.column_by_name(t).map(|c| (t, c)))
             .collect();
-        let value_columns = columns
+        let mut value_columns = columns
             .iter()
             .map(|name| {
                 let column = batch.column_by_name(name).expect("a column of the schema");
-                json_values(column, epoch)
+                Ok(json_values(column, epoch)?.into_iter())
             })
             .collect::<Result<Vec<_>>>()?;
         for row in 0..batch.num_rows() {
+            let values: Vec<Value> = value_columns
+                .iter_mut()
+                .map(|c| c.next().expect("a value for every row"))
+                .collect();
             let name = name_column.map(|c| key_text(c, row));
+            // Rows are sorted by series: a row usually continues the last one, and then its
+            // key is only compared, not copied.
+            let continues = series.last().is_some_and(|last| {
+                last.name.as_deref() == name
+                    && last.tags.as_ref().is_none_or(|tags| {
+                        tags.iter()
+                            .zip(&tag_columns)
+                            .all(|((_, value), (_, c))| value == key_text(c, row))
+                    })
+            });
+            if continues {
+                series.last_mut().expect("a series").values.push(values);
+                continue;
+            }
             let tags = (!layout.tag_columns.is_empty()).then(|| {
                 tag_columns
                     .iter()
-                    .map(|(t, c)| ((*t).clone(), key_text(c, row)))
+                    .map(|(t, c)| ((*t).clone(), key_text(c, row).to_string()))
                     .collect::<Vec<_>>()
             });
-            let values: Vec<Value> = value_columns.iter().map(|c| c[row].clone()).collect();
-            match series.last_mut() {
-                Some(last) if last.name == name && last.tags == tags => last.values.push(values),
-                _ => series.push(Series {
-                    name,
-                    tags,
-                    columns: columns.clone(),
-                    values: vec![values],
-                }),
-            }
+            series.push(Series {
+                name: name.map(str::to_string),
+                tags,
+                columns: columns.clone(),
+                values: vec![values],
+            });
         }
     }
     Ok(series)
