@@ -13,6 +13,7 @@
 
 mod dedupe;
 mod format;
+mod from_stats;
 pub mod influxql;
 mod prepared;
 mod system;
@@ -78,6 +79,21 @@ pub struct QueryEngine {
 
 /// How many finished queries `system.queries` remembers.
 const QUERY_LOG_CAPACITY: usize = 1000;
+
+/// Runs a planned query: optimized, with aggregations answered from series statistics where
+/// they can be ([`from_stats`]), then executed.
+pub(crate) async fn collect(
+    frame: datafusion::dataframe::DataFrame,
+) -> datafusion::error::Result<Vec<RecordBatch>> {
+    let (state, plan) = frame.into_parts();
+    let plan = state.optimize(&plan)?;
+    let plan = from_stats::rewrite(plan, &state).await?;
+    let physical = state
+        .query_planner()
+        .create_physical_plan(&plan, &state)
+        .await?;
+    datafusion::physical_plan::collect(physical, state.task_ctx()).await
+}
 
 /// When a query started: the wall clock for the log, a monotonic clock for its duration.
 pub(crate) struct Started {
@@ -163,7 +179,8 @@ impl QueryEngine {
         let config = SessionConfig::new()
             .with_default_catalog_and_schema("public", "iox")
             .with_create_default_catalog_and_schema(true)
-            .with_information_schema(true);
+            .with_information_schema(true)
+            .with_extension(Arc::new(from_stats::Shortcuts(!origin.scan_only)));
         let context = SessionContext::new_with_config_rt(config, runtime);
         let oldest = (schema.database.retention_period_ns > 0).then(|| {
             chrono::Utc::now()

@@ -99,7 +99,9 @@ impl QueryEngine {
                 .plan(&context, sql, Binding::Values(parameters))
                 .await?;
             let schema: SchemaRef = frame.schema().inner().clone();
-            let batches = frame.collect().await.map_err(|e| self.query_error(e))?;
+            let batches = crate::collect(frame)
+                .await
+                .map_err(|e| self.query_error(e))?;
             Ok(QueryResult { schema, batches })
         };
         let result = tokio::time::timeout(self.config.timeout, run)

@@ -23,6 +23,8 @@ pub struct QueryOrigin {
     pub token_id: Option<Uuid>,
     /// The `iox-debug` header: the `system` schema is there.
     pub debug: bool,
+    /// Read rows for every answer, never series statistics (a check of the shortcuts).
+    pub scan_only: bool,
 }
 
 /// One finished query.

@@ -34,7 +34,7 @@ use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMerge
 use datafusion::physical_plan::union::UnionExec;
 use object_store::ObjectMeta;
 use object_store::path::Path as ObjectPath;
-use strata_storage::{Storage, column_type_of, key_may_hold};
+use strata_storage::{SeriesStats, Storage, column_type_of, key_may_hold};
 use strata_types::{ColumnType, ParquetFile, PartitionTemplate, TIME_COLUMN};
 
 use crate::dedupe::{DedupeExec, ordering};
@@ -62,6 +62,20 @@ impl fmt::Debug for StrataTable {
             .field("database_id", &self.database_id)
             .field("table_id", &self.table_id)
             .finish()
+    }
+}
+
+impl StrataTable {
+    /// The merged [`SeriesStats`] of what a scan of the table reads now, when the node can
+    /// keep them.
+    pub(crate) async fn series_stats(&self) -> Result<Option<Arc<SeriesStats>>> {
+        let external = |e| DataFusionError::External(Box::new(e));
+        let data = self
+            .storage
+            .table_data(self.database_id, self.table_id)
+            .await
+            .map_err(external)?;
+        self.storage.series_stats(&data).await.map_err(external)
     }
 }
 
@@ -168,13 +182,12 @@ impl datafusion::catalog::TableProvider for StrataTable {
             key_predicate,
         };
 
-        let mut files: Vec<&ParquetFile> = data
+        // In write order (`Storage::table_data`).
+        let files: Vec<&ParquetFile> = data
             .files
             .iter()
             .filter(|f| in_range((f.min_time, f.max_time)) && may_hold_pinned(f))
             .collect();
-        // Write order: a node persists its generations in turn, nodes as their clocks say.
-        files.sort_by_key(|f| (f.created_at, f.wal_segment));
         let mut spans: Vec<(i64, i64, Source)> = files
             .iter()
             .enumerate()

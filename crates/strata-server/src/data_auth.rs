@@ -17,16 +17,27 @@ use crate::metrics::token_check;
 /// The header (or gRPC metadata) that asks for the `system` tables, as InfluxDB 3 names it.
 pub const DEBUG_HEADER: &str = "iox-debug";
 
-/// Who runs a query: the database token's id, and whether the request asked for the `system`
-/// tables with `debug` (the value of [`DEBUG_HEADER`]).
-pub fn query_origin(principal: &Principal, debug: Option<&str>) -> QueryOrigin {
+/// The header (or gRPC metadata) that makes a query read rows for every answer, never the
+/// series statistics: a way to check an answer the statistics gave.
+pub const SCAN_ONLY_HEADER: &str = "strata-scan-only";
+
+/// Who runs a query: the database token's id, whether the request asked for the `system`
+/// tables with `debug` (the value of [`DEBUG_HEADER`]), and whether it asked for rows only
+/// with `scan_only` ([`SCAN_ONLY_HEADER`]).
+pub fn query_origin(
+    principal: &Principal,
+    debug: Option<&str>,
+    scan_only: Option<&str>,
+) -> QueryOrigin {
     let token_id = match principal {
         Principal::DatabaseToken { id, .. } => Some(*id),
         _ => None,
     };
+    let yes = |v: Option<&str>| v.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     QueryOrigin {
         token_id,
-        debug: debug.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        debug: yes(debug),
+        scan_only: yes(scan_only),
     }
 }
 

@@ -26,7 +26,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::AppState;
 use crate::auth::source_of_peer;
-use crate::data_auth::{Credentials, DEBUG_HEADER, DataRequest, authorize_data, query_origin};
+use crate::data_auth::{
+    Credentials, DEBUG_HEADER, DataRequest, SCAN_ONLY_HEADER, authorize_data, query_origin,
+};
 use crate::error::caller_message;
 use crate::flight_sql::{FlightSql, is_flight_sql_ticket};
 
@@ -107,11 +109,12 @@ pub(crate) async fn authorize_read<T>(
 /// Who runs a Flight call's query: the token, and whether its metadata asks for the `system`
 /// tables (`iox-debug: true`).
 pub(crate) fn flight_origin<T>(request: &Request<T>, principal: &Principal) -> QueryOrigin {
-    let debug = request
-        .metadata()
-        .get(DEBUG_HEADER)
-        .and_then(|v| v.to_str().ok());
-    query_origin(principal, debug)
+    let metadata = |name| request.metadata().get(name).and_then(|v| v.to_str().ok());
+    query_origin(
+        principal,
+        metadata(DEBUG_HEADER),
+        metadata(SCAN_ONLY_HEADER),
+    )
 }
 
 /// Batches as `DoGet`'s answer. Dictionaries are sent as their values (the encoder's

@@ -6,12 +6,14 @@
 //! registered and it is released.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use arrow::array::AsArray;
 use arrow::datatypes::TimestampNanosecondType;
 use arrow::record_batch::RecordBatch;
-use strata_types::TIME_COLUMN;
+use strata_types::{Result, TIME_COLUMN};
+
+use crate::stats::SeriesStats;
 
 /// A database id and a table id.
 pub type TableKey = (i64, i64);
@@ -32,6 +34,15 @@ pub struct TableBuffer {
     pub rows: usize,
     pub min_time: i64,
     pub max_time: i64,
+    /// The batches' statistics, folded in as queries ask for them.
+    stats: Arc<Mutex<FoldedStats>>,
+}
+
+/// The [`SeriesStats`] of a table's first `batches` batches in one generation.
+#[derive(Debug, Default)]
+struct FoldedStats {
+    batches: usize,
+    stats: Option<Arc<SeriesStats>>,
 }
 
 impl Generation {
@@ -101,6 +112,41 @@ pub struct BufferedTable {
     /// WAL segments whose rows are included; files this node registered for them must not be
     /// read as well.
     pub segments: Vec<i64>,
+    /// The table's batches of each generation, oldest first.
+    pub(crate) parts: Vec<BufferedPart>,
+}
+
+/// A table's batches in one generation, as a query saw them.
+#[derive(Debug, Clone)]
+pub(crate) struct BufferedPart {
+    batches: Vec<RecordBatch>,
+    stats: Arc<Mutex<FoldedStats>>,
+}
+
+impl BufferedPart {
+    /// The statistics of the part's batches: those of the batches not yet folded in are
+    /// computed and kept for the next query. `None` when a newer query already folded in
+    /// batches this one does not see.
+    pub(crate) fn stats(&self) -> Result<Option<Arc<SeriesStats>>> {
+        let mut folded = self.stats.lock().unwrap();
+        if folded.batches > self.batches.len() {
+            return Ok(None);
+        }
+        if folded.batches < self.batches.len() {
+            let new = self.batches[folded.batches..]
+                .iter()
+                .map(SeriesStats::of_rows)
+                .collect::<Result<Vec<_>>>()?;
+            let mut sources: Vec<(u64, &SeriesStats)> = Vec::new();
+            if let Some(stats) = &folded.stats {
+                sources.push((0, stats));
+            }
+            sources.extend(new.iter().enumerate().map(|(i, s)| (i as u64 + 1, s)));
+            folded.stats = Some(Arc::new(SeriesStats::merge(&sources)?));
+            folded.batches = self.batches.len();
+        }
+        Ok(folded.stats.clone())
+    }
 }
 
 impl Buffer {
@@ -178,6 +224,10 @@ impl Buffer {
             out.segments.push(generation.segment);
             if let Some(table) = generation.tables.get(&key) {
                 out.batches.extend(table.batches.iter().cloned());
+                out.parts.push(BufferedPart {
+                    batches: table.batches.clone(),
+                    stats: table.stats.clone(),
+                });
             }
         }
         out

@@ -18,6 +18,8 @@ mod partition;
 mod persist;
 mod retention;
 mod schema_cache;
+mod stats;
+mod stats_cache;
 mod store;
 mod wal;
 
@@ -42,10 +44,13 @@ pub use columns::{COLUMN_TYPE_KEY, arrow_field, arrow_schema, arrow_type, column
 pub use ingest::{MAX_REPORTED_REJECTIONS, RejectReason, Rejection};
 pub use partition::{default_template, key_may_hold, partition_rows, table_template};
 pub use retention::GarbageCollected;
+pub use stats::{FieldStats, SeriesStats};
 pub use store::{S3Options, check_object_store, open_object_store};
 
+use buffer::BufferedPart;
 use ingest::{IngestOptions, TableRows};
 use schema_cache::SchemaCache;
+use stats_cache::StatsCache;
 use wal::{Wal, WalRecord, WalTable};
 
 /// How many times a write re-reads the schema after losing a race to add a column.
@@ -69,6 +74,8 @@ pub struct StorageConfig {
     pub soft_delete_window: Duration,
     /// How often retention and garbage collection run.
     pub gc_interval: Duration,
+    /// Memory for the [`SeriesStats`] kept for queries.
+    pub stats_cache_bytes: usize,
 }
 
 impl StorageConfig {
@@ -83,6 +90,7 @@ impl StorageConfig {
             schema_max_age: Duration::from_secs(1),
             soft_delete_window: Duration::from_secs(14 * 86_400),
             gc_interval: Duration::from_secs(60),
+            stats_cache_bytes: 128 << 20,
         }
     }
 }
@@ -114,8 +122,13 @@ pub struct WriteOutcome {
 /// What a query reads of one table: buffered batches and the Parquet files not also in them.
 #[derive(Debug, Clone, Default)]
 pub struct TableData {
+    pub database_id: i64,
+    pub table_id: i64,
+    /// Buffered batches, oldest first: newer than every file.
     pub buffered: Vec<RecordBatch>,
+    /// Files in the order they were written.
     pub files: Vec<ParquetFile>,
+    parts: Vec<BufferedPart>,
 }
 
 pub struct Storage {
@@ -124,6 +137,7 @@ pub struct Storage {
     buffer: Arc<Buffer>,
     wal: Wal,
     schemas: SchemaCache,
+    stats: StatsCache,
     config: StorageConfig,
     /// One persistence or garbage collection at a time.
     maintenance: tokio::sync::Mutex<()>,
@@ -155,6 +169,7 @@ impl Storage {
         let wal = Wal::start(&config.wal_dir, next_segment, buffer.clone())?;
         Ok(Arc::new(Storage {
             schemas: SchemaCache::new(catalog.clone(), config.schema_max_age),
+            stats: StatsCache::new(config.stats_cache_bytes),
             catalog,
             store,
             buffer,
@@ -304,19 +319,158 @@ impl Storage {
     /// What a query reads of a table now: its buffered batches and its registered files,
     /// leaving out files this node wrote from rows still buffered.
     pub async fn table_data(&self, database_id: i64, table_id: i64) -> Result<TableData> {
-        let files = self.catalog.list_parquet_files(database_id).await?;
+        // The buffer first: persistence registers a generation's files before it releases the
+        // generation, so its rows are seen in one or the other (or both, and then the files
+        // are left out), never in neither.
         let buffered = self.buffer.table((database_id, table_id));
-        let files = files
+        let files = self.catalog.list_parquet_files(database_id).await?;
+        let mut files: Vec<ParquetFile> = files
             .into_iter()
             .filter(|f| f.table_id == table_id)
             .filter(|f| {
                 !(f.node_id == self.config.node_id && buffered.segments.contains(&f.wal_segment))
             })
             .collect();
+        // Write order: a node persists its generations in turn, nodes as their clocks say.
+        files.sort_by_key(|f| (f.created_at, f.wal_segment));
         Ok(TableData {
+            database_id,
+            table_id,
             buffered: buffered.batches,
             files,
+            parts: buffered.parts,
         })
+    }
+
+    /// The [`SeriesStats`] of everything a query reads of a table ([`Storage::table_data`]),
+    /// merged; `None` when they are too large to keep in the configured memory, or changed
+    /// under the query.
+    pub async fn series_stats(&self, data: &TableData) -> Result<Option<Arc<SeriesStats>>> {
+        let Some(files) = self.files_stats(data).await? else {
+            return Ok(None);
+        };
+        let parts = data.parts.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut sources: Vec<Arc<SeriesStats>> = vec![files];
+            for part in &parts {
+                match part.stats()? {
+                    Some(stats) => sources.push(stats),
+                    None => return Ok(None),
+                }
+            }
+            let ranked: Vec<(u64, &SeriesStats)> = sources
+                .iter()
+                .enumerate()
+                .map(|(rank, s)| (rank as u64, s.as_ref()))
+                .collect();
+            Ok(Some(Arc::new(SeriesStats::merge(&ranked)?)))
+        })
+        .await
+        .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
+    }
+
+    /// The statistics of a table's files, merged, from the cache when they are there.
+    async fn files_stats(&self, data: &TableData) -> Result<Option<Arc<SeriesStats>>> {
+        let key = (data.database_id, data.table_id);
+        let ids: Vec<Uuid> = data.files.iter().map(|f| f.id).collect();
+        let cached = self.stats.table(key);
+        let (base, new_files) = match &cached {
+            Some(cached) if cached.files == ids => return Ok(Some(cached.stats.clone())),
+            // Only newer files since: merge them into what is kept.
+            Some(cached) if ids.starts_with(&cached.files) => (
+                Some(cached.stats.clone()),
+                &data.files[cached.files.len()..],
+            ),
+            _ => (None, &data.files[..]),
+        };
+        let mut loaded = Vec::with_capacity(new_files.len());
+        let mut bytes = base.as_ref().map_or(0, |b| b.memory_size());
+        for file in new_files {
+            let stats = self.file_stats(file).await?;
+            bytes += stats.memory_size();
+            if !self.stats.fits(bytes) {
+                return Ok(None);
+            }
+            loaded.push(stats);
+        }
+        let merged = tokio::task::spawn_blocking(move || {
+            let ranked: Vec<(u64, &SeriesStats)> = base
+                .iter()
+                .chain(&loaded)
+                .enumerate()
+                .map(|(rank, s)| (rank as u64, s.as_ref()))
+                .collect();
+            SeriesStats::merge(&ranked)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))??;
+        let merged = Arc::new(merged);
+        if !self.stats.fits(merged.memory_size()) {
+            return Ok(None);
+        }
+        self.stats.put_table(key, merged.clone(), ids);
+        Ok(Some(merged))
+    }
+
+    /// A file's statistics: from the cache, else from the object beside it, else (files
+    /// written before statistics were kept) computed from the file's rows and stored.
+    async fn file_stats(&self, file: &ParquetFile) -> Result<Arc<SeriesStats>> {
+        if let Some(stats) = self.stats.file(file.id) {
+            return Ok(stats);
+        }
+        let path = stats_path(&file.path)?;
+        let stats = match self.store.get(&path).await {
+            Ok(object) => {
+                let bytes = object.bytes().await.map_err(|e| {
+                    Error::internal(format!("reading {path} from the object store failed: {e}"))
+                })?;
+                tokio::task::spawn_blocking(move || SeriesStats::from_ipc(bytes))
+                    .await
+                    .map_err(|e| Error::internal(format!("reading {path} failed: {e}")))??
+            }
+            Err(object_store::Error::NotFound { .. }) => {
+                let stats = self.compute_file_stats(file).await?;
+                let bytes = stats.to_ipc()?;
+                if let Err(e) = self.store.put(&path, bytes.into()).await {
+                    tracing::warn!(error = %e, %path, "storing series statistics failed; they are computed again when needed");
+                }
+                stats
+            }
+            Err(e) => {
+                return Err(Error::internal(format!(
+                    "reading {path} from the object store failed: {e}"
+                )));
+            }
+        };
+        let stats = Arc::new(stats);
+        self.stats.put_file(file.id, stats.clone());
+        Ok(stats)
+    }
+
+    /// Reads a Parquet file whole and computes its statistics.
+    async fn compute_file_stats(&self, file: &ParquetFile) -> Result<SeriesStats> {
+        let location = ObjectPath::parse(&file.path).map_err(|e| {
+            Error::internal(format!(
+                "the catalog holds an invalid object path {:?}: {e}",
+                file.path
+            ))
+        })?;
+        let bytes = self
+            .store
+            .get(&location)
+            .await
+            .map_err(|e| Error::internal(format!("reading {location} failed: {e}")))?
+            .bytes()
+            .await
+            .map_err(|e| Error::internal(format!("reading {location} failed: {e}")))?;
+        tokio::task::spawn_blocking(move || persist::stats_of_parquet(bytes))
+            .await
+            .map_err(|e| Error::internal(format!("reading {location} failed: {e}")))?
+    }
+
+    /// Memory held by cached [`SeriesStats`].
+    pub fn stats_cache_bytes(&self) -> usize {
+        self.stats.bytes()
     }
 
     /// Persists everything buffered now: rotates the WAL, writes the frozen generations as
@@ -347,12 +501,14 @@ impl Storage {
             for file in encoded {
                 let path = object_path(database_id, table_id, &file.partition_key, file.id);
                 let size = file.bytes.len();
-                self.store
-                    .put(&path, file.bytes.into())
-                    .await
-                    .map_err(|e| {
+                let put = |path: ObjectPath, bytes: Bytes| async move {
+                    self.store.put(&path, bytes.into()).await.map_err(|e| {
                         Error::internal(format!("writing {path} to the object store failed: {e}"))
-                    })?;
+                    })
+                };
+                put(path.clone(), file.bytes).await?;
+                put(stats_path(path.as_ref())?, file.stats.to_ipc()?).await?;
+                self.stats.put_file(file.id, Arc::new(file.stats));
                 files.push(ParquetFile {
                     id: file.id,
                     database_id,
@@ -491,6 +647,20 @@ fn object_path(database_id: i64, table_id: i64, partition_key: &str, id: Uuid) -
         partition_key.to_string(),
         format!("{id}.parquet"),
     ])
+}
+
+/// Where a file's [`SeriesStats`] live: beside it, `FILE.stats.arrow`.
+pub(crate) fn stats_path(parquet_path: &str) -> Result<ObjectPath> {
+    let stem = parquet_path.strip_suffix(".parquet").ok_or_else(|| {
+        Error::internal(format!(
+            "the catalog holds a path that is not a Parquet file: {parquet_path:?}"
+        ))
+    })?;
+    ObjectPath::parse(format!("{stem}.stats.arrow")).map_err(|e| {
+        Error::internal(format!(
+            "the catalog holds an invalid object path {parquet_path:?}: {e}"
+        ))
+    })
 }
 
 /// Reads the WAL segments not yet persisted; returns their generations and the number for

@@ -5,15 +5,15 @@
 //! missing columns as nulls. Rows are sorted by the tags, then time, and split by partition
 //! key; each partition becomes one Parquet file with column statistics.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use arrow::array::{Array, AsArray, UInt32Array, new_null_array};
-use arrow::compute::{SortOptions, concat_batches, take_record_batch};
+use arrow::array::{Array, ArrayRef, AsArray, UInt32Array, new_null_array};
+use arrow::compute::{concat_batches, take_record_batch};
 use arrow::datatypes::TimestampNanosecondType;
-use arrow::record_batch::RecordBatch;
-use arrow::row::{RowConverter, SortField};
+use arrow::record_batch::{RecordBatch, RecordBatchReader};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -23,12 +23,15 @@ use uuid::Uuid;
 use crate::buffer::time_range;
 use crate::columns::{arrow_schema, column_type_of};
 use crate::partition::partition_rows;
+use crate::stats::{SeriesIds, SeriesStats};
 
 /// One Parquet file's contents and what the catalog records about it.
 pub(crate) struct EncodedFile {
     pub id: Uuid,
     pub partition_key: String,
     pub bytes: Bytes,
+    /// The file's [`SeriesStats`], stored beside it.
+    pub stats: SeriesStats,
     pub min_time: i64,
     pub max_time: i64,
     pub rows: usize,
@@ -54,6 +57,7 @@ pub(crate) fn encode_table(
             partition_key,
             rows: part.num_rows(),
             bytes: write_parquet(&part)?,
+            stats: SeriesStats::of_rows(&part)?,
             min_time,
             max_time,
         });
@@ -102,28 +106,17 @@ fn align_and_concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
 }
 
 /// Sorts by every tag (in column order), then time, merging rows with the same series and
-/// time (see [`merge_duplicates`]).
-///
-/// A table has far fewer series than rows, so the tags are compared once per series, not per
-/// row: each row's tag values are encoded in Arrow's row format (byte-comparable), distinct
-/// encodings are numbered in sorted order, and the rows are sorted by (series number, time,
-/// position), a plain integer sort.
+/// time (see [`merge_duplicates`]): rows are numbered by series ([`SeriesIds`]), and sorted by
+/// (series number, time, position), a plain integer sort.
 fn sort(batch: &RecordBatch) -> Result<RecordBatch> {
     let schema = batch.schema();
-    let mut fields = Vec::new();
-    let mut tags = Vec::new();
-    for (i, field) in schema.fields().iter().enumerate() {
-        if column_type_of(field) == Some(ColumnType::Tag) {
-            fields.push(SortField::new_with_options(
-                field.data_type().clone(),
-                SortOptions {
-                    descending: false,
-                    nulls_first: true,
-                },
-            ));
-            tags.push(batch.column(i).clone());
-        }
-    }
+    let tags: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .filter(|(field, _)| column_type_of(field) == Some(ColumnType::Tag))
+        .map(|(_, column)| column.clone())
+        .collect();
     let times = match batch.column_by_name(TIME_COLUMN) {
         Some(column) => column
             .as_primitive::<TimestampNanosecondType>()
@@ -131,26 +124,7 @@ fn sort(batch: &RecordBatch) -> Result<RecordBatch> {
             .clone(),
         None => return Ok(batch.clone()),
     };
-    let series: Vec<u32> = if tags.is_empty() {
-        vec![0; batch.num_rows()]
-    } else {
-        let converter = RowConverter::new(fields).map_err(arrow_error)?;
-        let rows = converter.convert_columns(&tags).map_err(arrow_error)?;
-        let mut ids: HashMap<&[u8], u32> = HashMap::new();
-        let mut series: Vec<u32> = Vec::with_capacity(rows.num_rows());
-        for row in rows.iter() {
-            let next = ids.len() as u32;
-            series.push(*ids.entry(row.data()).or_insert(next));
-        }
-        // Number the series in the order of their tag values.
-        let mut distinct: Vec<(&[u8], u32)> = ids.into_iter().collect();
-        distinct.sort_unstable();
-        let mut rank = vec![0u32; distinct.len()];
-        for (position, (_, id)) in distinct.iter().enumerate() {
-            rank[*id as usize] = position as u32;
-        }
-        series.iter().map(|id| rank[*id as usize]).collect()
-    };
+    let series = SeriesIds::of(&tags, batch.num_rows())?.of_row;
     let mut keys: Vec<(u32, i64, u32)> = series
         .iter()
         .zip(times.iter())
@@ -198,6 +172,18 @@ fn merge_duplicates(batch: &RecordBatch, keys: &[(u32, i64, u32)]) -> Result<Rec
     RecordBatch::try_new(batch.schema(), columns).map_err(arrow_error)
 }
 
+/// The statistics of a stored Parquet file, from its rows.
+pub(crate) fn stats_of_parquet(bytes: Bytes) -> Result<SeriesStats> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|builder| builder.build())
+        .map_err(parquet_error)?;
+    let schema = reader.schema();
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(arrow_error)?;
+    SeriesStats::of_rows(&concat_batches(&schema, &batches).map_err(arrow_error)?)
+}
+
 fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
     let schema = batch.schema();
     let sorting = schema
@@ -239,8 +225,6 @@ mod tests {
     };
     use arrow::datatypes::{Float64Type, Int32Type, TimestampNanosecondType};
     use std::sync::Arc;
-
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     use super::*;
     use crate::columns::arrow_field;

@@ -19,7 +19,7 @@ pub struct GarbageCollected {
 /// Deletes files wholly older than their database's retention period, and every file of a
 /// database or table deleted before `now - soft_delete_window`. The object goes first, then
 /// the catalog entry, so a crash in between leaves an entry whose object is gone (deleted
-/// again next time), never an object nobody knows about.
+/// again next time), never an object nobody knows about. A file's statistics go with it.
 pub(crate) async fn collect(
     catalog: &dyn Catalog,
     store: &dyn ObjectStore,
@@ -49,10 +49,12 @@ pub(crate) async fn collect(
                     file.path
                 ))
             })?;
-            match store.delete(&path).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => {
-                    return Err(Error::internal(format!("deleting {path} failed: {e}")));
+            for path in [path, crate::stats_path(&file.path)?] {
+                match store.delete(&path).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => {
+                        return Err(Error::internal(format!("deleting {path} failed: {e}")));
+                    }
                 }
             }
             ids.push(file.id);

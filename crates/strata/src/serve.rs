@@ -67,6 +67,11 @@ pub struct ServeArgs {
     /// Memory one query may use for sorts, joins and aggregations, in bytes.
     #[arg(long, env = "STRATA_QUERY_MEMORY_LIMIT", default_value_t = 1 << 30)]
     query_memory_limit: usize,
+    /// Memory for the per-series statistics (series index, last values, counts) kept so that
+    /// queries needing only them read no rows, in bytes. A table whose statistics do not fit
+    /// in half of it is scanned instead.
+    #[arg(long, env = "STRATA_STATS_CACHE_BYTES", default_value_t = 128 << 20)]
+    stats_cache_bytes: usize,
     /// How often files past their retention period and those of long-deleted databases and
     /// tables are deleted.
     #[arg(long, env = "STRATA_GC_INTERVAL", default_value = "60s", value_parser = parse_lifetime)]
@@ -330,6 +335,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             max_buffer_bytes: args.max_buffer_bytes,
             soft_delete_window: to_std(args.soft_delete_window),
             gc_interval: to_std(args.gc_interval),
+            stats_cache_bytes: args.stats_cache_bytes,
             ..StorageConfig::new(&storage.data_dir, node_id)
         },
     )

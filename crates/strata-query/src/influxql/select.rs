@@ -270,7 +270,7 @@ pub(super) async fn run(
         frame = frame.limit(offset, limit)?;
     }
     let result_schema = frame.schema().inner().clone();
-    let batches = frame.collect().await?;
+    let batches = crate::collect(frame).await?;
     let result = QueryResult {
         schema: result_schema,
         batches,

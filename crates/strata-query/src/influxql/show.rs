@@ -231,7 +231,7 @@ pub(super) async fn tag_keys(
                     .map(|t| count(col(Column::new_unqualified(*t))).alias(*t))
                     .collect();
                 let frame = rows(context, table, Some(condition), params).await?;
-                let batches = frame.aggregate(vec![], counts)?.collect().await?;
+                let batches = crate::collect(frame.aggregate(vec![], counts)?).await?;
                 tags.into_iter()
                     .filter(|t| {
                         batches.iter().any(|b| {
@@ -291,11 +291,10 @@ pub(super) async fn tag_values(
         for key in wanted {
             let column = col(Column::new_unqualified(key));
             let frame = rows(context, table, show.condition.as_ref(), params).await?;
-            let batches = frame
+            let distinct = frame
                 .filter(column.clone().is_not_null())?
-                .aggregate(vec![cast(column, DataType::Utf8).alias("value")], vec![])?
-                .collect()
-                .await?;
+                .aggregate(vec![cast(column, DataType::Utf8).alias("value")], vec![])?;
+            let batches = crate::collect(distinct).await?;
             let mut found: Vec<String> = batches
                 .iter()
                 .flat_map(|b| {

@@ -1,6 +1,9 @@
 use axum::Json;
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
+
+use crate::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -25,8 +28,9 @@ pub async fn ping() -> impl IntoResponse {
     )
 }
 
-pub async fn metrics() -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
+        metrics::gauge!("strata_stats_cache_bytes").set(state.storage.stats_cache_bytes() as f64);
         let handle = crate::metrics::handle();
         handle.run_upkeep();
         handle.render()

@@ -17,7 +17,9 @@ use strata_types::{Action, Error};
 
 use crate::AppState;
 use crate::auth::Source;
-use crate::data_auth::{Credentials, DEBUG_HEADER, DataRequest, authorize_data, query_origin};
+use crate::data_auth::{
+    Credentials, DEBUG_HEADER, DataRequest, SCAN_ONLY_HEADER, authorize_data, query_origin,
+};
 use crate::error::v3_error_response;
 
 /// The query language of an endpoint.
@@ -192,8 +194,8 @@ async fn run(
         Some(Ok(format)) => format,
         Some(Err(e)) => return v3_error_response(e),
     };
-    let debug = headers.get(DEBUG_HEADER).and_then(|v| v.to_str().ok());
-    let origin = query_origin(&principal, debug);
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let origin = query_origin(&principal, header(DEBUG_HEADER), header(SCAN_ONLY_HEADER));
     let result: Result<QueryResult, Error> = match language {
         Language::Sql => match database {
             Some(database) => state.query.sql(&database, &query, &origin).await,

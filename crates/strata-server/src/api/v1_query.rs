@@ -20,7 +20,7 @@ use strata_types::{Action, Error};
 
 use crate::AppState;
 use crate::auth::Source;
-use crate::data_auth::{Credentials, DataRequest, authorize_data, query_origin};
+use crate::data_auth::{Credentials, DataRequest, SCAN_ONLY_HEADER, authorize_data, query_origin};
 use crate::error::{caller_message, status_of};
 
 /// 1.x's default rows per chunk.
@@ -152,7 +152,11 @@ pub async fn query(
         query: text,
         params: &bound,
         may_read: &may_read,
-        origin: query_origin(&principal, None),
+        origin: query_origin(
+            &principal,
+            None,
+            headers.get(SCAN_ONLY_HEADER).and_then(|v| v.to_str().ok()),
+        ),
     };
     let results = match state.query.influxql(&request).await {
         Ok(results) => results,

@@ -15,6 +15,7 @@ mod oidc;
 mod postgres;
 mod query;
 mod server;
+mod shortcuts;
 mod tables;
 mod tokens;
 mod write;

@@ -676,10 +676,11 @@ async fn a_tag_equality_reads_only_the_files_whose_partition_may_hold_the_value(
     let (files, plan) = files_read("SELECT usage FROM cpu WHERE host = 'nope'").await;
     assert_eq!(files, 0, "{plan}");
 
-    // Not an equality ANDed at the top: every file is read.
+    // Not an equality ANDed at the top: every file is read (by a sum, which the series
+    // statistics do not answer).
     for sql in [
-        "SELECT count(*) AS n FROM cpu WHERE host != 'a'",
-        "SELECT count(*) AS n FROM cpu WHERE host = 'a' OR usage = 99",
+        "SELECT sum(usage) AS n FROM cpu WHERE host != 'a'",
+        "SELECT sum(usage) AS n FROM cpu WHERE host = 'a' OR usage = 99",
     ] {
         let (files, plan) = files_read(sql).await;
         assert_eq!(files, 4, "{sql}: {plan}");
