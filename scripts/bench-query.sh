@@ -1,28 +1,55 @@
 #!/usr/bin/env bash
 # Query benchmark on a fresh server. Builds release binaries, starts `strata serve` on loopback
 # with a temporary data directory, makes a database `bench` and a read+write token for it,
-# writes STRATA_BENCH_SERIES x STRATA_BENCH_ROUNDS lines (10,000 x 1,000) with strata-loadgen,
-# spread evenly over the past STRATA_BENCH_SPAN seconds (a day), and times strata-querybench's
-# queries (STRATA_BENCH_RUNS timed runs each, after STRATA_BENCH_WARMUP untimed ones).
+# writes STRATA_BENCH_SERIES x STRATA_BENCH_ROUNDS lines with strata-loadgen, spread evenly over
+# the past STRATA_BENCH_SPAN seconds, and times strata-querybench's queries
+# (STRATA_BENCH_RUNS timed runs each, after STRATA_BENCH_WARMUP untimed ones).
 #
-# Most of the data is in Parquet and the newest STRATA_BENCH_TAIL_ROUNDS rounds (a 25th) are
-# buffered, as on a server that has been running: all rounds but those are written, the server
-# restarts (replaying the WAL persists what was still buffered), then the tail is written, below
-# the size that makes the buffer persist (an eighth of the data, at least 16 MiB).
+# STRATA_BENCH_WORKLOAD picks the data and the queries:
+# - fleet (the default): telegraf-like cpu/mem/disk/net tables, 10,000 series x 1,000 rounds
+#   over a day, nanosecond timestamps over /api/v2/write. Most of the data is in Parquet and the
+#   newest STRATA_BENCH_TAIL_ROUNDS rounds (a 25th) are buffered, as on a server that has been
+#   running: all rounds but those are written, the server restarts (replaying the WAL persists
+#   what was still buffered), then the tail is written, below the size that makes the buffer
+#   persist (an eighth of the data, at least 16 MiB).
+# - hosts: issue 11's workload, one cpu series per host with four fields, 1,000 hosts x 10,000
+#   rounds 10 s apart (the span is rounds x 10 s), second timestamps over 1.x /write, all of it
+#   written and then the server restarted, so every row is in Parquet (no tail unless
+#   STRATA_BENCH_TAIL_ROUNDS says so); the queries are its Q1-Q5 in InfluxQL and SQL.
+# With second timestamps the interval is cut to whole seconds.
 #
-# Prints the write reports, what is persisted and buffered, and the query table at the end. The
-# server stops on exit and its data directory is deleted unless STRATA_BENCH_KEEP=1.
-# STRATA_BENCH_PROFILE=dev uses debug binaries, for a quick check of a small run;
-# STRATA_BENCH_BUILD=0 uses the binaries already built. Arguments go to strata-querybench
-# (e.g. --query 'name=sql:SELECT …' to time one more query).
+# Prints the write reports, what is persisted and buffered, and the query table at the end (each
+# query's rows and min/p50/p90/max latency). The server stops on exit and its data directory is
+# deleted unless STRATA_BENCH_KEEP=1. STRATA_BENCH_PROFILE=dev uses debug binaries, for a quick
+# check of a small run; STRATA_BENCH_BUILD=0 uses the binaries already built. Arguments go to
+# strata-querybench (e.g. --query 'name=sql:SELECT …' to time one more query).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+say() { echo "bench-query: $*" >&2; }
+
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/strata-target}"
-series=${STRATA_BENCH_SERIES:-10000}
-rounds=${STRATA_BENCH_ROUNDS:-1000}
-span=${STRATA_BENCH_SPAN:-86400}
-tail_rounds=${STRATA_BENCH_TAIL_ROUNDS:-$((rounds / 25))}
+workload=${STRATA_BENCH_WORKLOAD:-fleet}
+case $workload in
+fleet)
+    series=${STRATA_BENCH_SERIES:-10000}
+    rounds=${STRATA_BENCH_ROUNDS:-1000}
+    span=${STRATA_BENCH_SPAN:-86400}
+    tail_rounds=${STRATA_BENCH_TAIL_ROUNDS:-$((rounds / 25))}
+    precision=ns endpoint=v2
+    ;;
+hosts)
+    series=${STRATA_BENCH_SERIES:-1000}
+    rounds=${STRATA_BENCH_ROUNDS:-10000}
+    span=${STRATA_BENCH_SPAN:-$((rounds * 10))}
+    tail_rounds=${STRATA_BENCH_TAIL_ROUNDS:-0}
+    precision=s endpoint=v1
+    ;;
+*)
+    say "STRATA_BENCH_WORKLOAD=$workload is not a workload; use fleet or hosts"
+    exit 2
+    ;;
+esac
 runs=${STRATA_BENCH_RUNS:-10}
 warmup=${STRATA_BENCH_WARMUP:-2}
 profile=${STRATA_BENCH_PROFILE:-release}
@@ -31,10 +58,13 @@ bulk_rounds=$((rounds - tail_rounds))
 # The buffer holds about 140 bytes a line, and more for small writes.
 persist_bytes=$((lines * 140 / 8 > 16 << 20 ? lines * 140 / 8 : 16 << 20))
 interval_ms=$((span * 1000 / rounds))
+if [[ $precision == s ]]; then
+    # strata-loadgen refuses second timestamps a fraction of a second apart.
+    interval_ms=$((interval_ms / 1000 * 1000))
+fi
 
-say() { echo "bench-query: $*" >&2; }
 if ((interval_ms == 0 || bulk_rounds <= 0)); then
-    say "STRATA_BENCH_SPAN=$span s is too short for $rounds rounds, or STRATA_BENCH_TAIL_ROUNDS=$tail_rounds leaves none before the tail"
+    say "STRATA_BENCH_SPAN=$span s is too short for $rounds rounds (timestamps in $precision), or STRATA_BENCH_TAIL_ROUNDS=$tail_rounds leaves none before the tail"
     exit 2
 fi
 
@@ -96,8 +126,9 @@ wait_for_persistence() {
 
 # Writes $2 lines from round $1, the report to the file $3.
 write_rounds() {
-    "$bin/strata-loadgen" --url "$url" --token "$token" --database bench --series "$series" \
-        --start "$start" --interval "${interval_ms}ms" --first-round "$1" --lines "$2" \
+    "$bin/strata-loadgen" --url "$url" --token "$token" --database bench --shape "$workload" \
+        --series "$series" --endpoint "$endpoint" --precision "$precision" --start "$start" \
+        --interval "${interval_ms}ms" --first-round "$1" --lines "$2" \
         --duration 24h --progress 10s >"$3" || { cat "$3"; exit 1; }
 }
 
@@ -115,7 +146,7 @@ token=$(api /api/v0/tokens '{"description": "bench-query", "permissions": [
 [[ -n $token ]] || { say "no database token in the answer"; exit 1; }
 
 start=$(date -u -d "@$(($(date +%s) - span))" +%Y-%m-%dT%H:%M:%SZ)
-say "writing $((series * bulk_rounds)) lines: $series series x $bulk_rounds rounds, ${interval_ms}ms apart from $start"
+say "writing $((series * bulk_rounds)) lines of the $workload workload: $series series x $bulk_rounds rounds, ${interval_ms}ms apart from $start"
 write_rounds 0 $((series * bulk_rounds)) "$data/write-bulk.txt"
 wait_for_persistence
 say "restarting the server, which persists what is still buffered"
@@ -146,12 +177,16 @@ cpu_rows=$(curl -sS --fail-with-body -H "Authorization: Bearer $token" --get \
 
 say "running the queries"
 status=0
-"$bin/strata-querybench" --url "$url" --token "$token" --database bench --runs "$runs" \
-    --warmup "$warmup" "$@" >"$data/queries.txt" || status=$?
+"$bin/strata-querybench" --url "$url" --token "$token" --database bench --workload "$workload" \
+    --runs "$runs" --warmup "$warmup" "$@" >"$data/queries.txt" || status=$?
 
 echo
-echo "== data: $series series x $rounds rounds = $lines lines from $start, ${interval_ms}ms apart"
-echo "-- all but the newest $tail_rounds rounds"
+echo "== data ($workload): $series series x $rounds rounds = $lines lines from $start, ${interval_ms}ms apart, precision $precision over $endpoint"
+if ((tail_rounds > 0)); then
+    echo "-- all but the newest $tail_rounds rounds"
+else
+    echo "-- all $rounds rounds, then a restart"
+fi
 cat "$data/write-bulk.txt"
 if ((tail_rounds > 0)); then
     echo "-- the newest $tail_rounds rounds"

@@ -4,7 +4,11 @@ use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
+use strata_loadgen::data::{Precision, Shape};
 use strata_loadgen::time::{When, parse_duration, parse_when};
+
+/// `--tables` unless given: the four base tables of a fleet.
+pub const DEFAULT_TABLES: usize = 4;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,12 +46,18 @@ pub struct Args {
     #[arg(long, env = "STRATA_LOADGEN_ENDPOINT", value_enum, default_value_t = Endpoint::V2)]
     pub endpoint: Endpoint,
 
-    /// Distinct series (spread over hosts, 15 per host with the four base tables).
+    /// What the data looks like.
+    #[arg(long, env = "STRATA_LOADGEN_SHAPE", value_enum, default_value_t = Shape::Fleet)]
+    pub shape: Shape,
+
+    /// Distinct series: with --shape fleet spread over hosts, 15 per host with the four base
+    /// tables; with --shape hosts, the number of hosts.
     #[arg(long, env = "STRATA_LOADGEN_SERIES", default_value_t = 10_000, value_parser = positive())]
     pub series: usize,
 
-    /// Tables (measurements): cpu, mem, disk, net, then cpu1, mem1, …
-    #[arg(long, env = "STRATA_LOADGEN_TABLES", default_value_t = 4, value_parser = positive())]
+    /// Tables (measurements) of --shape fleet: cpu, mem, disk, net, then cpu1, mem1, …
+    /// --shape hosts writes only cpu and refuses another number.
+    #[arg(long, env = "STRATA_LOADGEN_TABLES", default_value_t = DEFAULT_TABLES, value_parser = positive())]
     pub tables: usize,
 
     /// Lines per request.
@@ -77,6 +87,11 @@ pub struct Args {
     /// high rate stays close to the wall clock.
     #[arg(long, env = "STRATA_LOADGEN_INTERVAL", default_value = "1ms", value_parser = parse_interval)]
     pub interval: Duration,
+
+    /// The unit of the timestamps written, named in the write URL. With s, --interval must be
+    /// whole seconds and --start is rounded down to the second.
+    #[arg(long, env = "STRATA_LOADGEN_PRECISION", value_enum, default_value_t = Precision::Ns)]
+    pub precision: Precision,
 
     /// Start at this round of the stream (at --start + N × --interval). With the --start of an
     /// earlier run cut short, writes the rest of it, as one run would have.
@@ -108,25 +123,37 @@ pub struct Args {
 /// The write APIs the server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Endpoint {
-    /// `POST /api/v2/write?bucket=DB&precision=ns` (InfluxDB 2.x).
+    /// `POST /api/v2/write?bucket=DB&precision=ns|s` (InfluxDB 2.x).
     V2,
-    /// `POST /write?db=DB` (InfluxDB 1.x).
+    /// `POST /write?db=DB[&precision=s]` (InfluxDB 1.x).
     V1,
-    /// `POST /api/v3/write_lp?db=DB` (InfluxDB 3).
+    /// `POST /api/v3/write_lp?db=DB[&precision=second]` (InfluxDB 3).
     V3,
 }
 
 impl Endpoint {
-    /// The path and query parameters of a write to `database`, in nanoseconds.
-    pub fn target(self, database: &str) -> (&'static str, Vec<(&'static str, &str)>) {
-        match self {
-            Endpoint::V2 => (
-                "/api/v2/write",
-                vec![("bucket", database), ("precision", "ns")],
-            ),
-            Endpoint::V1 => ("/write", vec![("db", database)]),
-            Endpoint::V3 => ("/api/v3/write_lp", vec![("db", database)]),
-        }
+    /// The path and query parameters of a write to `database` with timestamps in `precision`.
+    /// Nanoseconds are every endpoint's default, so only v2, which always names it, says so.
+    pub fn target(
+        self,
+        database: &str,
+        precision: Precision,
+    ) -> (&'static str, Vec<(&'static str, &str)>) {
+        let (path, database_key) = match self {
+            Endpoint::V2 => ("/api/v2/write", "bucket"),
+            Endpoint::V1 => ("/write", "db"),
+            Endpoint::V3 => ("/api/v3/write_lp", "db"),
+        };
+        // Each API's own spelling of the unit.
+        let unit = match (self, precision) {
+            (Endpoint::V2, Precision::Ns) => Some("ns"),
+            (Endpoint::V1 | Endpoint::V3, Precision::Ns) => None,
+            (Endpoint::V1 | Endpoint::V2, Precision::S) => Some("s"),
+            (Endpoint::V3, Precision::S) => Some("second"),
+        };
+        let mut query = vec![(database_key, database)];
+        query.extend(unit.map(|unit| ("precision", unit)));
+        (path, query)
     }
 }
 
@@ -219,11 +246,53 @@ mod tests {
 
     #[test]
     fn write_targets() {
+        use Precision::{Ns, S};
         assert_eq!(
-            Endpoint::V2.target("db"),
+            Endpoint::V2.target("db", Ns),
             ("/api/v2/write", vec![("bucket", "db"), ("precision", "ns")])
         );
-        assert_eq!(Endpoint::V1.target("db").0, "/write");
-        assert_eq!(Endpoint::V3.target("db").0, "/api/v3/write_lp");
+        assert_eq!(
+            Endpoint::V1.target("db", Ns),
+            ("/write", vec![("db", "db")])
+        );
+        assert_eq!(
+            Endpoint::V3.target("db", Ns),
+            ("/api/v3/write_lp", vec![("db", "db")])
+        );
+        assert_eq!(
+            Endpoint::V2.target("db", S).1,
+            [("bucket", "db"), ("precision", "s")]
+        );
+        assert_eq!(
+            Endpoint::V1.target("db", S).1,
+            [("db", "db"), ("precision", "s")]
+        );
+        assert_eq!(
+            Endpoint::V3.target("db", S).1,
+            [("db", "db"), ("precision", "second")]
+        );
+    }
+
+    #[test]
+    fn shape_and_precision() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["strata-loadgen", "--dry-run"];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv).map_err(|e| e.to_string())
+        };
+        let args = parse(&[]).unwrap();
+        assert_eq!(
+            (args.shape, args.precision, args.tables),
+            (Shape::Fleet, Precision::Ns, DEFAULT_TABLES)
+        );
+        let args = parse(&["--shape", "hosts", "--precision", "s"]).unwrap();
+        assert_eq!((args.shape, args.precision), (Shape::Hosts, Precision::S));
+        let error = parse(&["--shape", "racks"]).unwrap_err();
+        assert!(
+            error.contains("fleet") && error.contains("hosts"),
+            "{error}"
+        );
+        let error = parse(&["--precision", "ms"]).unwrap_err();
+        assert!(error.contains("--precision"), "{error}");
     }
 }

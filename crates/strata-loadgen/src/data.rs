@@ -1,5 +1,5 @@
-//! The generated data: a fleet of hosts reporting telegraf-like measurements, and the request
-//! bodies cut from the endless stream of their points.
+//! The generated data: hosts reporting telegraf-like measurements, in one of two shapes, and
+//! the request bodies cut from the endless stream of their points.
 //!
 //! The stream is a pure function of the line's index: line `i` is series `i % series` in round
 //! `i / series`, at `start + round * interval`. So any batch can be built on any thread in any
@@ -8,27 +8,63 @@
 use std::io::Write;
 
 use bytes::Bytes;
+use clap::ValueEnum;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
 const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-central-1", "ap-southeast-1"];
 const ZONES: [&str; 3] = ["a", "b", "c"];
+const SECOND_NS: u64 = 1_000_000_000;
 
-/// The shape of a measurement. Tables past the fourth reuse the shapes under a numbered name.
+/// What the data looks like; `strata-querybench --workload` names the same shapes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Shape {
+    /// Telegraf-like cpu (per core), mem, disk and net tables: 15 series per host.
+    #[default]
+    Fleet,
+    /// One table, cpu, with one series per host (tags dc, host, region) and four float fields.
+    Hosts,
+}
+
+/// The unit of the timestamps in the bodies, which the write URL names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Precision {
+    /// Nanoseconds.
+    #[default]
+    Ns,
+    /// Whole seconds, as telegraf and most collectors send them: shorter lines.
+    S,
+}
+
+impl Precision {
+    /// Nanoseconds in one unit.
+    pub fn unit_ns(self) -> u64 {
+        match self {
+            Precision::Ns => 1,
+            Precision::S => SECOND_NS,
+        }
+    }
+}
+
+/// What a measurement's series hold: their tags and fields. In a fleet, tables past the fourth
+/// reuse the kinds under a numbered name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Cpu,
     Mem,
     Disk,
     Net,
+    /// The `cpu` table of [`Shape::Hosts`]: all cores of a host together, four fields.
+    HostCpu,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [Kind::Cpu, Kind::Mem, Kind::Disk, Kind::Net];
+    /// The kinds of a fleet, in table order.
+    const FLEET: [Kind; 4] = [Kind::Cpu, Kind::Mem, Kind::Disk, Kind::Net];
 
     fn base_name(self) -> &'static str {
         match self {
-            Kind::Cpu => "cpu",
+            Kind::Cpu | Kind::HostCpu => "cpu",
             Kind::Mem => "mem",
             Kind::Disk => "disk",
             Kind::Net => "net",
@@ -39,17 +75,17 @@ impl Kind {
     fn per_host(self) -> usize {
         match self {
             Kind::Cpu => 8,
-            Kind::Mem => 1,
+            Kind::Mem | Kind::HostCpu => 1,
             Kind::Disk => 4,
             Kind::Net => 2,
         }
     }
 }
 
-/// The name of table `t` (0-based): `cpu`, `mem`, `disk`, `net`, `cpu1`, `mem1`, …
+/// The name of a fleet's table `t` (0-based): `cpu`, `mem`, `disk`, `net`, `cpu1`, `mem1`, …
 pub fn table_name(t: usize) -> String {
-    let kind = Kind::ALL[t % Kind::ALL.len()];
-    match t / Kind::ALL.len() {
+    let kind = Kind::FLEET[t % Kind::FLEET.len()];
+    match t / Kind::FLEET.len() {
         0 => kind.base_name().to_owned(),
         n => format!("{}{n}", kind.base_name()),
     }
@@ -63,20 +99,21 @@ struct Series {
     seed: u64,
 }
 
-/// A fleet of hosts, each with every table's series (8 cores, 1 memory, 4 disks, 2 interfaces),
-/// cut off at exactly the requested number of series.
+/// The series of one [`Shape`], and when their points are.
 pub struct Dataset {
     series: Vec<Series>,
     hosts: usize,
     tables: usize,
     start_ns: u64,
     interval_ns: u64,
+    precision: Precision,
 }
 
 impl Dataset {
-    /// `series` distinct series over `tables` tables, the first round at `start_ns` and each
-    /// next one `interval_ns` later.
-    pub fn new(series: usize, tables: usize, start_ns: u64, interval_ns: u64) -> Self {
+    /// A fleet of hosts, each with every table's series (8 cores, 1 memory, 4 disks,
+    /// 2 interfaces), cut off at exactly `series` series over `tables` tables; the first round
+    /// at `start_ns` and each next one `interval_ns` later.
+    pub fn fleet(series: usize, tables: usize, start_ns: u64, interval_ns: u64) -> Self {
         assert!(
             series > 0 && tables > 0 && interval_ns > 0,
             "series, tables and the interval must be positive"
@@ -86,7 +123,7 @@ impl Dataset {
         let mut tables_used = 0;
         'fleet: loop {
             for t in 0..tables {
-                let kind = Kind::ALL[t % Kind::ALL.len()];
+                let kind = Kind::FLEET[t % Kind::FLEET.len()];
                 for v in 0..kind.per_host() {
                     if all.len() == series {
                         break 'fleet;
@@ -106,7 +143,43 @@ impl Dataset {
             tables: tables_used,
             start_ns,
             interval_ns,
+            precision: Precision::Ns,
         }
+    }
+
+    /// `hosts` hosts with one series each in the one table `cpu`, timed as [`Dataset::fleet`].
+    pub fn one_per_host(hosts: usize, start_ns: u64, interval_ns: u64) -> Self {
+        assert!(
+            hosts > 0 && interval_ns > 0,
+            "hosts and the interval must be positive"
+        );
+        let kind = Kind::HostCpu;
+        let series = (0..hosts)
+            .map(|host| Series {
+                prefix: prefix(kind.base_name(), kind, host, 0),
+                kind,
+                seed: mix(host as u64),
+            })
+            .collect();
+        Dataset {
+            series,
+            hosts,
+            tables: 1,
+            start_ns,
+            interval_ns,
+            precision: Precision::Ns,
+        }
+    }
+
+    /// Writes timestamps in `precision`; the start and the interval must be whole units.
+    pub fn in_precision(mut self, precision: Precision) -> Self {
+        let unit = precision.unit_ns();
+        assert!(
+            self.start_ns.is_multiple_of(unit) && self.interval_ns.is_multiple_of(unit),
+            "the start and the interval must be whole units of {precision:?}"
+        );
+        self.precision = precision;
+        self
     }
 
     /// How many distinct series the stream cycles through.
@@ -130,7 +203,10 @@ impl Dataset {
         let n = self.series.len() as u64;
         let mut round = first / n;
         let mut s = (first % n) as usize;
-        let mut time = self.start_ns + round * self.interval_ns;
+        // In the precision's units, exact since both are whole units.
+        let unit = self.precision.unit_ns();
+        let interval = self.interval_ns / unit;
+        let mut time = self.start_ns / unit + round * interval;
         for _ in 0..count {
             let series = &self.series[s];
             out.extend_from_slice(&series.prefix);
@@ -143,7 +219,7 @@ impl Dataset {
             if s == self.series.len() {
                 s = 0;
                 round += 1;
-                time += self.interval_ns;
+                time += interval;
             }
         }
     }
@@ -159,8 +235,13 @@ impl Dataset {
 
 fn series_per_host(tables: usize) -> usize {
     (0..tables)
-        .map(|t| Kind::ALL[t % Kind::ALL.len()].per_host())
+        .map(|t| Kind::FLEET[t % Kind::FLEET.len()].per_host())
         .sum()
+}
+
+/// The `host` tag of host `host` (0-based): `host-00042`.
+pub fn host_name(host: usize) -> String {
+    format!("host-{host:05}")
 }
 
 /// The tags of series `v` (core, disk or interface) of `host`, in key order, as telegraf sends
@@ -169,11 +250,11 @@ fn tags(kind: Kind, host: usize, v: usize) -> Vec<(&'static str, String)> {
     let region = REGIONS[host % REGIONS.len()];
     let zone = ZONES[(host / REGIONS.len()) % ZONES.len()];
     let dc = ("dc", format!("{region}{zone}"));
-    let name = ("host", format!("host-{host:05}"));
+    let name = ("host", host_name(host));
     let region = ("region", region.to_owned());
     match kind {
         Kind::Cpu => vec![("cpu", format!("cpu{v}")), dc, name, region],
-        Kind::Mem => vec![dc, name, region],
+        Kind::Mem | Kind::HostCpu => vec![dc, name, region],
         Kind::Disk => vec![
             dc,
             ("device", format!("nvme{v}n1")),
@@ -206,7 +287,7 @@ fn prefix(table: &str, kind: Kind, host: usize, v: usize) -> Box<[u8]> {
 fn write_fields(series: &Series, round: u64, h: u64, out: &mut Vec<u8>) {
     let seed = series.seed;
     match series.kind {
-        Kind::Cpu => {
+        Kind::Cpu | Kind::HostCpu => {
             // Hundredths of a percent; idle takes what the others leave.
             let user = h % 6000;
             let system = (h >> 16) % 2000;
@@ -216,7 +297,7 @@ fn write_fields(series: &Series, round: u64, h: u64, out: &mut Vec<u8>) {
             let steal = (h >> 50) % 20;
             let guest = (h >> 58) % 5;
             let idle = 10_000 - (user + system + iowait + irq + softirq + steal + guest);
-            for (key, value) in [
+            let all = [
                 (&b"usage_user="[..], user),
                 (b",usage_system=", system),
                 (b",usage_idle=", idle),
@@ -225,9 +306,12 @@ fn write_fields(series: &Series, round: u64, h: u64, out: &mut Vec<u8>) {
                 (b",usage_softirq=", softirq),
                 (b",usage_steal=", steal),
                 (b",usage_guest=", guest),
-            ] {
+            ];
+            // A host's total keeps the four fields dashboards chart; the rest still take time.
+            let written = if series.kind == Kind::Cpu { 8 } else { 4 };
+            for (key, value) in &all[..written] {
                 out.extend_from_slice(key);
-                push_hundredths(out, value);
+                push_hundredths(out, *value);
             }
         }
         Kind::Mem => {
@@ -435,7 +519,7 @@ mod tests {
     use std::collections::{HashMap, HashSet};
     use std::io::Read;
 
-    use strata_lp::{FieldType, Parser};
+    use strata_lp::{FieldType, FieldValue, Parser};
 
     use super::*;
 
@@ -480,7 +564,7 @@ mod tests {
     #[test]
     fn one_round_holds_every_series_once() {
         for (series, tables) in [(10_000, 4), (1, 1), (7, 2), (100, 9), (15, 4), (16, 4)] {
-            let data = Dataset::new(series, tables, START, INTERVAL);
+            let data = Dataset::fleet(series, tables, START, INTERVAL);
             assert_eq!(data.series(), series);
             let mut body = Vec::new();
             data.write_lines(0, series as u64, &mut body);
@@ -506,12 +590,12 @@ mod tests {
             );
         }
         // 15 series per host with the four tables.
-        assert_eq!(Dataset::new(10_000, 4, START, INTERVAL).hosts(), 667);
+        assert_eq!(Dataset::fleet(10_000, 4, START, INTERVAL).hosts(), 667);
     }
 
     #[test]
     fn points_are_unique_and_types_stable_across_rounds_and_batches() {
-        let data = Dataset::new(50, 4, START, INTERVAL);
+        let data = Dataset::fleet(50, 4, START, INTERVAL);
         let batches = Batches::new(data, 37, Some(50 * 5 + 3), false);
         assert_eq!(batches.count(), Some(7));
         let mut points = HashSet::new();
@@ -556,7 +640,7 @@ mod tests {
     #[test]
     fn cpu_tags_name_a_written_series() {
         let mut body = Vec::new();
-        Dataset::new(10_000, 4, START, INTERVAL).write_lines(15 * 5 + 3, 1, &mut body);
+        Dataset::fleet(10_000, 4, START, INTERVAL).write_lines(15 * 5 + 3, 1, &mut body);
         let (key, _, _) = parse(&body).remove(0);
         let tags: String = cpu_tags(5, 3)
             .iter()
@@ -570,6 +654,96 @@ mod tests {
     }
 
     #[test]
+    fn a_hosts_dataset_writes_one_cpu_series_per_host() {
+        let data = Dataset::one_per_host(50, START, INTERVAL);
+        assert_eq!((data.series(), data.hosts(), data.tables()), (50, 50, 1));
+        let batches = Batches::new(data, 37, Some(50 * 2 + 3), false);
+        let body: Vec<u8> = (0..)
+            .map_while(|k| batches.build(k))
+            .flat_map(|batch| batch.body.to_vec())
+            .collect();
+        let lines = parse(&body);
+        assert_eq!(lines.len(), 103);
+        assert_eq!(
+            lines[42].0,
+            "cpu,dc=eu-central-1b,host=host-00042,region=eu-central-1"
+        );
+        for (i, (key, time, fields)) in lines.iter().enumerate() {
+            let host = host_name(i % 50);
+            assert!(key.contains(&format!(",host={host},")), "line {i}: {key}");
+            assert!(
+                key.starts_with("cpu,dc=")
+                    && key.ends_with(&format!(",region={}", REGIONS[i % 50 % 4]))
+            );
+            assert_eq!(*time, (START + (i / 50) as u64 * INTERVAL) as i64);
+            let names: Vec<_> = fields.iter().map(|(name, _)| name.as_str()).collect();
+            assert_eq!(
+                names,
+                ["usage_user", "usage_system", "usage_idle", "usage_iowait"]
+            );
+            assert!(fields.iter().all(|(_, ty)| *ty == FieldType::Float));
+        }
+        // Percentages: the four fields of a host's total never add up to more than 100.
+        let mut parser = Parser::new(&body);
+        while let Some(line) = parser.next_line() {
+            let sum: f64 = line
+                .unwrap()
+                .fields
+                .iter()
+                .map(|f| match f.value {
+                    FieldValue::Float(v) if (0.0..=100.0).contains(&v) => v,
+                    other => panic!("{other:?} is not a percentage"),
+                })
+                .sum();
+            assert!(sum <= 100.0 + 1e-9, "{sum}");
+        }
+    }
+
+    #[test]
+    fn seconds_precision_writes_whole_seconds() {
+        let interval = 10 * SECOND_NS;
+        let in_ns = Dataset::one_per_host(3, START, interval);
+        let in_s = Dataset::one_per_host(3, START, interval).in_precision(Precision::S);
+        let (mut ns_body, mut s_body) = (Vec::new(), Vec::new());
+        in_ns.write_lines(4, 5, &mut ns_body);
+        in_s.write_lines(4, 5, &mut s_body);
+        let (ns_lines, s_lines) = (parse(&ns_body), parse(&s_body));
+        assert_eq!(s_lines.len(), 5);
+        for (ns, s) in ns_lines.iter().zip(&s_lines) {
+            assert_eq!((&ns.0, &ns.2), (&s.0, &s.2), "the same series and fields");
+            assert_eq!(ns.1, s.1 * SECOND_NS as i64);
+        }
+        // Line 4 is in round 1; line 6 starts round 2.
+        let seconds: Vec<_> = s_lines.iter().map(|(_, t, _)| *t).collect();
+        let first = (START / SECOND_NS) as i64;
+        assert_eq!(
+            seconds,
+            [first + 10, first + 10, first + 20, first + 20, first + 20]
+        );
+        // The same lines but for the nine digits of the timestamps.
+        assert_eq!(ns_body.len(), s_body.len() + 5 * 9);
+        assert_eq!(
+            Dataset::fleet(5, 4, START, interval)
+                .in_precision(Precision::Ns)
+                .bytes_per_line(),
+            Dataset::fleet(5, 4, START, interval).bytes_per_line()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "whole units")]
+    fn seconds_precision_needs_whole_seconds() {
+        let _ = Dataset::one_per_host(3, START, 1_500_000_000).in_precision(Precision::S);
+    }
+
+    #[test]
+    fn host_names_are_zero_padded() {
+        assert_eq!(host_name(0), "host-00000");
+        assert_eq!(host_name(42), "host-00042");
+        assert_eq!(host_name(123_456), "host-123456");
+    }
+
+    #[test]
     fn a_run_finished_from_a_round_writes_what_one_run_would() {
         let lines = |batches: Batches| -> Vec<Parsed> {
             (0..)
@@ -577,7 +751,7 @@ mod tests {
                 .flat_map(|batch| parse(&batch.body))
                 .collect()
         };
-        let data = || Dataset::new(50, 4, START, INTERVAL);
+        let data = || Dataset::fleet(50, 4, START, INTERVAL);
         let whole = lines(Batches::new(data(), 37, Some(50 * 5 + 3), false));
         let head = lines(Batches::new(data(), 37, Some(50 * 3), false));
         let tail = Batches::new(data(), 64, Some(50 * 2 + 3), false)
@@ -593,7 +767,7 @@ mod tests {
 
     #[test]
     fn unbounded_batches_go_on() {
-        let batches = Batches::new(Dataset::new(10, 4, START, INTERVAL), 100, None, false);
+        let batches = Batches::new(Dataset::fleet(10, 4, START, INTERVAL), 100, None, false);
         assert_eq!(batches.count(), None);
         let batch = batches.build(1_000_000).unwrap();
         assert_eq!(parse(&batch.body).len(), 100);
@@ -601,8 +775,8 @@ mod tests {
 
     #[test]
     fn gzip_bodies_inflate_to_the_same_lines() {
-        let plain = Batches::new(Dataset::new(100, 4, START, INTERVAL), 500, None, false);
-        let gzipped = Batches::new(Dataset::new(100, 4, START, INTERVAL), 500, None, true);
+        let plain = Batches::new(Dataset::fleet(100, 4, START, INTERVAL), 500, None, false);
+        let gzipped = Batches::new(Dataset::fleet(100, 4, START, INTERVAL), 500, None, true);
         let (a, b) = (plain.build(3).unwrap(), gzipped.build(3).unwrap());
         assert_eq!(a.raw_bytes, b.raw_bytes);
         assert!(b.body.len() < a.body.len() / 3);

@@ -1,14 +1,17 @@
 //! `strata-loadgen`: writes realistic line protocol to a Strata server over HTTP and reports
 //! throughput and latency.
 //!
-//! The data is a fleet of hosts reporting telegraf-like `cpu` (8 cores), `mem`, `disk` (4) and
-//! `net` (2 interfaces) measurements, 15 series per host, with tags `host`, `region`, `dc` and
-//! each measurement's own, and 7–8 fields of every line protocol type. Past four tables the
-//! shapes repeat as `cpu1`, `mem1`, …. Each round writes one point per series, `--interval`
-//! (1 ms) after the previous round, starting at `--start` (the wall clock when the run starts),
-//! so no point is written twice. `--start 24h --interval 86.4s` with `--lines` of 1,000 rounds
-//! spreads the data over the past day, as a query benchmark wants it; `--first-round` with the
-//! same (absolute) `--start` finishes a run cut short.
+//! The data (`--shape fleet`, the default) is a fleet of hosts reporting telegraf-like `cpu`
+//! (8 cores), `mem`, `disk` (4) and `net` (2 interfaces) measurements, 15 series per host, with
+//! tags `host`, `region`, `dc` and each measurement's own, and 7–8 fields of every line protocol
+//! type. Past four tables the measurements repeat as `cpu1`, `mem1`, …. `--shape hosts` writes
+//! one table, `cpu`, with one series per host (tags `dc`, `host`, `region`) and four float
+//! fields.
+//! Each round writes one point per series, `--interval` (1 ms) after the previous round,
+//! starting at `--start` (the wall clock when the run starts), so no point is written twice.
+//! `--start 24h --interval 86.4s` with `--lines` of 1,000 rounds spreads the data over the past
+//! day, as a query benchmark wants it; `--first-round` with the same (absolute) `--start`
+//! finishes a run cut short. `--precision s` writes timestamps in whole seconds.
 //!
 //! Bodies are built off the timed path: by generator threads that keep a queue of bodies ahead
 //! of the senders (filled before the clock starts), and all of them up front when `--lines`
@@ -34,12 +37,12 @@ use std::sync::Arc;
 
 use clap::Parser;
 use reqwest::Url;
-use strata_loadgen::data::{Batches, Dataset};
+use strata_loadgen::data::{Batches, Dataset, Precision, Shape};
 use strata_loadgen::http::endpoint_url;
 use strata_loadgen::report::group;
 use strata_loadgen::time::{now_ns, rfc3339};
 
-use cli::Args;
+use cli::{Args, DEFAULT_TABLES};
 use run::Settings;
 
 fn main() -> ExitCode {
@@ -55,16 +58,13 @@ fn main() -> ExitCode {
 
 fn start(args: Args) -> Result<ExitCode, String> {
     let url = write_url(&args)?;
-    let now = now_ns()?;
-    let start = args.start.map_or(Ok(now), |start| start.resolve(now))?;
-    let interval = u64::try_from(args.interval.as_nanos())
-        .map_err(|_| format!("--interval {:?} is too long", args.interval))?;
+    let (start, interval) = timing(&args, now_ns()?)?;
     let rounds = args
         .lines
         .map_or(0, |lines| (lines - 1) / args.series as u64);
     check_last_time(start, interval, args.first_round.saturating_add(rounds))?;
     let batches = Batches::new(
-        Dataset::new(args.series, args.tables, start, interval),
+        dataset(&args, start, interval)?,
         args.batch_size as u64,
         args.lines,
         args.gzip,
@@ -79,12 +79,16 @@ fn start(args: Args) -> Result<ExitCode, String> {
     let batches = Arc::new(batches);
     let data = batches.data();
     eprintln!(
-        "{} series on {} hosts in {} tables, from {} every {:?}; bodies of {} lines (~{:.1} MB uncompressed{})",
+        "{} series on {} hosts in {} tables, from {} every {:?}{}; bodies of {} lines (~{:.1} MB uncompressed{})",
         group(data.series() as u64),
         group(data.hosts() as u64),
         data.tables(),
         rfc3339(start),
         args.interval,
+        match args.precision {
+            Precision::Ns => "",
+            Precision::S => " in whole seconds",
+        },
         group(args.batch_size as u64),
         batches.bytes_per_line() * args.batch_size as f64 / 1e6,
         if args.gzip { ", sent gzipped" } else { "" },
@@ -121,12 +125,47 @@ fn start(args: Args) -> Result<ExitCode, String> {
     })
 }
 
-/// The write URL: the endpoint's path under `--url`, with the database in the query.
+/// The write URL: the endpoint's path under `--url`, with the database and the precision in
+/// the query.
 fn write_url(args: &Args) -> Result<Url, String> {
     let (path, query) = args
         .endpoint
-        .target(args.database.as_deref().unwrap_or_default());
+        .target(args.database.as_deref().unwrap_or_default(), args.precision);
     endpoint_url(&args.url, path, &query)
+}
+
+/// The first round's time and the interval, in nanoseconds. `--precision s` needs both on
+/// whole seconds: the start is rounded down to its second, and an interval with a fraction of
+/// a second is refused, since its points would not fit the unit.
+fn timing(args: &Args, now_ns: u64) -> Result<(u64, u64), String> {
+    let start = args
+        .start
+        .map_or(Ok(now_ns), |start| start.resolve(now_ns))?;
+    let interval = u64::try_from(args.interval.as_nanos())
+        .map_err(|_| format!("--interval {:?} is too long", args.interval))?;
+    let unit = args.precision.unit_ns();
+    if !interval.is_multiple_of(unit) {
+        return Err(format!(
+            "--interval {:?} is not a whole number of seconds, which --precision s timestamps need; give whole seconds (e.g. 10s) or use --precision ns",
+            args.interval
+        ));
+    }
+    Ok((start / unit * unit, interval))
+}
+
+/// The data of `--shape`, placed in time and written in `--precision`.
+fn dataset(args: &Args, start: u64, interval: u64) -> Result<Dataset, String> {
+    let data = match args.shape {
+        Shape::Fleet => Dataset::fleet(args.series, args.tables, start, interval),
+        Shape::Hosts if args.tables != DEFAULT_TABLES => {
+            return Err(format!(
+                "--tables {} does not apply to --shape hosts, which writes the one table cpu; leave --tables out, or use --shape fleet",
+                args.tables
+            ));
+        }
+        Shape::Hosts => Dataset::one_per_host(args.series, start, interval),
+    };
+    Ok(data.in_precision(args.precision))
 }
 
 /// Refuses a run whose last round (its first, when no --lines bounds it) would be past 2262,
@@ -150,10 +189,14 @@ mod tests {
 
     use super::*;
 
-    fn url(extra: &[&str]) -> Result<String, String> {
+    fn args(extra: &[&str]) -> Args {
         let mut argv = vec!["strata-loadgen", "--token", "t", "--database", "my db/rp"];
         argv.extend_from_slice(extra);
-        write_url(&Args::try_parse_from(argv).unwrap()).map(String::from)
+        Args::try_parse_from(argv).unwrap()
+    }
+
+    fn url(extra: &[&str]) -> Result<String, String> {
+        write_url(&args(extra)).map(String::from)
     }
 
     #[test]
@@ -172,6 +215,94 @@ mod tests {
         );
         assert!(url(&["--url", "ftp://x"]).is_err());
         assert!(url(&["--url", "not a url"]).is_err());
+    }
+
+    #[test]
+    fn write_urls_name_seconds_precision() {
+        assert_eq!(
+            url(&["--precision", "s"]).unwrap(),
+            "http://127.0.0.1:8086/api/v2/write?bucket=my+db%2Frp&precision=s"
+        );
+        assert_eq!(
+            url(&["--precision", "s", "--endpoint", "v1"]).unwrap(),
+            "http://127.0.0.1:8086/write?db=my+db%2Frp&precision=s"
+        );
+        assert_eq!(
+            url(&["--precision", "s", "--endpoint", "v3"]).unwrap(),
+            "http://127.0.0.1:8086/api/v3/write_lp?db=my+db%2Frp&precision=second"
+        );
+    }
+
+    #[test]
+    fn seconds_precision_rounds_the_start_down_and_refuses_fractional_intervals() {
+        const NOW: u64 = 1_800_000_000_123_000_000;
+        const SECOND: u64 = 1_000_000_000;
+        let whole = NOW / SECOND * SECOND;
+        assert_eq!(
+            timing(&args(&["--interval", "10s"]), NOW),
+            Ok((NOW, 10 * SECOND))
+        );
+        assert_eq!(
+            timing(&args(&["--precision", "s", "--interval", "10s"]), NOW),
+            Ok((whole, 10 * SECOND))
+        );
+        assert_eq!(
+            timing(
+                &args(&[
+                    "--precision",
+                    "s",
+                    "--interval",
+                    "1m",
+                    "--start",
+                    "2030-01-31T00:00:00.75Z"
+                ]),
+                NOW
+            ),
+            Ok((1_896_048_000 * SECOND, 60 * SECOND))
+        );
+        for (given, shown) in [("86.4s", "86.4s"), ("1500ms", "1.5s"), ("1ms", "1ms")] {
+            let error = timing(&args(&["--precision", "s", "--interval", given]), NOW).unwrap_err();
+            assert!(
+                error.contains(&format!(
+                    "--interval {shown} is not a whole number of seconds"
+                )),
+                "{error}"
+            );
+            assert!(error.contains("--precision ns"), "{error}");
+        }
+        // Nanoseconds take any interval.
+        assert_eq!(
+            timing(&args(&["--interval", "86.4s"]), NOW),
+            Ok((NOW, 86_400_000_000))
+        );
+    }
+
+    #[test]
+    fn datasets_of_each_shape() {
+        let data = dataset(&args(&["--series", "30"]), 0, 1).unwrap();
+        assert_eq!((data.series(), data.hosts(), data.tables()), (30, 2, 4));
+        let data = dataset(&args(&["--series", "30", "--shape", "hosts"]), 0, 1).unwrap();
+        assert_eq!((data.series(), data.hosts(), data.tables()), (30, 30, 1));
+        let explicit_default = args(&["--shape", "hosts", "--tables", "4"]);
+        assert!(dataset(&explicit_default, 0, 1).is_ok());
+        let error = dataset(&args(&["--shape", "hosts", "--tables", "2"]), 0, 1)
+            .err()
+            .unwrap();
+        assert_eq!(
+            error,
+            "--tables 2 does not apply to --shape hosts, which writes the one table cpu; leave --tables out, or use --shape fleet"
+        );
+        let mut body = Vec::new();
+        let seconds = args(&["--shape", "hosts", "--series", "2", "--precision", "s"]);
+        dataset(&seconds, 1_700_000_000_000_000_000, 10_000_000_000)
+            .unwrap()
+            .write_lines(2, 1, &mut body);
+        let line = String::from_utf8(body).unwrap();
+        assert!(
+            line.starts_with("cpu,dc=us-east-1a,host=host-00000,region=us-east-1 usage_user="),
+            "{line}"
+        );
+        assert!(line.ends_with(" 1700000010\n"), "{line}");
     }
 
     #[test]

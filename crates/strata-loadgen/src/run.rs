@@ -357,7 +357,7 @@ mod tests {
     use strata_loadgen::data::Dataset;
 
     fn batches(lines: Option<u64>) -> Arc<Batches> {
-        Arc::new(Batches::new(Dataset::new(100, 4, 0, 1), 10, lines, false))
+        Arc::new(Batches::new(Dataset::fleet(100, 4, 0, 1), 10, lines, false))
     }
 
     #[tokio::test]
@@ -390,7 +390,7 @@ mod tests {
         assert_eq!(queue_capacity(&batches(Some(1_000_000)), 4), 100_000);
         assert_eq!(queue_capacity(&batches(None), 4), 16);
         assert_eq!(queue_capacity(&batches(None), 8), 32);
-        let huge = Batches::new(Dataset::new(100, 4, 0, 1), 10_000, Some(1 << 40), false);
+        let huge = Batches::new(Dataset::fleet(100, 4, 0, 1), 10_000, Some(1 << 40), false);
         assert_eq!(queue_capacity(&huge, 4), 16);
     }
 }

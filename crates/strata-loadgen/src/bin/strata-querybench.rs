@@ -1,10 +1,14 @@
 //! `strata-querybench`: times queries over the data `strata-loadgen` writes and prints, for
 //! each, the rows it returned and its latency (min, p50, p90, max) in an aligned table.
 //!
-//! The built-in set reads the `cpu` table, each query in InfluxQL (the 1.x `/query` endpoint)
-//! and in SQL (`/api/v3/query_sql`): the last value of every series, a one-minute mean over an
-//! hour of one series (the hour in the middle of the data), a mean, max and count over a day of
-//! every series (the day ending with the data), and the values of the `host` tag. The span of
+//! The built-in sets read the `cpu` table, each query in InfluxQL (the 1.x `/query` endpoint)
+//! and in SQL (`/api/v3/query_sql`). `--workload fleet` (the default, for strata-loadgen's
+//! default data): the last value of every series, a one-minute mean over an hour of one series
+//! (the hour in the middle of the data), a mean, max and count over a day of every series (the
+//! day ending with the data), and the values of the `host` tag. `--workload hosts` (for
+//! `strata-loadgen --shape hosts`): issue 11's Q1–Q5, named `q1-influxql`, `q1-sql`, …: the
+//! last value by host, a one-minute mean over the middle hour of host-00042, a mean and max by
+//! host over the last day, a count of every point, and the values of the `host` tag. The span of
 //! the data comes from `--data-start` and `--data-end`, or else from asking the server for the
 //! first and last time in `cpu`. `--query NAME=LANG:TEXT` adds a query or replaces the one of
 //! that name.
@@ -24,9 +28,10 @@ use std::time::Duration;
 
 use clap::Parser;
 use clap::builder::RangedU64ValueParser;
+use strata_loadgen::data::Shape;
 use strata_loadgen::querybench::bench::{Bench, table};
 use strata_loadgen::querybench::queries::{
-    DataRange, Query, default_queries, parse_query, with_overrides,
+    DataRange, Query, built_in_queries, parse_query, with_overrides,
 };
 use strata_loadgen::time::{When, now_ns, parse_duration, parse_when, rfc3339};
 
@@ -52,6 +57,10 @@ struct Args {
     /// The database to query.
     #[arg(long, env = "STRATA_QUERYBENCH_DATABASE")]
     database: String,
+
+    /// The built-in queries: those for the data of strata-loadgen's --shape of that name.
+    #[arg(long, value_enum, default_value_t = Shape::Fleet)]
+    workload: Shape,
 
     /// Timed runs of each query.
     #[arg(long, default_value_t = 10, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
@@ -117,7 +126,7 @@ async fn start(args: Args) -> Result<ExitCode, String> {
         args.runs
     );
     let mut outcomes = Vec::new();
-    for query in with_overrides(default_queries(range), args.queries) {
+    for query in with_overrides(built_in_queries(args.workload, range), args.queries) {
         eprintln!("{} ({}): {}", query.name, query.language.name(), query.text);
         outcomes.push(bench.measure(query, args.warmup, args.runs).await);
     }
@@ -158,6 +167,7 @@ mod tests {
         Args::command().debug_assert();
         let args = parse(&[]).unwrap();
         assert_eq!(args.url, "http://127.0.0.1:8086");
+        assert_eq!(args.workload, Shape::Fleet);
         assert_eq!((args.runs, args.warmup), (10, 2));
         assert_eq!((args.data_start, args.data_end), (None, None));
         assert!(args.queries.is_empty());
@@ -183,6 +193,12 @@ mod tests {
             args.data_start,
             Some(When::Ago(Duration::from_secs(86_400)))
         );
+        assert_eq!(
+            parse(&["--workload", "hosts"]).unwrap().workload,
+            Shape::Hosts
+        );
+        let error = parse(&["--workload", "racks"]).unwrap_err();
+        assert!(error.contains("--workload"), "{error}");
         assert!(parse(&["--runs", "0"]).is_err());
         let error = parse(&["--query", "SELECT 1"]).unwrap_err();
         assert!(error.contains("NAME=LANG:TEXT"), "{error}");

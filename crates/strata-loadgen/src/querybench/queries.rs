@@ -1,12 +1,16 @@
-//! The queries: how `--query` names one, and the built-in set, which reads the `cpu` table the
-//! load generator writes over the span of time its data covers.
+//! The queries: how `--query` names one, and the built-in sets, one for each shape of data the
+//! load generator writes, which read its `cpu` table over the span of time the data covers.
 
-use crate::data::cpu_tags;
+use crate::data::{Shape, cpu_tags, host_name};
 use crate::time::rfc3339;
 
 const MINUTE_NS: u64 = 60 * 1_000_000_000;
 const HOUR_NS: u64 = 60 * MINUTE_NS;
 const DAY_NS: u64 = 24 * HOUR_NS;
+
+/// The one host the hosts workload's Q2 reads, as the issue's benchmark names it; with fewer
+/// hosts that query matches nothing.
+const Q2_HOST: usize = 42;
 
 /// A query language, and the endpoint that runs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,9 +118,30 @@ impl DataRange {
     }
 }
 
-/// The built-in set, each in InfluxQL and in SQL: the last value of every series, a one-minute
+/// The built-in set for the data of one shape (`--workload`).
+pub fn built_in_queries(workload: Shape, range: DataRange) -> Vec<Query> {
+    match workload {
+        Shape::Fleet => fleet_queries(range),
+        Shape::Hosts => hosts_queries(range),
+    }
+}
+
+fn query(name: &str, language: Language, text: impl Into<String>) -> Query {
+    Query {
+        name: name.to_owned(),
+        language,
+        text: text.into(),
+    }
+}
+
+/// The condition on `time` of a window, as both languages write it.
+fn time_within((start, end): (u64, u64)) -> String {
+    format!("time >= '{}' AND time < '{}'", rfc3339(start), rfc3339(end))
+}
+
+/// The fleet's set, each in InfluxQL and in SQL: the last value of every series, a one-minute
 /// mean over an hour of one series, aggregates over a day of every series, and the hosts.
-pub fn default_queries(range: DataRange) -> Vec<Query> {
+fn fleet_queries(range: DataRange) -> Vec<Query> {
     let tags = cpu_tags(0, 0);
     let keys = tags.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
     let series = tags
@@ -124,21 +149,14 @@ pub fn default_queries(range: DataRange) -> Vec<Query> {
         .map(|(k, v)| format!("{k} = '{v}'"))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let between =
-        |(start, end)| format!("time >= '{}' AND time < '{}'", rfc3339(start), rfc3339(end));
-    let hour = between(range.middle_hour());
-    let day = between(range.last_day());
-    let query = |name: &str, language, text: String| Query {
-        name: name.to_owned(),
-        language,
-        text,
-    };
+    let hour = time_within(range.middle_hour());
+    let day = time_within(range.last_day());
     use Language::{Influxql, Sql};
     vec![
         query(
             "last-influxql",
             Influxql,
-            "SELECT last(usage_user) FROM cpu GROUP BY *".into(),
+            "SELECT last(usage_user) FROM cpu GROUP BY *",
         ),
         query(
             "last-sql",
@@ -176,20 +194,78 @@ pub fn default_queries(range: DataRange) -> Vec<Query> {
         query(
             "hosts-influxql",
             Influxql,
-            "SHOW TAG VALUES FROM cpu WITH KEY = host".into(),
+            "SHOW TAG VALUES FROM cpu WITH KEY = host",
         ),
         query(
             "hosts-sql",
             Sql,
-            "SELECT DISTINCT host FROM cpu ORDER BY host".into(),
+            "SELECT DISTINCT host FROM cpu ORDER BY host",
         ),
+    ]
+}
+
+/// The hosts workload's set, issue 11's Q1 to Q5, each in InfluxQL and in SQL: the last value
+/// of every host, a one-minute mean over an hour of one host, aggregates over a day by host, a
+/// count of every point, and the hosts.
+fn hosts_queries(range: DataRange) -> Vec<Query> {
+    let host = host_name(Q2_HOST);
+    let hour = time_within(range.middle_hour());
+    let day = time_within(range.last_day());
+    use Language::{Influxql, Sql};
+    vec![
+        query(
+            "q1-influxql",
+            Influxql,
+            "SELECT last(usage_user) FROM cpu GROUP BY host",
+        ),
+        query(
+            "q1-sql",
+            Sql,
+            "SELECT host, last_value(usage_user ORDER BY time) AS usage_user, max(time) AS time FROM cpu GROUP BY host",
+        ),
+        query(
+            "q2-influxql",
+            Influxql,
+            format!(
+                "SELECT mean(usage_user) FROM cpu WHERE host = '{host}' AND {hour} GROUP BY time(1m)"
+            ),
+        ),
+        query(
+            "q2-sql",
+            Sql,
+            format!(
+                "SELECT date_bin(INTERVAL '1 minute', time) AS time, avg(usage_user) AS mean FROM cpu WHERE host = '{host}' AND {hour} GROUP BY 1 ORDER BY 1"
+            ),
+        ),
+        query(
+            "q3-influxql",
+            Influxql,
+            format!(
+                "SELECT mean(usage_user), max(usage_system) FROM cpu WHERE {day} GROUP BY host"
+            ),
+        ),
+        query(
+            "q3-sql",
+            Sql,
+            format!(
+                "SELECT host, avg(usage_user) AS mean, max(usage_system) AS max FROM cpu WHERE {day} GROUP BY host"
+            ),
+        ),
+        query("q4-influxql", Influxql, "SELECT count(usage_user) FROM cpu"),
+        query("q4-sql", Sql, "SELECT count(usage_user) AS count FROM cpu"),
+        query(
+            "q5-influxql",
+            Influxql,
+            "SHOW TAG VALUES FROM cpu WITH KEY = host",
+        ),
+        query("q5-sql", Sql, "SELECT DISTINCT host FROM cpu"),
     ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Dataset;
+    use crate::data::{Dataset, Precision};
 
     /// 2023-11-14T22:13:20Z.
     const T0: u64 = 1_700_000_000_000_000_000;
@@ -269,10 +345,13 @@ mod tests {
 
     #[test]
     fn built_in_queries_read_what_the_load_generator_writes() {
-        let queries = default_queries(DataRange {
-            first_ns: T0,
-            last_ns: T0 + DAY_NS - 1,
-        });
+        let queries = built_in_queries(
+            Shape::Fleet,
+            DataRange {
+                first_ns: T0,
+                last_ns: T0 + DAY_NS - 1,
+            },
+        );
         let names: Vec<_> = queries.iter().map(|q| q.name.as_str()).collect();
         assert_eq!(
             names,
@@ -288,7 +367,7 @@ mod tests {
             ]
         );
         let mut line = Vec::new();
-        Dataset::new(1, 1, T0, 1).write_lines(0, 1, &mut line);
+        Dataset::fleet(1, 1, T0, 1).write_lines(0, 1, &mut line);
         let line = String::from_utf8(line).unwrap();
         assert!(
             line.starts_with(
@@ -315,5 +394,70 @@ mod tests {
             "{}",
             queries[5].text
         );
+    }
+
+    #[test]
+    fn the_hosts_workload_is_the_issues_five_queries_in_both_languages() {
+        let range = DataRange {
+            first_ns: T0,
+            last_ns: T0 + DAY_NS - 10_000_000_000,
+        };
+        let queries = built_in_queries(Shape::Hosts, range);
+        let names: Vec<_> = queries
+            .iter()
+            .map(|q| format!("{} {}", q.name, q.language.name()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "q1-influxql influxql",
+                "q1-sql sql",
+                "q2-influxql influxql",
+                "q2-sql sql",
+                "q3-influxql influxql",
+                "q3-sql sql",
+                "q4-influxql influxql",
+                "q4-sql sql",
+                "q5-influxql influxql",
+                "q5-sql sql"
+            ]
+        );
+        let text = |name: &str| {
+            queries
+                .iter()
+                .find(|q| q.name == name)
+                .map(|q| q.text.as_str())
+                .unwrap()
+        };
+        assert_eq!(
+            text("q1-influxql"),
+            "SELECT last(usage_user) FROM cpu GROUP BY host"
+        );
+        assert_eq!(
+            text("q2-influxql"),
+            "SELECT mean(usage_user) FROM cpu WHERE host = 'host-00042' AND time >= '2023-11-15T10:13:00Z' AND time < '2023-11-15T11:13:00Z' GROUP BY time(1m)"
+        );
+        assert_eq!(
+            text("q2-sql"),
+            "SELECT date_bin(INTERVAL '1 minute', time) AS time, avg(usage_user) AS mean FROM cpu WHERE host = 'host-00042' AND time >= '2023-11-15T10:13:00Z' AND time < '2023-11-15T11:13:00Z' GROUP BY 1 ORDER BY 1"
+        );
+        assert_eq!(
+            text("q3-sql"),
+            "SELECT host, avg(usage_user) AS mean, max(usage_system) AS max FROM cpu WHERE time >= '2023-11-14T22:14:00Z' AND time < '2023-11-15T22:14:00Z' GROUP BY host"
+        );
+        assert_eq!(text("q4-sql"), "SELECT count(usage_user) AS count FROM cpu");
+        assert_eq!(text("q5-sql"), "SELECT DISTINCT host FROM cpu");
+
+        // Q2's host and the fields read are what a hosts dataset writes.
+        let mut line = Vec::new();
+        Dataset::one_per_host(Q2_HOST + 1, T0, 10_000_000_000)
+            .in_precision(Precision::S)
+            .write_lines(Q2_HOST as u64, 1, &mut line);
+        let line = String::from_utf8(line).unwrap();
+        assert!(line.starts_with("cpu,dc="), "{line}");
+        assert!(line.contains(",host=host-00042,"), "{line}");
+        for field in ["usage_user=", "usage_system="] {
+            assert!(line.contains(field), "{line}");
+        }
     }
 }
