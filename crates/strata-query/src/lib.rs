@@ -24,7 +24,11 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
+use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
 use datafusion::error::DataFusionError;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
+use datafusion::execution::cache::default_cache::DefaultCache;
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -73,9 +77,14 @@ pub struct QueryEngine {
     catalog: Arc<dyn Catalog>,
     storage: Arc<Storage>,
     config: QueryConfig,
+    /// Parquet footers and page indexes, kept across queries.
+    metadata: Arc<FileMetadataCache>,
     /// Recent queries, for `system.queries`.
     log: QueryLog,
 }
+
+/// Memory for Parquet metadata kept across queries.
+const METADATA_CACHE_BYTES: usize = 64 << 20;
 
 /// How many finished queries `system.queries` remembers.
 const QUERY_LOG_CAPACITY: usize = 1000;
@@ -116,6 +125,7 @@ impl QueryEngine {
             catalog,
             storage,
             config,
+            metadata: Arc::new(DefaultCache::new(METADATA_CACHE_BYTES)),
             log: QueryLog::new(QUERY_LOG_CAPACITY),
         }
     }
@@ -188,6 +198,11 @@ impl QueryEngine {
                 .unwrap_or(i64::MAX)
                 .saturating_sub(schema.database.retention_period_ns)
         });
+        let reader: Arc<dyn ParquetFileReaderFactory> =
+            Arc::new(CachedParquetFileReaderFactory::new(
+                self.storage.object_store().clone(),
+                self.metadata.clone(),
+            ));
         for table in &schema.tables {
             let mut columns: Vec<_> = table.columns.iter().collect();
             columns.sort_by(|a, b| a.name.cmp(&b.name));
@@ -202,6 +217,7 @@ impl QueryEngine {
                 oldest,
                 template: table_template(&schema.database, Some(&table.table)),
                 storage: self.storage.clone(),
+                reader: reader.clone(),
             };
             context
                 .register_table(table.table.name.as_str(), Arc::new(provider))

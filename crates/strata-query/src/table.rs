@@ -3,7 +3,7 @@
 //! reader, a point found in more than one source merged into one row ([`DedupeExec`]) and rows
 //! older than the retention period cut.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -16,7 +16,9 @@ use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, ParquetFileReaderFactory, ParquetSource,
+};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result};
@@ -54,6 +56,8 @@ pub(crate) struct StrataTable {
     /// What the table's files are partitioned by, to skip files by tag value.
     pub template: PartitionTemplate,
     pub storage: Arc<Storage>,
+    /// Opens the table's files, with their metadata cached across queries.
+    pub reader: Arc<dyn ParquetFileReaderFactory>,
 }
 
 impl fmt::Debug for StrataTable {
@@ -180,6 +184,7 @@ impl datafusion::catalog::TableProvider for StrataTable {
             columns: columns.clone(),
             key,
             key_predicate,
+            reader: self.reader.clone(),
         };
 
         // In write order (`Storage::table_data`).
@@ -216,7 +221,13 @@ impl datafusion::catalog::TableProvider for StrataTable {
         // within itself, so each needs merging anyway, and one sort over all of them beats a
         // sort and a plan branch per write.
         let mut buffered_alone = Vec::new();
-        for group in overlapping(spans) {
+        let files_disjoint = files.len() > 1
+            && self
+                .storage
+                .files_share_no_point(&data)
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        for group in overlapping(spans, files_disjoint) {
             if let [Source::File(i)] = group.as_slice() {
                 plain.push(files[*i]);
                 continue;
@@ -268,17 +279,42 @@ enum Source {
 }
 
 /// The sources in groups whose time ranges (`(first, last, source)`) overlap, transitively:
-/// a point can only be in more than one source of the same group.
-fn overlapping(mut spans: Vec<(i64, i64, Source)>) -> Vec<Vec<Source>> {
+/// a point can only be in more than one source of the same group. Files known to share no
+/// point (`files_disjoint`) are joined only through a buffered batch they both overlap.
+/// Groups come in order of their first start.
+fn overlapping(mut spans: Vec<(i64, i64, Source)>, files_disjoint: bool) -> Vec<Vec<Source>> {
     spans.sort_by_key(|&(first, _, _)| first);
-    let mut groups: Vec<Vec<Source>> = Vec::new();
-    let mut end = i64::MIN;
-    for (first, last, source) in spans {
-        match groups.last_mut() {
-            Some(group) if first <= end => group.push(source),
-            _ => groups.push(vec![source]),
+    let mut parent: Vec<usize> = (0..spans.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
         }
-        end = end.max(last);
+        i
+    }
+    // A sweep in start order: each span is joined to the earlier ones still open at its start.
+    let mut open: Vec<usize> = Vec::new();
+    for i in 0..spans.len() {
+        let (first, _, source) = spans[i];
+        open.retain(|&j| spans[j].1 >= first);
+        for &j in &open {
+            let both_files = matches!((source, spans[j].2), (Source::File(_), Source::File(_)));
+            if !(files_disjoint && both_files) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+        open.push(i);
+    }
+    let mut groups: Vec<Vec<Source>> = Vec::new();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    for (i, span) in spans.iter().enumerate() {
+        let r = root(&mut parent, i);
+        let g = *group_of.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(span.2);
     }
     groups
 }
@@ -309,9 +345,29 @@ struct Scan {
     key: Vec<usize>,
     /// The filters on key columns, for rows still to be merged.
     key_predicate: Option<Arc<dyn PhysicalExpr>>,
+    reader: Arc<dyn ParquetFileReaderFactory>,
 }
 
 impl Scan {
+    /// A Parquet reader that skips row groups and pages by its predicate (`predicate`, or what
+    /// DataFusion pushes down) and filters rows while decoding; files' metadata comes from the
+    /// node's cache.
+    fn parquet_source(
+        &self,
+        schema: impl Into<TableSchema>,
+        predicate: Option<&Arc<dyn PhysicalExpr>>,
+    ) -> Arc<ParquetSource> {
+        let source = ParquetSource::new(schema)
+            .with_enable_page_index(true)
+            .with_pushdown_filters(true)
+            .with_reorder_filters(true)
+            .with_parquet_file_reader_factory(self.reader.clone());
+        Arc::new(match predicate {
+            Some(predicate) => source.with_predicate(predicate.clone()),
+            None => source,
+        })
+    }
+
     /// Files that share no point with another source, read as they are.
     fn files(&self, files: &[&ParquetFile], partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
         let group = FileGroup::new(
@@ -320,7 +376,7 @@ impl Scan {
                 .map(|f| partitioned_file(f))
                 .collect::<Result<_>>()?,
         );
-        let source = parquet_source(self.schema.clone(), None);
+        let source = self.parquet_source(self.schema.clone(), None);
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source)
             .with_file_groups(group.split_files(partitions))
             .with_projection_indices(Some(self.columns.clone()))?
@@ -349,7 +405,7 @@ impl Scan {
 
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
         if !files.is_empty() {
-            let source = parquet_source(
+            let source = self.parquet_source(
                 TableSchema::builder(self.schema.clone())
                     .with_table_partition_cols(vec![self.sequenced.fields()[sequence].clone()])
                     .build(),
@@ -416,22 +472,6 @@ fn partitioned_file(file: &ParquetFile) -> Result<PartitionedFile> {
         e_tag: None,
         version: None,
     }))
-}
-
-/// A Parquet reader that skips row groups and pages by its predicate (`predicate`, or what
-/// DataFusion pushes down) and filters rows while decoding.
-fn parquet_source(
-    schema: impl Into<TableSchema>,
-    predicate: Option<&Arc<dyn PhysicalExpr>>,
-) -> Arc<ParquetSource> {
-    let source = ParquetSource::new(schema)
-        .with_enable_page_index(true)
-        .with_pushdown_filters(true)
-        .with_reorder_filters(true);
-    Arc::new(match predicate {
-        Some(predicate) => source.with_predicate(predicate.clone()),
-        None => source,
-    })
 }
 
 /// A buffered batch in the table's schema: columns in the table's order, missing ones null.
@@ -516,6 +556,7 @@ mod tests {
     use arrow::array::{Float64Array, StringDictionaryBuilder, TimestampNanosecondArray};
     use arrow::datatypes::Int32Type;
     use arrow::util::pretty::pretty_format_batches;
+    use datafusion::datasource::physical_plan::parquet::DefaultParquetFileReaderFactory;
     use datafusion::execution::TaskContext;
     use datafusion::physical_plan::collect;
     use strata_storage::arrow_field;
@@ -573,14 +614,15 @@ mod tests {
 
     #[test]
     fn sources_are_grouped_only_where_their_time_ranges_overlap() {
-        let groups = overlapping(vec![
+        let spans = vec![
             (20, 30, Source::File(0)),
             (0, 10, Source::File(1)),
             (31, 40, Source::Batch(0)),
             (5, 15, Source::File(2)),
             (15, 18, Source::Batch(1)),
             (50, 50, Source::File(3)),
-        ]);
+        ];
+        let groups = overlapping(spans.clone(), false);
         assert_eq!(
             groups,
             vec![
@@ -590,6 +632,20 @@ mod tests {
                 vec![Source::File(3)],
             ],
             "a range touching another at one instant overlaps it; files 0 and 3 overlap nothing"
+        );
+        let mut spans = spans;
+        spans.push((0, 3, Source::File(4)));
+        assert_eq!(
+            overlapping(spans, true),
+            vec![
+                vec![Source::File(1)],
+                vec![Source::File(4)],
+                vec![Source::File(2), Source::Batch(1)],
+                vec![Source::File(0)],
+                vec![Source::Batch(0)],
+                vec![Source::File(3)],
+            ],
+            "files that share no point are joined only through a batch"
         );
     }
 
@@ -629,6 +685,9 @@ mod tests {
             columns: vec![3],
             key: vec![0, 2],
             key_predicate: None,
+            reader: Arc::new(DefaultParquetFileReaderFactory::new(Arc::new(
+                object_store::memory::InMemory::new(),
+            ))),
         };
         let older = usage(
             0,

@@ -369,6 +369,16 @@ impl Storage {
         .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
     }
 
+    /// Whether no point is in more than one of a table's files (their statistics show no
+    /// series whose time ranges in two files overlap), so they need no merging; `false` when
+    /// that is not known.
+    pub async fn files_share_no_point(&self, data: &TableData) -> Result<bool> {
+        Ok(self
+            .files_stats(data)
+            .await?
+            .is_some_and(|stats| stats.inexact().true_count() == 0))
+    }
+
     /// The statistics of a table's files, merged, from the cache when they are there.
     async fn files_stats(&self, data: &TableData) -> Result<Option<Arc<SeriesStats>>> {
         let key = (data.database_id, data.table_id);
