@@ -1419,11 +1419,7 @@ impl Catalog for SqlCatalog {
         // taking writes to the columns it has.
         let limit = database.max_columns_per_table;
         if schema.len() > existing && schema.len() > usize::try_from(limit).unwrap_or(0) {
-            return Err(Error::invalid(format!(
-                "table {table:?} would have {} columns; database {:?} allows {limit} per table (raise the limit with `database update --max-columns`)",
-                schema.len(),
-                database.name
-            )));
+            return Err(database.column_limit_error(table, schema.len()));
         }
         let now = micros(Utc::now());
         for (position, column) in schema.iter().enumerate().skip(existing) {
@@ -1779,10 +1775,7 @@ const DELETE_CHUNK: usize = 500;
 
 fn check_table_limit(database: &Database, active_tables: i64) -> Result<()> {
     if active_tables >= i64::from(database.max_tables) {
-        return Err(Error::invalid(format!(
-            "database {:?} already has its maximum of {} tables; delete a table or raise the limit with `database update --max-tables`",
-            database.name, database.max_tables
-        )));
+        return Err(database.table_limit_error());
     }
     Ok(())
 }

@@ -82,6 +82,14 @@
 //! A [`ParseError`] has a message, a byte position and a 1-based line and character;
 //! it displays like InfluxDB's: `found FROM, expected identifier, string, number, bool at
 //! line 1, char 8`.
+//!
+//! # Limits
+//!
+//! A hostile text costs bounded work and never overflows the stack: a query is at most
+//! [`MAX_QUERY_BYTES`], a statement holds at most [`MAX_EXPRESSION_NODES`] expression nodes,
+//! no expression tree is deeper than [`MAX_EXPRESSION_DEPTH`] (so every recursive walk over a
+//! parsed tree, dropping it included, is bounded), and parentheses, calls and subqueries nest
+//! at most 100 deep. Each limit is a [`ParseError`] naming it.
 
 mod ast;
 mod display;
@@ -94,6 +102,7 @@ mod time;
 pub use ast::*;
 pub use display::quote_ident;
 pub use error::ParseError;
+pub use parser::{MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_NODES, MAX_QUERY_BYTES};
 pub use time::parse_timestamp;
 
 /// Parses a query text: zero or more statements separated by `;` (empty statements are

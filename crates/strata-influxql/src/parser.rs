@@ -7,9 +7,19 @@ use crate::error::ParseError;
 use crate::functions;
 use crate::lexer::{Lexer, Token, TokenKind};
 
-/// How deep expressions and subqueries may nest before the parser refuses the query
+/// How deep parentheses, calls and subqueries may nest before the parser refuses the query
 /// (instead of overflowing the stack).
 const MAX_DEPTH: usize = 100;
+
+/// The longest query text accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1 << 20;
+/// The most expression nodes (operands, operators, calls) one statement may hold: planning
+/// costs work per node.
+pub const MAX_EXPRESSION_NODES: usize = 10_000;
+/// The deepest an expression tree may be. Everything that walks the tree (the planner, the
+/// printer, dropping it) recurses once per level, and a chain `a OR b OR c …` is as deep as
+/// it is long, however flat its text looks.
+pub const MAX_EXPRESSION_DEPTH: usize = 1_000;
 
 /// The reserved words: keywords that cannot be unquoted identifiers. `time`, `fill`, `tz` and
 /// `now` are not among them.
@@ -128,6 +138,18 @@ enum Node {
     Cond(Condition),
 }
 
+/// A parsed expression and the depth of its tree.
+struct Parsed<T> {
+    value: T,
+    depth: usize,
+}
+
+impl<T> Parsed<T> {
+    fn leaf(value: T) -> Self {
+        Parsed { value, depth: 1 }
+    }
+}
+
 impl Node {
     fn span(&self) -> Span {
         match self {
@@ -159,7 +181,10 @@ pub(crate) struct Parser<'a> {
     peeked: Option<Token>,
     /// End of the last token taken.
     last_end: usize,
+    /// How deeply the parser has recursed.
     depth: usize,
+    /// Expression nodes of the statement being parsed.
+    nodes: usize,
 }
 
 type Result<T> = std::result::Result<T, ParseError>;
@@ -171,6 +196,7 @@ impl<'a> Parser<'a> {
             peeked: None,
             last_end: 0,
             depth: 0,
+            nodes: 0,
         }
     }
 
@@ -283,9 +309,46 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
+    /// Counts one more expression node of the statement, refusing one too many.
+    fn count_node(&mut self, at: usize) -> Result<()> {
+        self.nodes += 1;
+        if self.nodes > MAX_EXPRESSION_NODES {
+            return Err(self.error_at(
+                at,
+                format!(
+                    "statement has more than {MAX_EXPRESSION_NODES} expression terms; shorten it (a regex like host =~ /^(a|b|c)$/ replaces a chain of ORs)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The depth of a node over children of `depth`, refusing one too deep.
+    fn deeper(&self, depth: usize, at: usize) -> Result<usize> {
+        let depth = depth + 1;
+        if depth > MAX_EXPRESSION_DEPTH {
+            return Err(self.error_at(
+                at,
+                format!(
+                    "expression is more than {MAX_EXPRESSION_DEPTH} levels deep; shorten it (a regex like host =~ /^(a|b|c)$/ replaces a chain of ORs)"
+                ),
+            ));
+        }
+        Ok(depth)
+    }
+
     // ----- statements -----
 
     pub fn parse_query(&mut self) -> Result<Query> {
+        let length = self.input().len();
+        if length > MAX_QUERY_BYTES {
+            return Err(self.error_at(
+                0,
+                format!(
+                    "query is {length} bytes, more than the {MAX_QUERY_BYTES} allowed; send a shorter query"
+                ),
+            ));
+        }
         let mut statements = Vec::new();
         loop {
             while self.eat(&TokenKind::Semicolon)? {}
@@ -301,6 +364,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_statement(&mut self) -> Result<Statement> {
+        self.nodes = 0;
         let token = self.peek()?.clone();
         if self.is_word(&token, "SELECT") {
             Ok(Statement::Select(Box::new(self.parse_select()?)))
@@ -849,13 +913,20 @@ impl<'a> Parser<'a> {
 
     /// A value expression (a field, an argument).
     fn parse_expr(&mut self) -> Result<Expr> {
+        Ok(self.parse_sized_expr()?.value)
+    }
+
+    fn parse_sized_expr(&mut self) -> Result<Parsed<Expr>> {
         let node = self.parse_node(0)?;
-        self.expect_expr(node)
+        Ok(Parsed {
+            value: self.expect_expr(node.value)?,
+            depth: node.depth,
+        })
     }
 
     /// A boolean expression (`WHERE`).
     fn parse_condition(&mut self) -> Result<Condition> {
-        Ok(self.parse_node(0)?.into_condition())
+        Ok(self.parse_node(0)?.value.into_condition())
     }
 
     fn expect_expr(&self, node: Node) -> Result<Expr> {
@@ -899,7 +970,9 @@ impl<'a> Parser<'a> {
     }
 
     /// Precedence climbing over operators binding at least as tightly as `min_precedence`.
-    fn parse_node(&mut self, min_precedence: u8) -> Result<Node> {
+    /// A chain of operators is built in this loop, not by recursion, so its depth is counted
+    /// here.
+    fn parse_node(&mut self, min_precedence: u8) -> Result<Parsed<Node>> {
         let at = self.peek()?.start;
         self.enter(at)?;
         let mut lhs = self.parse_operand()?;
@@ -909,6 +982,7 @@ impl<'a> Parser<'a> {
                 break;
             }
             let op_token = self.next()?;
+            self.count_node(op_token.start)?;
             let rhs = match op {
                 Op::Cmp(ComparisonOperator::EqRegex | ComparisonOperator::NotEqRegex) => {
                     let token = self.peek()?.clone();
@@ -916,14 +990,18 @@ impl<'a> Parser<'a> {
                         return Err(self.unexpected(&token, &["regex"]));
                     }
                     let (regex, span) = self.regex_at(&token)?;
-                    Node::Expr(Expr {
+                    Parsed::leaf(Node::Expr(Expr {
                         kind: ExprKind::Literal(Literal::Regex(regex)),
                         span,
-                    })
+                    }))
                 }
                 _ => self.parse_node(precedence + 1)?,
             };
-            lhs = self.combine(lhs, op, &op_token, rhs)?;
+            let depth = self.deeper(lhs.depth.max(rhs.depth), op_token.start)?;
+            lhs = Parsed {
+                value: self.combine(lhs.value, op, &op_token, rhs.value)?,
+                depth,
+            };
         }
         self.leave();
         Ok(lhs)
@@ -969,22 +1047,24 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn parse_operand(&mut self) -> Result<Node> {
+    fn parse_operand(&mut self) -> Result<Parsed<Node>> {
         let token = self.peek()?.clone();
         self.enter(token.start)?;
+        self.count_node(token.start)?;
         let node = self.parse_operand_inner(token)?;
         self.leave();
         Ok(node)
     }
 
-    fn parse_operand_inner(&mut self, token: Token) -> Result<Node> {
+    fn parse_operand_inner(&mut self, token: Token) -> Result<Parsed<Node>> {
         let start = token.start;
-        let literal = |kind: Literal, end: usize| -> Result<Node> {
-            Ok(Node::Expr(Expr {
+        let literal = |kind: Literal, end: usize| -> Result<Parsed<Node>> {
+            Ok(Parsed::leaf(Node::Expr(Expr {
                 kind: ExprKind::Literal(kind),
                 span: Span::new(start, end),
-            }))
+            })))
         };
+        let leaf = |expr: Expr| Ok(Parsed::leaf(Node::Expr(expr)));
         match token.kind {
             TokenKind::Minus => {
                 self.next()?;
@@ -994,18 +1074,25 @@ impl<'a> Parser<'a> {
                     return literal(value?, operand.end);
                 }
                 let node = self.parse_operand()?;
-                let inner = self.expect_expr(node)?;
+                let depth = self.deeper(node.depth, start)?;
+                let inner = self.expect_expr(node.value)?;
                 let span = Span::new(start, inner.span.end);
-                Ok(Node::Expr(Expr {
-                    kind: ExprKind::Negate(Box::new(inner)),
-                    span,
-                }))
+                Ok(Parsed {
+                    value: Node::Expr(Expr {
+                        kind: ExprKind::Negate(Box::new(inner)),
+                        span,
+                    }),
+                    depth,
+                })
             }
             TokenKind::LParen => {
                 self.next()?;
                 let node = self.parse_node(0)?;
                 self.expect(&TokenKind::RParen, ")")?;
-                Ok(node.with_span(Span::new(start, self.last_end)))
+                Ok(Parsed {
+                    value: node.value.with_span(Span::new(start, self.last_end)),
+                    depth: node.depth,
+                })
             }
             TokenKind::Integer(_) | TokenKind::Float(_) | TokenKind::Duration(_) => {
                 self.next()?;
@@ -1018,17 +1105,17 @@ impl<'a> Parser<'a> {
             }
             TokenKind::BindParam(ref name) => {
                 self.next()?;
-                Ok(Node::Expr(Expr {
+                leaf(Expr {
                     kind: ExprKind::BindParameter(name.clone()),
                     span: Span::new(start, token.end),
-                }))
+                })
             }
             TokenKind::Slash => {
                 let (regex, span) = self.regex_at(&token)?;
-                Ok(Node::Expr(Expr {
+                leaf(Expr {
                     kind: ExprKind::Literal(Literal::Regex(regex)),
                     span,
-                }))
+                })
             }
             TokenKind::Star => {
                 self.next()?;
@@ -1044,10 +1131,10 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                Ok(Node::Expr(Expr {
+                leaf(Expr {
                     kind: ExprKind::Wildcard(data_type),
                     span: Span::new(start, self.last_end),
-                }))
+                })
             }
             TokenKind::Word if self.is_word(&token, "true") || self.is_word(&token, "false") => {
                 self.next()?;
@@ -1057,43 +1144,53 @@ impl<'a> Parser<'a> {
                 self.next()?;
                 let arg = if self.peek_kind()? == TokenKind::LParen {
                     self.next()?;
-                    let arg = self.parse_expr()?;
+                    let arg = self.parse_sized_expr()?;
                     self.expect(&TokenKind::RParen, ")")?;
                     arg
                 } else {
-                    self.parse_var_ref()?
+                    Parsed::leaf(self.parse_var_ref()?)
                 };
-                Ok(Node::Expr(Expr {
-                    kind: ExprKind::Call(Call {
-                        name: "distinct".to_owned(),
-                        args: vec![arg],
+                Ok(Parsed {
+                    depth: self.deeper(arg.depth, start)?,
+                    value: Node::Expr(Expr {
+                        kind: ExprKind::Call(Call {
+                            name: "distinct".to_owned(),
+                            args: vec![arg.value],
+                        }),
+                        span: Span::new(start, self.last_end),
                     }),
-                    span: Span::new(start, self.last_end),
-                }))
+                })
             }
             TokenKind::Word if !is_reserved(self.text(&token)) => {
                 self.next()?;
                 if self.peek_kind()? == TokenKind::LParen {
-                    return self.parse_call(&token).map(Node::Expr);
+                    let call = self.parse_call(&token)?;
+                    return Ok(Parsed {
+                        value: Node::Expr(call.value),
+                        depth: call.depth,
+                    });
                 }
                 let name = Ident {
                     value: self.text(&token).to_owned(),
                     span: Span::new(start, token.end),
                 };
-                self.var_ref_rest(name).map(Node::Expr)
+                leaf(self.var_ref_rest(name)?)
             }
-            TokenKind::QuotedIdent(_) => self.parse_var_ref().map(Node::Expr),
+            TokenKind::QuotedIdent(_) => leaf(self.parse_var_ref()?),
             _ => Err(self.unexpected(&token, OPERAND)),
         }
     }
 
     /// The arguments of a call whose name is `name`; the `(` is next.
-    fn parse_call(&mut self, name: &Token) -> Result<Expr> {
+    fn parse_call(&mut self, name: &Token) -> Result<Parsed<Expr>> {
         self.expect(&TokenKind::LParen, "(")?;
         let mut args = Vec::new();
+        let mut deepest = 0;
         if !self.eat(&TokenKind::RParen)? {
             loop {
-                args.push(self.parse_expr()?);
+                let arg = self.parse_sized_expr()?;
+                deepest = deepest.max(arg.depth);
+                args.push(arg.value);
                 let token = self.next()?;
                 match token.kind {
                     TokenKind::Comma => {}
@@ -1105,9 +1202,12 @@ impl<'a> Parser<'a> {
         let lower = self.text(name).to_ascii_lowercase();
         functions::check_arity(&lower, args.len())
             .map_err(|message| self.error_at(name.start, message))?;
-        Ok(Expr {
-            kind: ExprKind::Call(Call { name: lower, args }),
-            span: Span::new(name.start, self.last_end),
+        Ok(Parsed {
+            depth: self.deeper(deepest, name.start)?,
+            value: Expr {
+                kind: ExprKind::Call(Call { name: lower, args }),
+                span: Span::new(name.start, self.last_end),
+            },
         })
     }
 

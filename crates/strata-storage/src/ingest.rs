@@ -1,9 +1,15 @@
 //! Line protocol → per-table Arrow batches, validated against the database's schema.
 //!
 //! One pass over the body: each line is checked (syntax, retention, table name, every tag and
-//! field against the catalog's column types and against the batch's own columns) before any
-//! of its values is appended, so a rejected line leaves no trace. Values go straight into
+//! field against the catalog's column types and against the batch's own columns, the table
+//! and column limits, and the write's memory budget) before any of its values is appended or
+//! any column made for it, so a rejected line leaves no trace. Values go straight into
 //! per-table column builders; nothing is allocated per line once a table's columns exist.
+//!
+//! Memory follows the body: every row holds a slot (a value or a null) in each column of its
+//! table's batch, so lines that each name a few of many columns cost far more than their
+//! bytes. The estimated size of the batches is kept under [`memory_budget`] of the body;
+//! lines beyond it are rejected with a message saying to send smaller requests.
 
 use std::collections::HashMap;
 
@@ -18,6 +24,18 @@ use crate::columns::{ColumnBuilder, TIME_ZONE, arrow_field};
 pub const MAX_REPORTED_REJECTIONS: usize = 100;
 /// How much of a rejected line is quoted back.
 const MAX_QUOTED_LINE: usize = 1024;
+/// The most columns one write may add to the catalog, across its tables.
+pub const MAX_NEW_COLUMNS_PER_WRITE: usize = 1000;
+/// The estimated bytes of one slot of a column (a value or a null).
+const SLOT_BYTES: usize = 8;
+/// The estimated fixed bytes of one column of a batch (its field, array and buffers).
+const COLUMN_BYTES: usize = 512;
+
+/// The most bytes the batches of a `body_len`-byte write may be estimated to take: a
+/// multiple of the body, and at least a megabyte, so a small write is never refused for it.
+pub(crate) fn memory_budget(body_len: usize) -> usize {
+    body_len.saturating_mul(32).saturating_add(1 << 20)
+}
 
 /// Why a line was not written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +105,10 @@ pub(crate) fn ingest(
         accepted: 0,
         rejected: Vec::new(),
         rejected_count: 0,
+        new_tables: 0,
+        new_columns: 0,
+        estimated_bytes: 0,
+        budget: memory_budget(body.len()),
     };
     let mut parser = Parser::new(body).with_precision(options.precision);
     while let Some(result) = parser.next_line() {
@@ -112,11 +134,15 @@ pub(crate) fn ingest(
     ingest.finish()
 }
 
-/// Where a line's tag or field goes: a column the batch already has, or a new one.
+/// Where a line's tag or field goes: a column the batch already has, or a new one (which
+/// the catalog may already have).
 #[derive(Clone, Copy)]
 enum Slot {
     Existing(usize),
-    New(ColumnType),
+    New {
+        column_type: ColumnType,
+        in_catalog: bool,
+    },
 }
 
 struct Ingest<'s> {
@@ -129,6 +155,13 @@ struct Ingest<'s> {
     accepted: usize,
     rejected: Vec<Rejection>,
     rejected_count: usize,
+    /// Tables of the write that the catalog does not have yet.
+    new_tables: usize,
+    /// Columns of the write that the catalog does not have yet, across tables.
+    new_columns: usize,
+    /// What the batches are estimated to take once built, and the most they may.
+    estimated_bytes: usize,
+    budget: usize,
 }
 
 struct TableBuilder {
@@ -141,6 +174,8 @@ struct TableBuilder {
     by_name: HashMap<String, usize>,
     time: TimestampNanosecondBuilder,
     rows: usize,
+    /// Columns the table will have once this batch is in the catalog, `time` included.
+    total_columns: usize,
 }
 
 struct BatchColumn {
@@ -186,6 +221,14 @@ impl Ingest<'_> {
             return Err((RejectReason::Schema, refused.clone()));
         }
         let known = table.known.map(|i| &self.schema.tables[i]);
+        let database = &self.schema.database;
+        // A table the catalog does not have takes one of the database's free tables.
+        if known.is_none()
+            && table.rows == 0
+            && self.schema.tables.len() + self.new_tables >= limit(database.max_tables)
+        {
+            return Err(schema(database.table_limit_error().message));
+        }
         self.slots.clear();
         for tag in line.tags {
             self.slots.push(
@@ -202,17 +245,53 @@ impl Ingest<'_> {
                     .map_err(schema)?,
             );
         }
+        // Checked before any column is made: the column limits, then the memory budget.
+        let (mut new_in_batch, mut new_in_catalog) = (0, 0);
+        for slot in &self.slots {
+            if let Slot::New { in_catalog, .. } = slot {
+                new_in_batch += 1;
+                new_in_catalog += usize::from(!in_catalog);
+            }
+        }
+        if new_in_catalog > 0 {
+            let columns = table.total_columns + new_in_catalog;
+            if columns > limit(database.max_columns_per_table) {
+                return Err(schema(
+                    database.column_limit_error(&table.name, columns).message,
+                ));
+            }
+            if self.new_columns + new_in_catalog > MAX_NEW_COLUMNS_PER_WRITE {
+                return Err(schema(format!(
+                    "this write adds more than {MAX_NEW_COLUMNS_PER_WRITE} new columns; send it in smaller requests"
+                )));
+            }
+        }
+        let row_slots = table.columns.len() + new_in_batch + 1;
+        let cost =
+            SLOT_BYTES * (row_slots + new_in_batch * table.rows) + COLUMN_BYTES * new_in_batch;
+        if self.estimated_bytes + cost > self.budget {
+            return Err(schema(format!(
+                "this write is too sparse to take at once: its lines name many columns but set few of each, which would take more than the {} MiB of memory a write of its size may; send fewer lines per request",
+                self.budget >> 20,
+            )));
+        }
+        self.estimated_bytes += cost;
+        self.new_columns += new_in_catalog;
+        table.total_columns += new_in_catalog;
+        if known.is_none() && table.rows == 0 {
+            self.new_tables += 1;
+        }
         let row = table.rows;
         let tag_slots = &self.slots[..line.tags.len()];
         for (tag, slot) in line.tags.iter().zip(tag_slots) {
-            let column = table.column(*slot, tag.key, known, row);
+            let column = table.column(*slot, tag.key, row);
             if let ColumnBuilder::Tag(b) = column {
                 append_text(tag.value, |s| b.append_value(s));
             }
         }
         let field_slots = &self.slots[line.tags.len()..];
         for (field, slot) in line.fields.iter().zip(field_slots) {
-            let column = table.column(*slot, field.key, known, row);
+            let column = table.column(*slot, field.key, row);
             match (column, &field.value) {
                 (ColumnBuilder::Float(b), FieldValue::Float(v)) => b.append_value(*v),
                 (ColumnBuilder::Integer(b), FieldValue::Integer(v)) => b.append_value(*v),
@@ -244,6 +323,11 @@ impl Ingest<'_> {
             Ok(()) => self.refused_tables.get(&name).cloned(),
         };
         let known = self.schema.tables.iter().position(|t| t.table.name == name);
+        // A new table's first column is `time`.
+        let total_columns = known.map_or(1, |i| {
+            let table = &self.schema.tables[i];
+            table.columns.len() + usize::from(table.column(TIME_COLUMN).is_none())
+        });
         let i = self.tables.len();
         self.tables.push(TableBuilder {
             name: name.clone(),
@@ -253,6 +337,7 @@ impl Ingest<'_> {
             by_name: HashMap::new(),
             time: TimestampNanosecondBuilder::new().with_timezone(TIME_ZONE),
             rows: 0,
+            total_columns,
         });
         self.by_name.insert(name, i);
         i
@@ -317,38 +402,38 @@ impl TableBuilder {
                 },
             ));
         }
-        if let Some(existing) = known.and_then(|t| t.column(&name))
-            && existing.column_type != column_type
-        {
-            return Err(conflict(
-                &self.name,
-                &name,
-                existing.column_type,
-                column_type,
-            ));
-        }
-        Ok(Slot::New(column_type))
+        let in_catalog = match known.and_then(|t| t.column(&name)) {
+            Some(existing) if existing.column_type != column_type => {
+                return Err(conflict(
+                    &self.name,
+                    &name,
+                    existing.column_type,
+                    column_type,
+                ));
+            }
+            found => found.is_some(),
+        };
+        Ok(Slot::New {
+            column_type,
+            in_catalog,
+        })
     }
 
     /// The builder for a resolved slot, padded with nulls up to `row`.
-    fn column(
-        &mut self,
-        slot: Slot,
-        key: Text<'_>,
-        known: Option<&TableSchema>,
-        row: usize,
-    ) -> &mut ColumnBuilder {
+    fn column(&mut self, slot: Slot, key: Text<'_>, row: usize) -> &mut ColumnBuilder {
         let i = match slot {
             Slot::Existing(i) => i,
-            Slot::New(column_type) => {
+            Slot::New {
+                column_type,
+                in_catalog,
+            } => {
                 let name = key.unescape().into_owned();
-                let new = known.and_then(|t| t.column(&name)).is_none();
                 let i = self.columns.len();
                 self.by_name.insert(name.clone(), i);
                 self.columns.push(BatchColumn {
                     name,
                     column_type,
-                    new,
+                    new: !in_catalog,
                     builder: ColumnBuilder::new(column_type),
                 });
                 i
@@ -393,6 +478,11 @@ impl TableBuilder {
 
 fn schema(message: String) -> (RejectReason, String) {
     (RejectReason::Schema, message)
+}
+
+/// A database limit as a count (limits are never negative).
+fn limit(value: i32) -> usize {
+    usize::try_from(value).unwrap_or(0)
 }
 
 fn field_type(value: &FieldValue<'_>) -> ColumnType {

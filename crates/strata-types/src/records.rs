@@ -168,6 +168,25 @@ pub struct Database {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+impl Database {
+    /// Why a new table is refused when the database has its maximum of tables.
+    pub fn table_limit_error(&self) -> crate::Error {
+        crate::Error::invalid(format!(
+            "database {:?} already has its maximum of {} tables; delete a table or raise the limit with `database update --max-tables`",
+            self.name, self.max_tables
+        ))
+    }
+
+    /// Why new columns are refused when `table` would have `columns` (counting `time`), more
+    /// than the database allows per table.
+    pub fn column_limit_error(&self, table: &str, columns: usize) -> crate::Error {
+        crate::Error::invalid(format!(
+            "table {table:?} would have {columns} columns; database {:?} allows {} per table (raise the limit with `database update --max-columns`)",
+            self.name, self.max_columns_per_table
+        ))
+    }
+}
+
 /// What a new database is created with; limits already defaulted and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDatabase {

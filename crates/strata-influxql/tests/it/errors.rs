@@ -577,3 +577,79 @@ fn deep_nesting_is_refused_not_a_stack_overflow() {
     let text = format!("SELECT {}a{} FROM m", "(".repeat(30), ")".repeat(30));
     assert!(parse(&text).is_ok());
 }
+
+#[test]
+fn a_long_or_chain_is_refused_not_a_stack_overflow() {
+    use strata_influxql::{MAX_EXPRESSION_DEPTH, MAX_QUERY_BYTES};
+    // 200,000 terms, just under the size limit: refused for its depth, at the term that
+    // went too deep.
+    let terms = vec!["a"; 200_000].join(" OR ");
+    let text = format!("SELECT a FROM m WHERE {terms}");
+    assert!(text.len() < MAX_QUERY_BYTES);
+    let e = error(&text);
+    assert!(
+        e.message.starts_with(&format!(
+            "expression is more than {MAX_EXPRESSION_DEPTH} levels deep"
+        )),
+        "{e}"
+    );
+    assert!(e.message.contains("regex"), "says what to do instead: {e}");
+    // Values chain the same way.
+    let terms = vec!["1"; 5_000].join(" + ");
+    let e = error(&format!("SELECT {terms} FROM m"));
+    assert!(e.message.contains("levels deep"), "{e}");
+}
+
+#[test]
+fn a_chain_at_the_depth_limit_parses_prints_and_drops() {
+    use strata_influxql::MAX_EXPRESSION_DEPTH;
+    // `a = 'x'` is two levels; each OR adds one.
+    let terms = vec!["host = 'x'"; MAX_EXPRESSION_DEPTH - 1].join(" OR ");
+    let query = parse(&format!("SELECT a FROM m WHERE {terms}")).unwrap();
+    let printed = query.to_string();
+    assert_eq!(parse(&printed).unwrap(), query);
+    drop(query);
+    let terms = vec!["host = 'x'"; MAX_EXPRESSION_DEPTH].join(" OR ");
+    assert!(
+        error(&format!("SELECT a FROM m WHERE {terms}"))
+            .message
+            .contains("levels deep")
+    );
+}
+
+#[test]
+fn too_many_expression_nodes_are_refused() {
+    use strata_influxql::MAX_EXPRESSION_NODES;
+    // Shallow but wide: 4,000 fields of three nodes each.
+    let fields = vec!["a + b"; 4_000].join(", ");
+    let e = error(&format!("SELECT {fields} FROM m"));
+    assert!(
+        e.message.starts_with(&format!(
+            "statement has more than {MAX_EXPRESSION_NODES} expression terms"
+        )),
+        "{e}"
+    );
+    // The count is per statement.
+    let fields = vec!["a + b"; 3_000].join(", ");
+    let statement = format!("SELECT {fields} FROM m");
+    let query = parse(&format!("{statement}; {statement}")).unwrap();
+    assert_eq!(query.statements.len(), 2);
+}
+
+#[test]
+fn an_oversized_query_is_refused_before_it_is_read() {
+    use strata_influxql::MAX_QUERY_BYTES;
+    let text = format!(
+        "SELECT a FROM m WHERE a = '{}'",
+        "x".repeat(MAX_QUERY_BYTES)
+    );
+    let e = error(&text);
+    assert_eq!(
+        e.message,
+        format!(
+            "query is {} bytes, more than the {MAX_QUERY_BYTES} allowed; send a shorter query",
+            text.len()
+        )
+    );
+    assert_eq!(e.position, 0);
+}

@@ -74,6 +74,7 @@ pub(super) fn condition(
 }
 
 /// `range` is `None` under an `OR`, where a time comparison no longer bounds the query.
+#[recursive::recursive]
 fn condition_in(
     condition: &Condition,
     scope: &Scope<'_>,
@@ -163,6 +164,7 @@ fn time_comparison(
 }
 
 /// The instant a time comparison's other side names, in nanoseconds.
+#[recursive::recursive]
 pub(super) fn time_value(expr: &QlExpr, scope: &Scope<'_>) -> Result<i64> {
     let overflow = || invalid(format!("the time {expr} is out of range"));
     match &expr.kind {
@@ -315,6 +317,7 @@ pub(super) fn value(expr: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
 
 /// A value expression in which aggregate and selector calls are turned into expressions by
 /// `aggregate` (the SELECT list of an aggregate query).
+#[recursive::recursive]
 pub(super) fn value_with(
     expr: &QlExpr,
     scope: &Scope<'_>,

@@ -6,6 +6,10 @@
 //! column, then `time`, then the `GROUP BY` tags, then the selected values, sorted by
 //! measurement, tags and time. [`SeriesLayout`] says which columns name a series, so the
 //! 1.x `/query` answer can split the table into `series` with `name` and `tags`.
+//!
+//! Expression trees may be [`strata_influxql::MAX_EXPRESSION_DEPTH`] levels deep, so every
+//! function that recurses over one is `#[recursive]`: it grows the stack instead of
+//! overflowing it.
 
 mod expr;
 mod fill;

@@ -313,6 +313,7 @@ pub(super) fn time_literal(t: i64) -> Expr {
 }
 
 /// Whether an expression calls an aggregate or selector function.
+#[recursive::recursive]
 fn has_aggregate(expr: &QlExpr) -> bool {
     match &expr.kind {
         ExprKind::Call(call) => {
@@ -450,6 +451,7 @@ fn accepts(function: &str, column: ColumnType) -> bool {
 
 /// InfluxQL's name for an unaliased column: a field's name, a function's name, and the
 /// names of both sides of arithmetic joined by `_`.
+#[recursive::recursive]
 fn default_name(expr: &QlExpr) -> String {
     match &expr.kind {
         ExprKind::VarRef { name, .. } => name.value.clone(),
@@ -473,6 +475,7 @@ fn referenced_fields<'a>(
     exprs: impl Iterator<Item = &'a QlExpr>,
     table: &TableSchema,
 ) -> Vec<String> {
+    #[recursive::recursive]
     fn walk(expr: &QlExpr, table: &TableSchema, out: &mut BTreeSet<String>) {
         match &expr.kind {
             ExprKind::VarRef { name, data_type }
@@ -500,6 +503,7 @@ fn referenced_fields<'a>(
 /// Whether every name in the expressions is a tag of the measurement (fields it lacks are
 /// merely absent: no rows, no error).
 fn names_only_tags<'a>(exprs: impl Iterator<Item = &'a QlExpr>, table: &TableSchema) -> bool {
+    #[recursive::recursive]
     fn walk(expr: &QlExpr, table: &TableSchema, tags: &mut usize, other: &mut usize) {
         match &expr.kind {
             ExprKind::VarRef { name, data_type } => {
@@ -619,6 +623,7 @@ fn plan_aggregate(
 }
 
 /// A field or tag used outside any function, if the expression has one.
+#[recursive::recursive]
 fn raw_reference(expr: &QlExpr) -> Option<String> {
     match &expr.kind {
         ExprKind::VarRef { name, .. } => Some(name.value.clone()),

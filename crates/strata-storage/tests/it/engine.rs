@@ -164,14 +164,7 @@ async fn points_older_than_the_retention_period_are_rejected() {
 #[tokio::test]
 async fn the_table_and_column_limits_reject_lines_with_a_clear_message() {
     let node = Node::start().await;
-    node.create_database_with(NewDatabase {
-        name: "small".into(),
-        retention_period_ns: 0,
-        max_tables: 1,
-        max_columns_per_table: 3,
-        partition_template: None,
-    })
-    .await;
+    node.create_limited_database("small", 1, 3).await;
     let outcome = node.write("small", "cpu a=1,b=2,c=3 1\n").await;
     assert_eq!(outcome.lines_written, 0, "{outcome:#?}");
     assert!(
@@ -187,6 +180,62 @@ async fn the_table_and_column_limits_reject_lines_with_a_clear_message() {
         "{}",
         outcome.rejected[0].message
     );
+}
+
+#[tokio::test]
+async fn limits_are_checked_line_by_line_before_columns_are_made() {
+    let node = Node::start().await;
+    node.create_limited_database("small", 1, 3).await;
+    // One write: the lines that fit are taken, the first one past a limit is not.
+    let outcome = node
+        .write(
+            "small",
+            "cpu a=1 1\ncpu b=1 2\ncpu c=1 3\nmem a=1 4\ncpu a=2 5\n",
+        )
+        .await;
+    assert_eq!(outcome.lines_written, 3, "{outcome:#?}");
+    let refused: Vec<(usize, &str)> = outcome
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            (
+                3,
+                "table \"cpu\" would have 4 columns; database \"small\" allows 3 per table (raise the limit with `database update --max-columns`)"
+            ),
+            (
+                4,
+                "database \"small\" already has its maximum of 1 tables; delete a table or raise the limit with `database update --max-tables`"
+            ),
+        ]
+    );
+    let schema = node.catalog.get_schema("small").await.unwrap();
+    assert_eq!(schema.tables.len(), 1);
+    assert_eq!(schema.tables[0].columns.len(), 3);
+}
+
+#[tokio::test]
+async fn one_write_adds_at_most_a_thousand_columns() {
+    let node = Node::start().await;
+    node.create_limited_database("wide", 10, 1000).await;
+    let line = |table: &str| {
+        let fields: Vec<String> = (0..600).map(|i| format!("f{i}=1")).collect();
+        format!("{table} {} 1\n", fields.join(","))
+    };
+    let outcome = node
+        .write("wide", &format!("{}{}", line("a"), line("b")))
+        .await;
+    assert_eq!(outcome.lines_written, 1, "{outcome:#?}");
+    assert_eq!(outcome.rejected[0].line, 2);
+    assert_eq!(
+        outcome.rejected[0].message,
+        "this write adds more than 1000 new columns; send it in smaller requests"
+    );
+    // The next write may add them.
+    assert_eq!(node.write("wide", &line("b")).await.lines_written, 1);
 }
 
 #[tokio::test]

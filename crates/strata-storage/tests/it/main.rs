@@ -103,6 +103,18 @@ impl Node {
         .await
     }
 
+    /// A database allowing `max_tables` tables of `max_columns` columns.
+    pub async fn create_limited_database(&self, name: &str, max_tables: i32, max_columns: i32) {
+        self.create_database_with(NewDatabase {
+            name: name.into(),
+            retention_period_ns: 0,
+            max_tables,
+            max_columns_per_table: max_columns,
+            partition_template: None,
+        })
+        .await;
+    }
+
     pub async fn create_database_with(&self, database: NewDatabase) -> i64 {
         self.catalog.create_database(database).await.unwrap().id
     }

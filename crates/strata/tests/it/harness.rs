@@ -168,6 +168,18 @@ impl Server {
         Self::builder().start()
     }
 
+    /// The most memory the server process has held at once (its peak resident set), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc status");
+        kib * 1024
+    }
+
     /// Everything the server has printed so far.
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()

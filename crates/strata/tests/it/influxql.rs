@@ -770,3 +770,51 @@ async fn relative_times_use_now() {
     assert!(counts.len() >= 5 && counts.len() <= 6, "{values}");
     assert!(counts.contains(&&json!(1)), "{values}");
 }
+
+#[tokio::test]
+async fn expression_limits_answer_400_and_the_server_carries_on() {
+    let fx = Fixture::start().await;
+    let post = async |q: &str| {
+        let response = reqwest::Client::new()
+            .post(format!("{}/query", fx.server.base))
+            .bearer_auth(&fx.token)
+            .form(&[("db", "db"), ("q", q)])
+            .send()
+            .await
+            .unwrap();
+        json_response(response).await
+    };
+    // 200,000 ORs: refused while parsing, never a stack overflow.
+    let chain = vec!["a"; 200_000].join(" OR ");
+    let answer = post(&format!("SELECT usage FROM cpu WHERE {chain}")).await;
+    assert_refused(&answer, StatusCode::BAD_REQUEST, "levels deep");
+    // The deepest tree allowed (a comparison is 2 levels, each OR and the AND add one) is
+    // planned and answered.
+    let mut terms = vec!["host = 'x'"; strata_influxql::MAX_EXPRESSION_DEPTH - 3];
+    terms.push("host = 'b'");
+    let (status, body) = post(&format!(
+        "SELECT usage FROM cpu WHERE time = 1672531200000000000 AND ({})",
+        terms.join(" OR ")
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["results"][0]["series"][0]["values"],
+        json!([["2023-01-01T00:00:00Z", 5.0]])
+    );
+    // A query over the size limit.
+    let long = format!(
+        "SELECT usage FROM cpu WHERE host = '{}'",
+        "x".repeat(strata_influxql::MAX_QUERY_BYTES)
+    );
+    let answer = post(&long).await;
+    assert_refused(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "more than the 1048576 allowed",
+    );
+    assert_eq!(
+        fx.values("SELECT count(usage) FROM cpu").await[0][1],
+        json!(6)
+    );
+}

@@ -800,3 +800,51 @@ async fn a_server_with_wrong_s3_credentials_does_not_start() {
         "the secret is not echoed: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_write_naming_many_columns_costs_memory_in_proportion_to_its_body() {
+    let fx = Fixture::start().await;
+    let (status, body) = fx.write("/api/v2/write?bucket=db", "warm v=1").await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let before = fx.server.peak_memory();
+    // 10,000 new columns in about 100 kB, one a line: the lines past the column limit are
+    // refused before their columns are made.
+    let wide: String = (0..10_000).map(|i| format!("w f{i}=1\n")).collect();
+    assert!(wide.len() < 100_000);
+    let (status, answer) = fx
+        .write("/api/v3/write_lp?db=db&accept_partial=true", &wide)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let first = &answer["data"][0];
+    assert_eq!(first["line_number"], 250, "{answer}");
+    assert!(
+        first["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("table \"w\" would have 251 columns; database \"db\" allows 250"),
+        "{answer}"
+    );
+    let grown = fx.server.peak_memory().saturating_sub(before);
+    assert!(
+        grown < 64 << 20,
+        "a 100 kB write grew the server's peak memory by {} MB",
+        grown >> 20
+    );
+
+    // The table now has its 250 columns. Lines setting one column each cost a slot in all
+    // 250: more than a write of this size may take, refused as a whole on /api/v2.
+    let sparse: String = (0..10_000).map(|i| format!("w f{}=2\n", i % 249)).collect();
+    let (status, answer) = fx.write("/api/v2/write?bucket=db", &sparse).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("too sparse"), "{message}");
+    assert!(
+        message.contains("send fewer lines per request"),
+        "{message}"
+    );
+    // The same lines in small requests are written.
+    for chunk in sparse.lines().collect::<Vec<_>>().chunks(400).take(3) {
+        let (status, answer) = fx.write("/api/v2/write?bucket=db", &chunk.join("\n")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    }
+}
