@@ -133,6 +133,7 @@ pub enum Statement {
     ShowMeasurements(ShowMeasurements),
     ShowTagKeys(ShowTagKeys),
     ShowTagValues(ShowTagValues),
+    ShowSeries(ShowSeries),
     ShowFieldKeys(ShowFieldKeys),
 }
 
@@ -146,6 +147,7 @@ impl Statement {
             Statement::ShowMeasurements(s) => s.span,
             Statement::ShowTagKeys(s) => s.span,
             Statement::ShowTagValues(s) => s.span,
+            Statement::ShowSeries(s) => s.span,
             Statement::ShowFieldKeys(s) => s.span,
         }
     }
@@ -651,6 +653,18 @@ pub enum WithKey {
     NotEqRegex(Regex),
     /// `IN (key, …)`, at least one.
     In(Vec<Ident>),
+}
+
+/// `SHOW SERIES [ON db] [FROM m, …] [WHERE cond] [LIMIT n] [OFFSET n]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShowSeries {
+    pub on: Option<Ident>,
+    /// Empty when there is no `FROM`.
+    pub from: Vec<QualifiedMeasurementName>,
+    pub condition: Option<Condition>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    pub span: Span,
 }
 
 /// `SHOW FIELD KEYS [ON db] [FROM m, …] [LIMIT n] [OFFSET n]`.

@@ -442,6 +442,17 @@ impl Display for ShowTagValues {
     }
 }
 
+impl Display for ShowSeries {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str("SHOW SERIES")?;
+        write_on(f, &self.on)?;
+        write_from(f, &self.from)?;
+        write_where(f, &self.condition)?;
+        write_count(f, "LIMIT", self.limit)?;
+        write_count(f, "OFFSET", self.offset)
+    }
+}
+
 impl Display for ShowFieldKeys {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str("SHOW FIELD KEYS")?;
@@ -461,6 +472,7 @@ impl Display for Statement {
             Statement::ShowMeasurements(s) => write!(f, "{s}"),
             Statement::ShowTagKeys(s) => write!(f, "{s}"),
             Statement::ShowTagValues(s) => write!(f, "{s}"),
+            Statement::ShowSeries(s) => write!(f, "{s}"),
             Statement::ShowFieldKeys(s) => write!(f, "{s}"),
         }
     }

@@ -806,6 +806,20 @@ impl<'a> Parser<'a> {
                     return Err(self.unexpected(&token, &["KEYS", "VALUES"]));
                 }
             }
+            "SERIES" => {
+                let on = self.parse_on()?;
+                let from = self.parse_show_from()?;
+                let condition = self.parse_where()?;
+                let (limit, offset) = self.parse_limit_offset()?;
+                Statement::ShowSeries(ShowSeries {
+                    on,
+                    from,
+                    condition,
+                    limit,
+                    offset,
+                    span: Span::new(start, self.last_end),
+                })
+            }
             "FIELD" => {
                 self.expect_word("KEYS")?;
                 let on = self.parse_on()?;
@@ -822,7 +836,14 @@ impl<'a> Parser<'a> {
             _ => {
                 return Err(self.unexpected(
                     &token,
-                    &["DATABASES", "FIELD", "MEASUREMENTS", "RETENTION", "TAG"],
+                    &[
+                        "DATABASES",
+                        "FIELD",
+                        "MEASUREMENTS",
+                        "RETENTION",
+                        "SERIES",
+                        "TAG",
+                    ],
                 ));
             }
         };

@@ -48,14 +48,14 @@ fn unknown_statements() {
         3,
     );
     check(
-        "SHOW SERIES",
-        "found SERIES, expected DATABASES, FIELD, MEASUREMENTS, RETENTION, TAG",
+        "SHOW SHARDS",
+        "found SHARDS, expected DATABASES, FIELD, MEASUREMENTS, RETENTION, SERIES, TAG",
         1,
         6,
     );
     check(
         "SHOW",
-        "found EOF, expected DATABASES, FIELD, MEASUREMENTS, RETENTION, TAG",
+        "found EOF, expected DATABASES, FIELD, MEASUREMENTS, RETENTION, SERIES, TAG",
         1,
         5,
     );

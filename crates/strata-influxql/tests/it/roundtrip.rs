@@ -391,6 +391,23 @@ fn show_statement() -> BoxedStrategy<Statement> {
                     span: Span::default(),
                 })
             }),
+        (
+            on(),
+            from(),
+            prop::option::of(condition()),
+            count(),
+            count()
+        )
+            .prop_map(
+                |(on, from, condition, limit, offset)| Statement::ShowSeries(ShowSeries {
+                    on,
+                    from,
+                    condition,
+                    limit,
+                    offset,
+                    span: Span::default(),
+                })
+            ),
         (on(), from(), count(), count()).prop_map(|(on, from, limit, offset)| {
             Statement::ShowFieldKeys(ShowFieldKeys {
                 on,

@@ -513,6 +513,27 @@ fn show_measurements() {
 }
 
 #[test]
+fn show_series() {
+    let Statement::ShowSeries(s) =
+        statement("SHOW SERIES ON db FROM cpu, /^mem/ WHERE host = 'a' LIMIT 5 OFFSET 2")
+    else {
+        panic!()
+    };
+    assert_eq!(s.on, Some(Ident::new("db")));
+    assert_eq!(s.from.len(), 2);
+    assert!(s.condition.is_some());
+    assert_eq!((s.limit, s.offset), (Some(5), Some(2)));
+    assert_eq!(
+        statement("SHOW SERIES"),
+        Statement::ShowSeries(ShowSeries::default())
+    );
+    assert_eq!(
+        canonical("show series on db from cpu where host = 'a' limit 5 offset 2"),
+        "SHOW SERIES ON db FROM cpu WHERE host = 'a' LIMIT 5 OFFSET 2"
+    );
+}
+
+#[test]
 fn show_tag_keys() {
     let Statement::ShowTagKeys(s) =
         statement("SHOW TAG KEYS ON db FROM cpu, /^mem/ WHERE host = 'a' LIMIT 5 OFFSET 2")

@@ -232,6 +232,13 @@ impl QueryEngine {
                     .await
                     .map_err(failed)
             }
+            Statement::ShowSeries(show) => {
+                let database = on_database(show.on.as_ref(), request.database)?;
+                let (schema, context) = self.open(request, &database).await?;
+                show::series(&context, &schema, show, request.params)
+                    .await
+                    .map_err(failed)
+            }
             Statement::ShowFieldKeys(show) => {
                 let database = on_database(show.on.as_ref(), request.database)?;
                 let (schema, _) = self.open(request, &database).await?;

@@ -10,11 +10,11 @@ use datafusion::common::Column;
 use datafusion::common::TableReference;
 use datafusion::error::Result;
 use datafusion::functions_aggregate::expr_fn::count;
-use datafusion::logical_expr::{Expr, cast, col};
+use datafusion::logical_expr::{Expr, cast, col, lit};
 use datafusion::prelude::{DataFrame, SessionContext};
 use strata_influxql::{
-    Condition, Literal, QualifiedMeasurementName, ShowFieldKeys, ShowMeasurements, ShowTagKeys,
-    ShowTagValues, WithKey, WithMeasurement,
+    Condition, Literal, QualifiedMeasurementName, ShowFieldKeys, ShowMeasurements, ShowSeries,
+    ShowTagKeys, ShowTagValues, WithKey, WithMeasurement,
 };
 use strata_types::{ColumnType, DatabaseSchema, Status, TableSchema};
 
@@ -327,6 +327,85 @@ pub(super) async fn tag_values(
     )
 }
 
+/// `SHOW SERIES`: the series keys (`measurement,tag=value,…`, tags in name order, escaped as
+/// InfluxDB 1.x prints them) of the measurements' series with rows satisfying `WHERE`, sorted,
+/// `LIMIT`/`OFFSET` over the whole list; one unnamed series.
+pub(super) async fn series(
+    context: &SessionContext,
+    schema: &DatabaseSchema,
+    show: &ShowSeries,
+    params: &HashMap<String, Literal>,
+) -> Result<InfluxqlTable> {
+    let mut keys: Vec<String> = Vec::new();
+    for table in from(schema, &show.from)? {
+        let name = table.table.name.as_str();
+        let tags = columns_of(table, |t| t == ColumnType::Tag);
+        let frame = rows(context, table, show.condition.as_ref(), params).await?;
+        if tags.is_empty() {
+            let counted = frame.aggregate(vec![], vec![count(lit(1)).alias("rows")])?;
+            let batches = crate::collect(counted).await?;
+            let any = batches.iter().any(|b| {
+                b.column(0)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .is_some_and(|c| c.iter().flatten().any(|n| n > 0))
+            });
+            if any {
+                keys.push(series_key_part(name, false));
+            }
+            continue;
+        }
+        let groups: Vec<Expr> = tags
+            .iter()
+            .map(|t| cast(col(Column::new_unqualified(*t)), DataType::Utf8).alias(*t))
+            .collect();
+        let batches = crate::collect(frame.aggregate(groups, vec![])?).await?;
+        for batch in &batches {
+            let columns: Vec<&StringArray> = (0..tags.len())
+                .map(|i| batch.column(i).as_string::<i32>())
+                .collect();
+            for row in 0..batch.num_rows() {
+                let mut key = series_key_part(name, false);
+                for (tag, values) in tags.iter().zip(&columns) {
+                    if values.is_valid(row) {
+                        key.push(',');
+                        key.push_str(&series_key_part(tag, true));
+                        key.push('=');
+                        key.push_str(&series_key_part(values.value(row), true));
+                    }
+                }
+                keys.push(key);
+            }
+        }
+    }
+    keys.sort();
+    let keys: Vec<String> = keys
+        .into_iter()
+        .skip(show.offset.unwrap_or(0) as usize)
+        .take(show.limit.map_or(usize::MAX, |l| l as usize))
+        .collect();
+    Ok(string_table(
+        vec![("key", keys)],
+        SeriesLayout {
+            has_measurement: false,
+            tag_columns: Vec::new(),
+        },
+    ))
+}
+
+/// A measurement name (or, `in_tags`, a tag key or value) escaped as in a series key:
+/// commas and spaces, and in tags equals signs, get a backslash.
+fn series_key_part(text: &str, in_tags: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == ',' || c == ' ' || (in_tags && c == '=') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// InfluxQL's name for a field type.
 fn field_type(column: ColumnType) -> &'static str {
     match column {
@@ -369,7 +448,13 @@ pub(super) fn field_keys(schema: &DatabaseSchema, show: &ShowFieldKeys) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use super::go_duration;
+    use super::{go_duration, series_key_part};
+
+    #[test]
+    fn series_keys_escape_as_influxdb_prints_them() {
+        assert_eq!(series_key_part("my cpu,1=x", false), r"my\ cpu\,1=x");
+        assert_eq!(series_key_part("a=b c,d", true), r"a\=b\ c\,d");
+    }
 
     #[test]
     fn durations_print_as_go_does() {

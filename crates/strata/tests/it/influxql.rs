@@ -476,6 +476,49 @@ async fn show_statements() {
     );
 }
 
+/// The answers InfluxDB 1.x gives for the fixture's data.
+#[tokio::test]
+async fn show_series_lists_series_keys_as_influxdb_does() {
+    let fx = Fixture::start().await;
+    let series = |keys: &[&str]| {
+        let values: Vec<Value> = keys.iter().map(|k| json!([k])).collect();
+        json!({"results": [{"statement_id": 0, "series": [{"columns": ["key"], "values": values}]}]})
+    };
+    assert_eq!(
+        fx.query("SHOW SERIES").await,
+        series(&[
+            "cpu,host=a,region=eu",
+            "cpu,host=b,region=us",
+            "cpu,host=c",
+            "mem,host=a"
+        ])
+    );
+    assert_eq!(
+        fx.query("SHOW SERIES FROM cpu WHERE region = 'eu'").await,
+        series(&["cpu,host=a,region=eu"])
+    );
+    assert_eq!(
+        fx.query("SHOW SERIES WHERE host = 'a'").await,
+        series(&["cpu,host=a,region=eu", "mem,host=a"])
+    );
+    assert_eq!(
+        fx.query("SHOW SERIES LIMIT 2 OFFSET 1").await,
+        series(&["cpu,host=b,region=us", "cpu,host=c"])
+    );
+    assert_eq!(
+        fx.query("SHOW SERIES FROM nope").await,
+        json!({"results": [{"statement_id": 0}]})
+    );
+    // Keys escape what line protocol escapes in names and tags.
+    fx.server
+        .write_lines(&fx.token, "db", "my\\ m,k\\=1=a\\,b v=1 1")
+        .await;
+    assert_eq!(
+        fx.values("SHOW SERIES FROM \"my m\"").await,
+        json!([["my\\ m,k\\=1=a\\,b"]])
+    );
+}
+
 #[tokio::test]
 async fn v1_parameters_formats_and_errors() {
     let fx = Fixture::start().await;

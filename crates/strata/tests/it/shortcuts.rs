@@ -34,6 +34,8 @@ const INFLUXQL: &[&str] = &[
     "SHOW TAG VALUES FROM cpu WITH KEY != region",
     "SHOW TAG VALUES FROM cpu WITH KEY = host WHERE region = 'eu'",
     "SHOW TAG KEYS FROM cpu WHERE host = 'c'",
+    "SHOW SERIES",
+    "SHOW SERIES FROM cpu WHERE region = 'eu' LIMIT 2",
 ];
 
 /// SQL queries (over `/api/v3/query_sql`) the shortcuts answer when they can.
