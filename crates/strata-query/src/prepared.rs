@@ -69,7 +69,7 @@ impl QueryEngine {
         parameters: Option<&RecordBatch>,
         origin: &QueryOrigin,
     ) -> Result<PreparedQuery> {
-        let schema = self.catalog.get_schema(database).await?;
+        let schema = self.storage.schema(database).await?;
         let context = self.session(&schema, origin)?;
         let binding = parameters.map_or(Binding::Open, |values| Binding::Values(Some(values)));
         let (frame, parameters) = self
@@ -92,7 +92,7 @@ impl QueryEngine {
         origin: &QueryOrigin,
     ) -> Result<QueryResult> {
         let started = Started::now();
-        let schema = self.catalog.get_schema(database).await?;
+        let schema = self.storage.schema(database).await?;
         let context = self.session(&schema, origin)?;
         let run = async {
             let (frame, _) = self
@@ -116,7 +116,7 @@ impl QueryEngine {
     /// The schemas a query on `database` can name, with their tables and columns, in name
     /// order: the measurements in `iox` and DataFusion's views in `information_schema`.
     pub async fn sql_schemas(&self, database: &str) -> Result<Vec<SqlSchema>> {
-        let schema = self.catalog.get_schema(database).await?;
+        let schema = self.storage.schema(database).await?;
         let state = self.session(&schema, &QueryOrigin::default())?.state();
         let catalogs = state.catalog_list().clone();
         let mut schemas = vec![];

@@ -26,7 +26,7 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown, col, lit};
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::expressions::{BinaryExpr as PhysicalBinary, Column, Literal, not};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::filter::FilterExecBuilder;
@@ -142,11 +142,10 @@ impl datafusion::catalog::TableProvider for StrataTable {
                 .iter()
                 .all(|(tag, value)| key_may_hold(&file.partition_key, &self.template, tag, value))
         };
-        // Read time too when rows must be cut by retention; the filter projects it away.
+        // Time is always read: rows are cut by retention and split by time between plain
+        // reads and merging. It is projected away at the end when the query does not ask.
         let columns: Vec<usize> = match projection {
-            Some(p) if self.oldest.is_some() && !p.contains(&time) => {
-                p.iter().copied().chain([time]).collect()
-            }
+            Some(p) if !p.contains(&time) => p.iter().copied().chain([time]).collect(),
             Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
         };
@@ -227,48 +226,153 @@ impl datafusion::catalog::TableProvider for StrataTable {
                 .files_share_no_point(&data)
                 .await
                 .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        for group in overlapping(spans, files_disjoint) {
+        let partitions = state.config().target_partitions();
+        for group in overlapping(spans.clone(), files_disjoint) {
             if let [Source::File(i)] = group.as_slice() {
                 plain.push(files[*i]);
                 continue;
             }
-            let mut group_files = Vec::new();
+            let group_spans: Vec<(i64, i64, Source)> = spans
+                .iter()
+                .filter(|s| group.contains(&s.2))
+                .copied()
+                .collect();
+            let windows = conflict_windows(&group_spans, files_disjoint);
+            let mut merged_files = Vec::new();
+            let mut alone_files = Vec::new();
             let mut group_batches = Vec::new();
             for source in group {
                 match source {
-                    Source::File(i) => group_files.push((i as u64, files[i])),
+                    Source::File(i) => {
+                        let file = files[i];
+                        let range = (file.min_time, file.max_time);
+                        if windows.iter().any(|w| overlaps(*w, range)) {
+                            merged_files.push((i as u64, file));
+                        }
+                        if !windows.iter().any(|w| contains(*w, range)) {
+                            alone_files.push(file);
+                        }
+                    }
                     Source::Batch(i) => group_batches.push(batches[i].clone()),
                 }
             }
-            if group_files.is_empty() {
+            if merged_files.is_empty() && alone_files.is_empty() {
                 buffered_alone.extend(group_batches);
-            } else {
-                inputs.push(scan.deduplicated(&group_files, group_batches)?);
+                continue;
             }
+            // Rows outside every window where sources overlap are in one file only.
+            if !alone_files.is_empty() {
+                inputs.push(scan.files(&alone_files, partitions, &windows)?);
+            }
+            inputs.push(scan.deduplicated(&merged_files, group_batches, &windows)?);
         }
         if !buffered_alone.is_empty() {
-            inputs.push(scan.deduplicated(&[], buffered_alone)?);
+            inputs.push(scan.deduplicated(&[], buffered_alone, &[])?);
         }
         if !plain.is_empty() {
-            inputs.push(scan.files(&plain, state.config().target_partitions())?);
+            inputs.push(scan.files(&plain, partitions, &[])?);
         }
-        let projected = Arc::new(self.schema.project(&columns)?);
+        let read = Arc::new(self.schema.project(&columns)?);
         let plan = if inputs.is_empty() {
-            Arc::new(EmptyExec::new(projected.clone())) as Arc<dyn ExecutionPlan>
+            Arc::new(EmptyExec::new(read.clone())) as Arc<dyn ExecutionPlan>
         } else {
             UnionExec::try_new(inputs)?
         };
-        let Some(retention) = retention else {
-            return Ok(plan);
-        };
-        let predicate = state
-            .create_physical_expr(retention, &DFSchema::try_from(projected.as_ref().clone())?)?;
         let output: Vec<usize> = (0..projection.map_or(columns.len(), Vec::len)).collect();
-        let filter = FilterExecBuilder::new(predicate, plan)
-            .apply_projection(Some(output))?
-            .build()?;
-        Ok(Arc::new(filter))
+        let plan: Arc<dyn ExecutionPlan> = match retention {
+            Some(retention) => {
+                let predicate = state
+                    .create_physical_expr(retention, &DFSchema::try_from(read.as_ref().clone())?)?;
+                Arc::new(
+                    FilterExecBuilder::new(predicate, plan)
+                        .apply_projection(Some(output))?
+                        .build()?,
+                )
+            }
+            None if output.len() < columns.len() => {
+                let exprs = output.iter().map(|&i| {
+                    let name = read.field(i).name();
+                    ProjectionExpr::new(Arc::new(Column::new(name, i)), name)
+                });
+                Arc::new(ProjectionExec::try_new(exprs, plan)?)
+            }
+            None => plan,
+        };
+        Ok(plan)
     }
+}
+
+/// The time windows (both ends included) where a point may be in more than one of a group's
+/// sources: where two sources' ranges overlap (files known to share no point excepted), and
+/// everywhere a buffered batch is (a batch may repeat a point within itself). Sorted and
+/// apart.
+fn conflict_windows(spans: &[(i64, i64, Source)], files_disjoint: bool) -> Vec<(i64, i64)> {
+    let mut windows: Vec<(i64, i64)> = spans
+        .iter()
+        .filter(|s| matches!(s.2, Source::Batch(_)))
+        .map(|s| (s.0, s.1))
+        .collect();
+    if !files_disjoint {
+        // Where at least two sources cover a time: ends are exclusive here, and a source that
+        // ends where another starts does not overlap it.
+        let mut edges: Vec<(i128, i32)> = spans
+            .iter()
+            .flat_map(|s| [(s.0 as i128, 1), (s.1 as i128 + 1, -1)])
+            .collect();
+        edges.sort();
+        let mut covering = 0;
+        let mut start = 0;
+        for (at, step) in edges {
+            let before = covering;
+            covering += step;
+            if before < 2 && covering >= 2 {
+                start = at;
+            } else if before >= 2 && covering < 2 {
+                windows.push((start as i64, (at - 1) as i64));
+            }
+        }
+    }
+    windows.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(windows.len());
+    for window in windows {
+        match merged.last_mut() {
+            Some(last) if window.0 <= last.1.saturating_add(1) => last.1 = last.1.max(window.1),
+            _ => merged.push(window),
+        }
+    }
+    merged
+}
+
+fn overlaps(window: (i64, i64), range: (i64, i64)) -> bool {
+    window.0 <= range.1 && range.0 <= window.1
+}
+
+fn contains(window: (i64, i64), range: (i64, i64)) -> bool {
+    window.0 <= range.0 && range.1 <= window.1
+}
+
+/// `time` within one of the windows.
+fn in_windows(windows: &[(i64, i64)], time: Arc<Column>) -> Arc<dyn PhysicalExpr> {
+    let at = |t: i64| -> Arc<dyn PhysicalExpr> {
+        Arc::new(Literal::new(ScalarValue::TimestampNanosecond(
+            Some(t),
+            Some("UTC".into()),
+        )))
+    };
+    let compare = |op: Operator, t: i64| -> Arc<dyn PhysicalExpr> {
+        Arc::new(PhysicalBinary::new(time.clone(), op, at(t)))
+    };
+    windows
+        .iter()
+        .map(|&(first, last)| -> Arc<dyn PhysicalExpr> {
+            Arc::new(PhysicalBinary::new(
+                compare(Operator::GtEq, first),
+                Operator::And,
+                compare(Operator::LtEq, last),
+            ))
+        })
+        .reduce(|a, b| Arc::new(PhysicalBinary::new(a, Operator::Or, b)))
+        .unwrap_or_else(|| Arc::new(Literal::new(ScalarValue::Boolean(Some(false)))))
 }
 
 /// A source of rows: a file or a buffered batch, by index.
@@ -368,28 +472,58 @@ impl Scan {
         })
     }
 
-    /// Files that share no point with another source, read as they are.
-    fn files(&self, files: &[&ParquetFile], partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
+    /// Files read as they are: those that share no point with another source, or their
+    /// rows outside `windows` where they may.
+    fn files(
+        &self,
+        files: &[&ParquetFile],
+        partitions: usize,
+        windows: &[(i64, i64)],
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let group = FileGroup::new(
             files
                 .iter()
                 .map(|f| partitioned_file(f))
                 .collect::<Result<_>>()?,
         );
-        let source = self.parquet_source(self.schema.clone(), None);
+        // The reader's predicate (over the table's columns) skips pages; the filter (over the
+        // columns read) makes sure of every row.
+        let outside = |columns: &[usize]| not(in_windows(windows, self.time_in(columns)));
+        let all: Vec<usize> = (0..self.schema.fields().len()).collect();
+        let pruning = match windows {
+            [] => None,
+            _ => Some(outside(&all)?),
+        };
+        let source = self.parquet_source(self.schema.clone(), pruning.as_ref());
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source)
             .with_file_groups(group.split_files(partitions))
             .with_projection_indices(Some(self.columns.clone()))?
             .build();
-        Ok(DataSourceExec::from_data_source(config))
+        let read = DataSourceExec::from_data_source(config);
+        Ok(match windows {
+            [] => read,
+            _ => Arc::new(FilterExecBuilder::new(outside(&self.columns)?, read).build()?),
+        })
+    }
+
+    /// The `time` column among `columns` (table column indices), for an expression over them.
+    fn time_in(&self, columns: &[usize]) -> Arc<Column> {
+        let time = *self.key.last().expect("the key ends with time");
+        let position = columns
+            .iter()
+            .position(|c| *c == time)
+            .expect("time is always read");
+        Arc::new(Column::new(TIME_COLUMN, position))
     }
 
     /// Files (with their rank in write order) and buffered batches (with a sequence column)
     /// whose rows may name the same points: merged by key and write order, one row per point.
+    /// With `windows`, only the files' rows within them are read.
     fn deduplicated(
         &self,
         files: &[(u64, &ParquetFile)],
         batches: Vec<RecordBatch>,
+        windows: &[(i64, i64)],
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let sequence = self.schema.fields().len();
         let read: Vec<usize> = BTreeSet::from_iter(self.columns.iter().chain(&self.key).copied())
@@ -426,7 +560,13 @@ impl Scan {
                         .with_partition_values(vec![ScalarValue::UInt64(Some(*rank))]),
                 );
             }
-            inputs.push(DataSourceExec::from_data_source(builder.build()));
+            let read_files = DataSourceExec::from_data_source(builder.build());
+            inputs.push(if windows.is_empty() {
+                read_files
+            } else {
+                let inside = in_windows(windows, self.time_in(&read));
+                Arc::new(FilterExecBuilder::new(inside, read_files).build()?)
+            });
         }
         if !batches.is_empty() {
             // Buffered rows the key filters refuse need no sorting.
@@ -649,6 +789,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn conflict_windows_are_where_two_sources_overlap_and_wherever_a_batch_is() {
+        let spans = [
+            (0, 10, Source::File(0)),
+            (5, 20, Source::File(1)),
+            (30, 40, Source::Batch(0)),
+            (35, 50, Source::File(2)),
+            (20, 25, Source::File(3)),
+        ];
+        assert_eq!(
+            conflict_windows(&spans, false),
+            vec![(5, 10), (20, 20), (30, 40)],
+            "files 0 and 1 overlap in 5..=10, 1 and 3 at 20; the batch is merged whole"
+        );
+        assert_eq!(
+            conflict_windows(&spans, true),
+            vec![(30, 40)],
+            "files that share no point need merging only with the batch"
+        );
+        assert!(conflict_windows(&[(i64::MIN, i64::MAX, Source::File(0))], false).is_empty());
+        assert_eq!(
+            conflict_windows(
+                &[
+                    (i64::MIN, i64::MAX, Source::File(0)),
+                    (0, i64::MAX, Source::File(1))
+                ],
+                false
+            ),
+            vec![(0, i64::MAX)]
+        );
+    }
+
     const T: i64 = 1_700_000_000_000_000_000;
 
     /// A buffered batch of `cpu` (host, idle, time, usage) with `usage` only.
@@ -694,7 +866,7 @@ mod tests {
             &[(Some("a"), T, 1.0), (None, T, 2.0), (Some("b"), T, 3.0)],
         );
         let newer = usage(3, &[(Some("a"), T, 4.0), (Some("a"), T, 5.0)]);
-        let plan = scan.deduplicated(&[], vec![newer, older]).unwrap();
+        let plan = scan.deduplicated(&[], vec![newer, older], &[]).unwrap();
         let output = collect(plan, Arc::new(TaskContext::default()))
             .await
             .unwrap();

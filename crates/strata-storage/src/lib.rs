@@ -13,11 +13,13 @@
 
 mod buffer;
 mod columns;
+mod file_lists;
 mod ingest;
 mod partition;
 mod persist;
 mod retention;
 mod schema_cache;
+mod shared_points;
 mod stats;
 mod stats_cache;
 mod store;
@@ -48,10 +50,22 @@ pub use stats::{FieldStats, SeriesStats};
 pub use store::{S3Options, check_object_store, open_object_store};
 
 use buffer::BufferedPart;
+use file_lists::FileLists;
 use ingest::{IngestOptions, TableRows};
 use schema_cache::SchemaCache;
 use stats_cache::StatsCache;
 use wal::{Wal, WalRecord, WalTable};
+
+/// How often buffered batches are summarized for the tables queries ask statistics of...
+const STATS_UPKEEP_INTERVAL: Duration = Duration::from_millis(250);
+/// ...for this long after the last such query.
+const STATS_WANTED_FOR: Duration = Duration::from_secs(600);
+
+/// Pairs of a table's files whose time ranges overlap that are checked for shared points;
+/// with more, the files are merged as if they shared some (compaction keeps them few).
+const MAX_PAIRS_CHECKED: usize = 32;
+/// Verdicts on pairs of files kept at most, for files long deleted too.
+const MAX_PAIR_VERDICTS: usize = 100_000;
 
 /// How many times a write re-reads the schema after losing a race to add a column.
 const SCHEMA_ATTEMPTS: usize = 4;
@@ -68,7 +82,7 @@ pub struct StorageConfig {
     pub persist_buffer_bytes: usize,
     /// Writes are refused (503) while the buffer holds more than this (persistence is behind).
     pub max_buffer_bytes: usize,
-    /// How long a node trusts its cached copy of a database's schema.
+    /// How long a node trusts its cached copy of a database's schema and list of files.
     pub schema_max_age: Duration,
     /// Deleted databases and tables keep their files this long (they can be undeleted).
     pub soft_delete_window: Duration,
@@ -137,7 +151,13 @@ pub struct Storage {
     buffer: Arc<Buffer>,
     wal: Wal,
     schemas: SchemaCache,
+    files: FileLists,
     stats: StatsCache,
+    /// Tables whose statistics queries asked for, and when: their buffered batches are
+    /// summarized in the background as they arrive.
+    stats_wanted: std::sync::Mutex<HashMap<(i64, i64), Instant>>,
+    /// Whether two files whose time ranges overlap share a point, by their ids (smaller first).
+    shared_points: std::sync::Mutex<HashMap<(Uuid, Uuid), bool>>,
     config: StorageConfig,
     /// One persistence or garbage collection at a time.
     maintenance: tokio::sync::Mutex<()>,
@@ -169,7 +189,10 @@ impl Storage {
         let wal = Wal::start(&config.wal_dir, next_segment, buffer.clone())?;
         Ok(Arc::new(Storage {
             schemas: SchemaCache::new(catalog.clone(), config.schema_max_age),
+            files: FileLists::new(catalog.clone(), config.schema_max_age),
             stats: StatsCache::new(config.stats_cache_bytes),
+            stats_wanted: std::sync::Mutex::new(HashMap::new()),
+            shared_points: std::sync::Mutex::new(HashMap::new()),
             catalog,
             store,
             buffer,
@@ -177,6 +200,17 @@ impl Storage {
             config,
             maintenance: tokio::sync::Mutex::new(()),
         }))
+    }
+
+    /// A database's schema as this node knows it: read from the catalog at most
+    /// [`StorageConfig::schema_max_age`] ago, or since this node last changed it.
+    pub async fn schema(&self, database: &str) -> Result<Arc<DatabaseSchema>> {
+        self.schemas.get(database).await
+    }
+
+    /// Forgets the cached schemas, after a database or table changed.
+    pub fn forget_schemas(&self) {
+        self.schemas.clear();
     }
 
     pub fn buffer(&self) -> &Buffer {
@@ -323,13 +357,14 @@ impl Storage {
         // generation, so its rows are seen in one or the other (or both, and then the files
         // are left out), never in neither.
         let buffered = self.buffer.table((database_id, table_id));
-        let files = self.catalog.list_parquet_files(database_id).await?;
+        let files = self.files.get(database_id).await?;
         let mut files: Vec<ParquetFile> = files
-            .into_iter()
+            .iter()
             .filter(|f| f.table_id == table_id)
             .filter(|f| {
                 !(f.node_id == self.config.node_id && buffered.segments.contains(&f.wal_segment))
             })
+            .cloned()
             .collect();
         // Write order: a node persists its generations in turn, nodes as their clocks say.
         files.sort_by_key(|f| (f.created_at, f.wal_segment));
@@ -346,6 +381,10 @@ impl Storage {
     /// merged; `None` when they are too large to keep in the configured memory, or changed
     /// under the query.
     pub async fn series_stats(&self, data: &TableData) -> Result<Option<Arc<SeriesStats>>> {
+        self.stats_wanted
+            .lock()
+            .unwrap()
+            .insert((data.database_id, data.table_id), Instant::now());
         let Some(files) = self.files_stats(data).await? else {
             return Ok(None);
         };
@@ -414,12 +453,64 @@ impl Storage {
         })
         .await
         .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))??;
+        // Files persisted one after another may overlap in time without sharing a point.
+        let merged = if merged.inexact().true_count() > 0
+            && self.files_share_points(&data.files).await? == Some(false)
+        {
+            merged.exact()?
+        } else {
+            merged
+        };
         let merged = Arc::new(merged);
         if !self.stats.fits(merged.memory_size()) {
             return Ok(None);
         }
         self.stats.put_table(key, merged.clone(), ids);
         Ok(Some(merged))
+    }
+
+    /// Whether two of the files hold the same point: `Some(false)` when every pair whose time
+    /// ranges overlap was found (now, or before: files never change) to share none; `None`
+    /// when there are too many such pairs to check.
+    async fn files_share_points(&self, files: &[ParquetFile]) -> Result<Option<bool>> {
+        let mut by_start: Vec<&ParquetFile> = files.iter().collect();
+        by_start.sort_by_key(|f| f.min_time);
+        let mut pairs = Vec::new();
+        for (i, a) in by_start.iter().enumerate() {
+            for b in &by_start[i + 1..] {
+                if b.min_time > a.max_time {
+                    break;
+                }
+                if pairs.len() == MAX_PAIRS_CHECKED {
+                    return Ok(None);
+                }
+                pairs.push((*a, *b));
+            }
+        }
+        for (a, b) in pairs {
+            let key = if a.id < b.id {
+                (a.id, b.id)
+            } else {
+                (b.id, a.id)
+            };
+            let known = self.shared_points.lock().unwrap().get(&key).copied();
+            let shared = match known {
+                Some(shared) => shared,
+                None => {
+                    let shared = shared_points::may_share_points(&self.store, a, b).await?;
+                    let mut verdicts = self.shared_points.lock().unwrap();
+                    if verdicts.len() >= MAX_PAIR_VERDICTS {
+                        verdicts.clear();
+                    }
+                    verdicts.insert(key, shared);
+                    shared
+                }
+            };
+            if shared {
+                return Ok(Some(true));
+            }
+        }
+        Ok(Some(false))
     }
 
     /// A file's statistics: from the cache, else from the object beside it, else (files
@@ -536,6 +627,8 @@ impl Storage {
             }
         }
         self.catalog.add_parquet_files(&files).await?;
+        // Queries see the files before the rows leave the buffer.
+        self.files.invalidate();
         self.buffer.release(generation.segment);
         self.wal.delete_through(generation.segment)?;
         tracing::info!(
@@ -582,17 +675,62 @@ impl Storage {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<GarbageCollected> {
         let _one_at_a_time = self.maintenance.lock().await;
-        retention::collect(
+        let collected = retention::collect(
             self.catalog.as_ref(),
             self.store.as_ref(),
             self.config.soft_delete_window,
             now,
         )
-        .await
+        .await;
+        self.files.invalidate();
+        collected
     }
 
-    /// Persists and collects garbage on their schedules until the process ends.
+    /// Keeps series statistics ready: first those of every table's files, then, as writes
+    /// arrive, those of the buffered batches of tables queries asked statistics of in the last
+    /// [`STATS_WANTED_FOR`], so the next such query folds in little.
+    async fn keep_stats(self: Arc<Self>) {
+        if let Err(e) = self.load_files_stats().await {
+            tracing::warn!(error = %e, "reading the files' series statistics failed; queries read them as needed");
+        }
+        loop {
+            tokio::time::sleep(STATS_UPKEEP_INTERVAL).await;
+            let wanted: Vec<(i64, i64)> = {
+                let mut wanted = self.stats_wanted.lock().unwrap();
+                wanted.retain(|_, at| at.elapsed() < STATS_WANTED_FOR);
+                wanted.keys().copied().collect()
+            };
+            for key in wanted {
+                let parts = self.buffer.table(key).parts;
+                let folded = tokio::task::spawn_blocking(move || {
+                    parts.iter().try_for_each(|p| p.stats().map(|_| ()))
+                })
+                .await;
+                if let Ok(Err(e)) = folded {
+                    tracing::warn!(error = %e, "summarizing buffered rows failed");
+                }
+            }
+        }
+    }
+
+    /// Reads the statistics of every table's files into the cache.
+    async fn load_files_stats(&self) -> Result<()> {
+        for database in self.catalog.list_databases(Some(Status::Active)).await? {
+            let files = self.catalog.list_parquet_files(database.id).await?;
+            let mut tables: Vec<i64> = files.iter().map(|f| f.table_id).collect();
+            tables.dedup();
+            for table_id in tables {
+                let data = self.table_data(database.id, table_id).await?;
+                self.files_stats(&data).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Persists and collects garbage on their schedules until the process ends, and keeps
+    /// series statistics ready.
     pub async fn run_background(self: Arc<Self>) {
+        tokio::spawn(self.clone().keep_stats());
         let tick = Duration::from_millis(250)
             .min(self.config.persist_interval)
             .min(self.config.gc_interval);

@@ -184,6 +184,9 @@ pub(crate) fn stats_of_parquet(bytes: Bytes) -> Result<SeriesStats> {
     SeriesStats::of_rows(&concat_batches(&schema, &batches).map_err(arrow_error)?)
 }
 
+/// Rows per Parquet data page, at most.
+const PAGE_ROWS: usize = 4096;
+
 fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
     let schema = batch.schema();
     let sorting = schema
@@ -200,6 +203,9 @@ fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_statistics_enabled(EnabledStatistics::Page)
+        // Small pages, so that a query for one series reads little more than its rows: rows
+        // are sorted by series, and the page index prunes by tags and time.
+        .set_data_page_row_count_limit(PAGE_ROWS)
         .set_sorting_columns(Some(sorting))
         .build();
     let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2);

@@ -63,6 +63,11 @@ impl SchemaCache {
         }
     }
 
+    /// Forgets every schema: the next use reads the catalog.
+    pub(crate) fn clear(&self) {
+        self.entries.lock().unwrap().clear();
+    }
+
     /// Records a table's schema as the catalog returned it after adding columns.
     pub(crate) fn update_table(&self, database: &str, table: TableSchema) {
         let mut entries = self.entries.lock().unwrap();

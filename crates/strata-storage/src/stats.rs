@@ -384,6 +384,22 @@ impl SeriesStats {
         SeriesStats::from_columns(columns)
     }
 
+    /// The same statistics, every series exact: for sources known to share no point.
+    pub(crate) fn exact(&self) -> Result<SeriesStats> {
+        let index = self
+            .batch
+            .schema()
+            .index_of(INEXACT)
+            .expect("checked when built");
+        let mut columns = self.batch.columns().to_vec();
+        columns[index] = Arc::new(BooleanArray::from(vec![false; self.series()]));
+        let batch = RecordBatch::try_new(self.batch.schema(), columns).map_err(arrow_error)?;
+        Ok(SeriesStats {
+            batch,
+            ..self.clone()
+        })
+    }
+
     fn from_columns(columns: Vec<(String, ArrayRef)>) -> Result<SeriesStats> {
         let schema: SchemaRef = Arc::new(Schema::new(
             columns

@@ -252,13 +252,13 @@ impl QueryEngine {
         &self,
         request: &InfluxqlRequest<'_>,
         database: &str,
-    ) -> Result<(DatabaseSchema, SessionContext)> {
+    ) -> Result<(Arc<DatabaseSchema>, SessionContext)> {
         if Some(database) != request.database && !(request.may_read)(database) {
             return Err(Error::permission_denied(format!(
                 "this token may not read database \"{database}\"; use a token with read permission on it"
             )));
         }
-        let schema = self.catalog.get_schema(database).await.map_err(|e| {
+        let schema = self.storage.schema(database).await.map_err(|e| {
             if e.kind == ErrorKind::NotFound {
                 Error::not_found(format!("database not found: {database}"))
             } else {

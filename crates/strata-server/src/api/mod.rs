@@ -59,6 +59,11 @@ impl Caller {
                 detail,
             )
             .await;
+        // Queries and writes on this node see a database or table change at once (other
+        // nodes re-read schemas within a second).
+        if result.is_ok() && (action.starts_with("database.") || action.starts_with("table.")) {
+            state.storage.forget_schemas();
+        }
         result.map_err(Into::into)
     }
 }

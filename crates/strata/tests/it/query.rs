@@ -368,6 +368,41 @@ async fn wait_for_persists(server: &Server, n: usize) {
 }
 
 #[tokio::test]
+async fn only_the_times_where_files_overlap_are_merged() {
+    let fx = Fixture::start(Server::builder().arg("--persist-interval").arg("1s")).await;
+    let line =
+        |host: &str, usage: i64, t: i64| format!("cpu,host={host} usage={usage} {}\n", T + t);
+    // Two files over 0..=10 and 5..=20: they overlap in 5..=10, where b's point at 7 is
+    // written twice; everything else is in one file only.
+    fx.write(&[line("a", 1, 0), line("b", 2, 7), line("a", 3, 10)].concat())
+        .await;
+    wait_for_persists(&fx.server, 1).await;
+    fx.write(&[line("c", 4, 5), line("b", 5, 7), line("a", 6, 20)].concat())
+        .await;
+    wait_for_persists(&fx.server, 2).await;
+
+    let sql = "SELECT host, usage, CAST(time AS BIGINT) - 1700000000000000000 AS t FROM cpu ORDER BY t, host";
+    let expected = vec![
+        json!({"host": "a", "usage": 1.0, "t": 0}),
+        json!({"host": "c", "usage": 4.0, "t": 5}),
+        json!({"host": "b", "usage": 5.0, "t": 7}),
+        json!({"host": "a", "usage": 3.0, "t": 10}),
+        json!({"host": "a", "usage": 6.0, "t": 20}),
+    ];
+    assert_eq!(fx.rows(sql).await, expected);
+    let plan = fx.physical_plan(sql).await;
+    assert!(plan.contains("DedupeExec"), "the overlap is merged: {plan}");
+    assert!(
+        plan.contains("NOT time@") || plan.contains("NOT (time@"),
+        "the rest is read as it is: {plan}"
+    );
+    assert_eq!(
+        fx.rows("SELECT sum(usage) AS s FROM cpu").await,
+        vec![json!({"s": 19.0})]
+    );
+}
+
+#[tokio::test]
 async fn a_point_written_again_in_a_later_file_is_one_row_with_its_latest_fields() {
     let fx = Fixture::start(Server::builder().arg("--persist-interval").arg("1s")).await;
     fx.write(&format!(

@@ -214,3 +214,48 @@ async fn statistics_answer_as_the_scan_does_through_the_life_of_the_data() {
         "no answer came from statistics after the restart"
     );
 }
+
+#[tokio::test]
+async fn files_that_overlap_in_time_but_share_no_point_are_read_as_one_clean_source() {
+    let fx = Fixture::start(Server::builder().arg("--persist-interval").arg("1s")).await;
+    // Two generations over minutes 0..=10 and 5..=20, with no point in both (as concurrent
+    // writers' batches land in either).
+    fx.write(&[
+        ("m,host=a v=1", 0),
+        ("m,host=b v=2", 5),
+        ("m,host=a v=3", 10),
+    ])
+    .await;
+    fx.wait_for_persists(1).await;
+    fx.write(&[
+        ("m,host=a v=4", 5),
+        ("m,host=b v=5", 7),
+        ("m,host=b v=6", 20),
+    ])
+    .await;
+    fx.wait_for_persists(2).await;
+
+    for q in [
+        "SELECT count(v) AS n FROM m",
+        "SELECT host, count(*) AS n, max(v) AS hi FROM m GROUP BY host ORDER BY host",
+    ] {
+        let scanned = fx.answer("/api/v3/query_sql", q, true).await;
+        let before = fx.statistics_answers().await;
+        let answered = fx.answer("/api/v3/query_sql", q, false).await;
+        assert_eq!(answered, scanned, "{q}");
+        assert_eq!(
+            fx.statistics_answers().await,
+            before + 1,
+            "{q} is answered from statistics"
+        );
+    }
+    let plan = fx
+        .answer("/api/v3/query_sql", "EXPLAIN SELECT sum(v) FROM m", false)
+        .await;
+    assert!(!plan.contains("DedupeExec"), "nothing is merged: {plan}");
+    assert!(
+        fx.answer("/api/v3/query_sql", "SELECT sum(v) AS s FROM m", false)
+            .await
+            .contains("\"s\":21.0"),
+    );
+}
