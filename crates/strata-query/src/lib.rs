@@ -16,6 +16,7 @@ mod format;
 mod from_stats;
 pub mod influxql;
 mod prepared;
+mod reader;
 mod system;
 mod table;
 
@@ -25,7 +26,6 @@ use std::time::Duration;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
-use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
 use datafusion::error::DataFusionError;
 use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::cache::default_cache::DefaultCache;
@@ -186,11 +186,13 @@ impl QueryEngine {
             .map_err(|e| Error::internal(format!("cannot set up a query: {e}")))?;
         let url = url::Url::parse(OBJECT_STORE_URL).expect("a valid URL");
         runtime.register_object_store(&url, self.storage.object_store().clone());
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_default_catalog_and_schema("public", "iox")
             .with_create_default_catalog_and_schema(true)
             .with_information_schema(true)
             .with_extension(Arc::new(from_stats::Shortcuts(!origin.scan_only)));
+        // Tables split their files for parallel reads themselves (table.rs).
+        config.options_mut().optimizer.repartition_file_scans = false;
         let context = SessionContext::new_with_config_rt(config, runtime);
         let oldest = (schema.database.retention_period_ns > 0).then(|| {
             chrono::Utc::now()
@@ -198,11 +200,10 @@ impl QueryEngine {
                 .unwrap_or(i64::MAX)
                 .saturating_sub(schema.database.retention_period_ns)
         });
-        let reader: Arc<dyn ParquetFileReaderFactory> =
-            Arc::new(CachedParquetFileReaderFactory::new(
-                self.storage.object_store().clone(),
-                self.metadata.clone(),
-            ));
+        let reader: Arc<dyn ParquetFileReaderFactory> = Arc::new(reader::CachingReaders::new(
+            self.storage.object_store().clone(),
+            self.metadata.clone(),
+        ));
         for table in &schema.tables {
             let mut columns: Vec<_> = table.columns.iter().collect();
             columns.sort_by(|a, b| a.name.cmp(&b.name));

@@ -17,7 +17,7 @@ use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::physical_plan::{
-    FileGroup, FileScanConfigBuilder, ParquetFileReaderFactory, ParquetSource,
+    FileGroup, FileGroupPartitioner, FileScanConfigBuilder, ParquetFileReaderFactory, ParquetSource,
 };
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
@@ -184,6 +184,7 @@ impl datafusion::catalog::TableProvider for StrataTable {
             key,
             key_predicate,
             reader: self.reader.clone(),
+            split_files: pinned.is_empty(),
         };
 
         // In write order (`Storage::table_data`).
@@ -450,6 +451,9 @@ struct Scan {
     /// The filters on key columns, for rows still to be merged.
     key_predicate: Option<Arc<dyn PhysicalExpr>>,
     reader: Arc<dyn ParquetFileReaderFactory>,
+    /// Whether large files are split into byte ranges read in parallel: not when the query
+    /// pins a series, whose rows are in a few pages that each range would find again.
+    split_files: bool,
 }
 
 impl Scan {
@@ -495,8 +499,15 @@ impl Scan {
             _ => Some(outside(&all)?),
         };
         let source = self.parquet_source(self.schema.clone(), pruning.as_ref());
+        let mut groups = group.split_files(partitions);
+        if self.split_files {
+            groups = FileGroupPartitioner::new()
+                .with_target_partitions(partitions)
+                .repartition_file_groups(&groups)
+                .unwrap_or(groups);
+        }
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::parse(OBJECT_STORE_URL)?, source)
-            .with_file_groups(group.split_files(partitions))
+            .with_file_groups(groups)
             .with_projection_indices(Some(self.columns.clone()))?
             .build();
         let read = DataSourceExec::from_data_source(config);
@@ -860,6 +871,7 @@ mod tests {
             reader: Arc::new(DefaultParquetFileReaderFactory::new(Arc::new(
                 object_store::memory::InMemory::new(),
             ))),
+            split_files: true,
         };
         let older = usage(
             0,
