@@ -182,6 +182,13 @@ CREATE INDEX parquet_files_database ON parquet_files (database_id);
 CREATE INDEX parquet_files_node_segment ON parquet_files (node_id, wal_segment);
 "#,
     },
+    Migration {
+        version: 6,
+        description: "the time before which a user's sessions are refused",
+        sql: r#"
+ALTER TABLE users ADD COLUMN sessions_valid_from BIGINT;
+"#,
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {

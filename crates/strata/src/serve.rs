@@ -74,6 +74,9 @@ pub struct ServeArgs {
     /// How long deleted databases and tables can be undeleted (e.g. 14d, 36h).
     #[arg(long, env = "STRATA_SOFT_DELETE_WINDOW", default_value = "14d", value_parser = parse_window)]
     soft_delete_window: chrono::TimeDelta,
+    /// How long audit log entries are kept (e.g. 400d, 90d); older ones are deleted.
+    #[arg(long, env = "STRATA_AUDIT_RETENTION", default_value = "400d", value_parser = parse_lifetime)]
+    audit_retention: chrono::TimeDelta,
     /// Log format: text or json. Levels come from STRATA_LOG (e.g. info, debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -101,6 +104,11 @@ pub struct ServeArgs {
     /// (matched to users' emails) or `sub` (matched to users' subjects).
     #[arg(long, env = "STRATA_OIDC_USER_CLAIM", default_value = "email", value_parser = ["email", "sub"])]
     oidc_user_claim: String,
+    /// Accept external sessions whose `email_verified` claim is not true (with
+    /// --oidc-user-claim email). Only for a provider that lets no one claim an address they
+    /// do not own.
+    #[arg(long, env = "STRATA_OIDC_ALLOW_UNVERIFIED_EMAIL")]
+    oidc_allow_unverified_email: bool,
     /// The `aud` the external provider's sessions must carry.
     #[arg(long, env = "STRATA_OIDC_AUDIENCE", default_value = "strata")]
     oidc_audience: String,
@@ -171,6 +179,7 @@ async fn external_sessions(args: &ServeArgs, issuer: &str) -> anyhow::Result<Ses
         } else {
             UserClaim::Email
         },
+        require_verified_email: !args.oidc_allow_unverified_email,
         issuer: issuer.to_string(),
         audience: args.oidc_audience.clone(),
         jwks_uri: args.oidc_jwks_uri.clone(),
@@ -357,6 +366,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     ));
     let state = AppState::new(catalog, auth, sessions, engine, query, settings).await?;
+    // Pruned about ten times per retention period, at least every hour.
+    let prune_every = to_std(args.audit_retention / 10).clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(3600),
+    );
+    let _audit_retention = state
+        .audit
+        .spawn_retention(args.audit_retention, prune_every);
     tracing::info!(
         account_id = %state.identity.account_id,
         cluster_id = %state.identity.cluster.id,

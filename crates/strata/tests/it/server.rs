@@ -33,12 +33,7 @@ async fn health_ping_metrics_and_openapi_need_no_credential() {
         api.get("/api/v0/databases").await.0,
         StatusCode::UNAUTHORIZED
     );
-    let metrics = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(metrics.contains("strata_http_requests_total"), "{metrics}");
     assert!(
         metrics.contains(r#"route="/api/v0/databases""#),
