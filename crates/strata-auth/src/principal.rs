@@ -100,12 +100,23 @@ impl Principal {
         }
     }
 
-    /// Whether this caller may read (`Action::Read`) or write time series in `database`.
-    pub fn may_access_data(&self, action: Action, database: &str) -> bool {
+    /// Whether this caller may read (`Action::Read`) or write time series in the database with
+    /// id `database_id`.
+    pub fn may_access_data(&self, action: Action, database_id: i64) -> bool {
         match self {
             Principal::DatabaseToken { permissions, .. } => {
-                permissions.iter().any(|p| p.allows(action, database))
+                permissions.iter().any(|p| p.allows(action, database_id))
             }
+            Principal::ManagementToken { .. } | Principal::User { .. } => false,
+        }
+    }
+
+    /// Whether this caller may `action` on every database (`*`), those not created yet too.
+    pub fn may_access_every_database(&self, action: Action) -> bool {
+        match self {
+            Principal::DatabaseToken { permissions, .. } => permissions
+                .iter()
+                .any(|p| p.action == action && p.is_all_databases()),
             Principal::ManagementToken { .. } | Principal::User { .. } => false,
         }
     }
@@ -262,12 +273,14 @@ mod tests {
         let db = Principal::DatabaseToken {
             id: Uuid::nil(),
             permissions: Arc::from(vec![Permission {
-                action: Action::Write,
-                resource: "a".into(),
+                database_id: Some(1),
+                ..Permission::new(Action::Write, "a")
             }]),
         };
-        assert!(db.may_access_data(Action::Write, "a"));
-        assert!(!db.may_access_data(Action::Read, "a"));
-        assert!(!user(UserGroup::Admin).may_access_data(Action::Read, "a"));
+        assert!(db.may_access_data(Action::Write, 1));
+        assert!(!db.may_access_data(Action::Read, 1));
+        assert!(!db.may_access_data(Action::Write, 2));
+        assert!(!db.may_access_every_database(Action::Write));
+        assert!(!user(UserGroup::Admin).may_access_data(Action::Read, 1));
     }
 }

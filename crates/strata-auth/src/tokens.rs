@@ -384,25 +384,27 @@ impl Authenticator {
     }
 
     /// Validates a permission set: well-formed, grantable by `creator`, naming databases that
-    /// exist (or `*`); duplicates are dropped and the set is sorted.
+    /// exist (or `*`), each bound to the id of the database it names; duplicates are dropped
+    /// and the set is sorted.
     async fn checked_permissions(
         &self,
         creator: &Principal,
-        mut permissions: Vec<Permission>,
+        permissions: Vec<Permission>,
     ) -> Result<Vec<Permission>> {
-        permissions.sort();
-        permissions.dedup();
-        for permission in &permissions {
+        let mut checked = Vec::with_capacity(permissions.len());
+        for permission in permissions {
             permission.validate()?;
-            if !creator.may_grant(permission) {
+            if !creator.may_grant(&permission) {
                 return Err(Error::permission_denied(format!(
                     "you may not grant {} on {:?}",
                     permission.action.as_str(),
                     permission.resource
                 )));
             }
-            if permission.resource != Permission::ALL_DATABASES {
-                self.catalog.get_database(&permission.resource).await.map_err(|e| {
+            let database_id = if permission.is_all_databases() {
+                None
+            } else {
+                let database = self.catalog.get_database(&permission.resource).await.map_err(|e| {
                     if e.kind == strata_types::ErrorKind::NotFound {
                         Error::invalid(format!(
                             "permission names database {:?}, which does not exist; create it first or use \"*\"",
@@ -412,9 +414,16 @@ impl Authenticator {
                         e
                     }
                 })?;
-            }
+                Some(database.id)
+            };
+            checked.push(Permission {
+                database_id,
+                ..permission
+            });
         }
-        Ok(permissions)
+        checked.sort();
+        checked.dedup();
+        Ok(checked)
     }
 }
 

@@ -5,6 +5,7 @@
 //! same queries through sqlx's `Any` driver and differ only in their migrations' DDL.
 
 mod migrations;
+mod permissions;
 mod sql;
 
 use async_trait::async_trait;

@@ -239,8 +239,7 @@ fn database_token_from_row(row: &AnyRow) -> Result<DatabaseToken> {
     let permissions: String = row.try_get("permissions").map_err(db_error)?;
     Ok(DatabaseToken {
         token: token_from_row(row)?,
-        permissions: serde_json::from_str(&permissions)
-            .map_err(|e| Error::internal(format!("catalog holds malformed permissions: {e}")))?,
+        permissions: crate::permissions::from_json(&permissions)?,
     })
 }
 
@@ -695,10 +694,6 @@ fn database_not_found(name: &str) -> Error {
 
 fn table_not_found(database: &str, name: &str) -> Error {
     Error::not_found(format!("table {name:?} not found in database {database:?}"))
-}
-
-fn permissions_json(permissions: &[Permission]) -> String {
-    serde_json::to_string(permissions).expect("permissions serialize")
 }
 
 #[async_trait]
@@ -1546,7 +1541,7 @@ impl Catalog for SqlCatalog {
             &mut tx,
             TokenKind::Database,
             &token.token,
-            Some(permissions_json(&token.permissions)),
+            Some(crate::permissions::to_json(&token.permissions)),
         )
         .await?;
         tx.commit().await.map_err(db_error)
@@ -1595,7 +1590,7 @@ impl Catalog for SqlCatalog {
         }
         sqlx::query("UPDATE database_tokens SET description = $1, permissions = $2 WHERE id = $3")
             .bind(&token.token.description)
-            .bind(permissions_json(&token.permissions))
+            .bind(crate::permissions::to_json(&token.permissions))
             .bind(id.to_string())
             .execute(&mut *tx)
             .await

@@ -13,6 +13,7 @@
 
 mod buffer;
 mod columns;
+mod durable;
 mod ingest;
 mod partition;
 mod persist;
@@ -162,6 +163,18 @@ impl Storage {
             config,
             maintenance: tokio::sync::Mutex::new(()),
         }))
+    }
+
+    /// The active database `name`, as this node's schema cache has it: changes made on other
+    /// nodes are seen within the cache's maximum age.
+    pub async fn database(&self, name: &str) -> Result<Arc<DatabaseSchema>> {
+        self.schemas.get(name).await
+    }
+
+    /// Forgets what this node knows of database `name` after it was deleted, renamed or
+    /// restored here, so the next request reads the catalog.
+    pub fn forget_database(&self, name: &str) {
+        self.schemas.forget(name);
     }
 
     pub fn buffer(&self) -> &Buffer {

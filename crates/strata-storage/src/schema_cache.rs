@@ -63,6 +63,11 @@ impl SchemaCache {
         }
     }
 
+    /// Drops the cached schema of `database`, which was deleted, renamed or restored.
+    pub(crate) fn forget(&self, database: &str) {
+        self.entries.lock().unwrap().remove(database);
+    }
+
     /// Records a table's schema as the catalog returned it after adding columns.
     pub(crate) fn update_table(&self, database: &str, table: TableSchema) {
         let mut entries = self.entries.lock().unwrap();

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "STRATA_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address other than loopback (behind a proxy that terminates
+    /// TLS). Without it, such a bind needs --tls-cert and --tls-key.
+    #[arg(long, env = "STRATA_INSECURE_HTTP")]
+    insecure_http: bool,
     /// The S3 endpoint of an S3-compatible store (e.g. http://127.0.0.1:8333); AWS S3 when unset.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     aws_endpoint_url: Option<String>,
@@ -270,6 +274,24 @@ async fn resolve_bind(bind: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("--http-bind {bind:?} resolves to no address"))
 }
 
+/// Tokens, passwords and sessions cross the network in clear text over plain HTTP: only on
+/// loopback, unless the operator says a proxy in front provides TLS.
+fn check_transport(args: &ServeArgs, addr: SocketAddr) -> anyhow::Result<()> {
+    if args.tls_cert.is_some() || addr.ip().is_loopback() {
+        return Ok(());
+    }
+    if !args.insecure_http {
+        bail!(
+            "--http-bind {addr} is reachable from other machines, and without TLS every token and password would cross the network readable by anyone on the way; give --tls-cert and --tls-key, or --insecure-http when a proxy in front of this server provides TLS"
+        );
+    }
+    tracing::warn!(
+        %addr,
+        "serving plain HTTP beyond loopback (--insecure-http): tokens and passwords cross the network unencrypted unless a proxy in front provides TLS"
+    );
+    Ok(())
+}
+
 fn init_logging(format: &str) {
     let filter = EnvFilter::try_from_env("STRATA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -311,6 +333,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let auth = Authenticator::new(catalog.clone(), pepper.clone()).await?;
     let _refresh = auth.spawn_refresh();
     let addr = resolve_bind(&args.http_bind).await?;
+    check_transport(&args, addr)?;
     let listener =
         std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     listener.set_nonblocking(true)?;

@@ -90,6 +90,7 @@ contract! {
     tokens::token_changes_since_returns_what_changed(catalog),
     tokens::last_used_never_goes_back(catalog),
     tokens::a_node_behind_a_pruned_feed_reloads_every_token(catalog),
+    tokens::permissions_stored_by_name_are_bound_to_their_database(fixture),
 
     schema::schema_of_a_new_database_has_no_tables(catalog),
     schema::add_columns_creates_the_table_and_keeps_column_order(catalog),

@@ -170,6 +170,8 @@ pub async fn update(
     Ok(Json(database_json(&state, &db)))
 }
 
+/// Deleting, renaming and restoring a database make this node forget its cached schema, so
+/// the tokens' permissions (bound to database ids) see the change at once here.
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -183,6 +185,7 @@ pub async fn delete(
             .catalog
             .delete_database(&path.database, Utc::now())
             .await
+            .inspect(|db| state.storage.forget_database(&db.name))
     }
     .await;
     caller
@@ -212,6 +215,10 @@ pub async fn rename(
             .catalog
             .rename_database(&path.database, &body.name)
             .await
+            .inspect(|db| {
+                state.storage.forget_database(&path.database);
+                state.storage.forget_database(&db.name);
+            })
     }
     .await;
     let target = format!("{} -> {}", path.database, body.name);
@@ -241,7 +248,11 @@ pub async fn undelete(
             .authorize(ManagementAction::ManageDatabases)?;
         let id = parse_id("database", &path.database)?;
         let since = Utc::now() - state.settings.soft_delete_window;
-        state.catalog.undelete_database(id, since).await
+        state
+            .catalog
+            .undelete_database(id, since)
+            .await
+            .inspect(|db| state.storage.forget_database(&db.name))
     }
     .await;
     let db = caller

@@ -17,7 +17,9 @@ use strata_types::{Action, Error};
 
 use crate::AppState;
 use crate::auth::Source;
-use crate::data_auth::{Credentials, DEBUG_HEADER, DataRequest, authorize_data, query_origin};
+use crate::data_auth::{
+    Credentials, DEBUG_HEADER, DataReader, DataRequest, authorize_data, query_origin,
+};
 use crate::error::v3_error_response;
 
 /// The query language of an endpoint.
@@ -206,12 +208,11 @@ async fn run(
                 Ok(params) => params.unwrap_or_default(),
                 Err(e) => return v3_error_response(e),
             };
-            let may_read = |name: &str| principal.may_access_data(Action::Read, name);
             let request = InfluxqlRequest {
                 database: database.as_deref(),
                 query: &query,
                 params: &params,
-                may_read: &may_read,
+                access: &DataReader(&principal),
                 origin,
             };
             state

@@ -2,29 +2,34 @@
 //!
 //! Parameters `db`, `rp`, `q` (several statements separated by `;`), `epoch`, `chunked`,
 //! `chunk_size`, `pretty` and `params` come from the query string or, for POST, a form body.
-//! The token may also be the `p` parameter or a Basic password. Each statement's answer or
+//! The token may also be the `p` parameter of the query string or a Basic password; it is checked
+//! before the body is read. Each statement's answer or
 //! error is in its place in `results`, as 1.x answers; the request fails as a whole (400)
 //! only when it cannot be read or the query does not parse.
 
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use strata_query::influxql::v1::{Epoch, encode_csv, encode_json, encode_json_chunks};
 use strata_query::influxql::{InfluxqlRequest, database_name, params_from_json};
-use strata_types::{Action, Error};
+use strata_types::{Action, Error, ErrorKind};
 
 use crate::AppState;
 use crate::auth::Source;
-use crate::data_auth::{Credentials, DataRequest, authorize_data, query_origin};
+use crate::data_auth::{
+    Credentials, DataReader, DataRequest, authenticate_data, query_origin, require_access,
+};
 use crate::error::{caller_message, status_of};
 
 /// 1.x's default rows per chunk.
 const DEFAULT_CHUNK_SIZE: usize = 10_000;
+/// The largest form body read: room for the longest query, form-encoded.
+const MAX_BODY_BYTES: usize = 4 << 20;
 
 /// A 1.x error answer: `{"error": "…"}` with the error's status.
 fn v1_error(error: Error) -> Response {
@@ -83,31 +88,44 @@ pub async fn query(
     Source(source): Source,
     RawQuery(raw): RawQuery,
     mut headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    // The credential first (a header, or `p` in the query string): the body is read only
+    // for a caller with a database token.
+    let in_url = parameters(raw.as_deref(), &headers, &[]);
+    let data_request = DataRequest {
+        target: "/query",
+        source: &source,
+        credentials: Credentials::V1,
+        query_password: in_url.get("p").map(String::as_str),
+    };
+    let principal = match authenticate_data(&state, &mut headers, &data_request).await {
+        Ok(principal) => principal,
+        Err(e) => return v1_error(e),
+    };
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return v1_error(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the request body is too large ({} MiB at most)",
+                    MAX_BODY_BYTES >> 20
+                ),
+            ));
+        }
+    };
     let params = parameters(raw.as_deref(), &headers, &body);
     let database = params
         .get("db")
         .filter(|db| !db.is_empty())
         .map(|db| database_name(db, params.get("rp").map(String::as_str)));
-    let data_request = DataRequest {
-        target: "/query",
-        source: &source,
-        credentials: Credentials::V1,
-        query_password: params.get("p").map(String::as_str),
-    };
-    let principal = match authorize_data(
-        &state,
-        &mut headers,
-        &data_request,
-        Action::Read,
-        database.as_deref(),
-    )
-    .await
+    if let Some(database) = &database
+        && let Err(e) =
+            require_access(&state, &principal, &data_request, Action::Read, database).await
     {
-        Ok(principal) => principal,
-        Err(e) => return v1_error(e),
-    };
+        return v1_error(e);
+    }
     let Some(text) = params.get("q").filter(|q| !q.trim().is_empty()) else {
         return v1_error(Error::invalid("missing required parameter \"q\""));
     };
@@ -145,13 +163,11 @@ pub async fn query(
         },
         None => HashMap::new(),
     };
-
-    let may_read = |name: &str| principal.may_access_data(Action::Read, name);
     let request = InfluxqlRequest {
         database: database.as_deref(),
         query: text,
         params: &bound,
-        may_read: &may_read,
+        access: &DataReader(&principal),
         origin: query_origin(&principal, None),
     };
     let results = match state.query.influxql(&request).await {
