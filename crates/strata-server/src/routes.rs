@@ -144,10 +144,12 @@ fn management() -> RouteTable {
 }
 
 fn top_level() -> RouteTable {
-    let sign_in_starts = Throttle::new("start sign-ins", 10, Duration::from_secs(30));
-    let token_polls = Throttle::new("the token endpoint", 60, Duration::from_secs(1));
-    let sign_in_posts = Throttle::new("the sign-in page", 30, Duration::from_secs(2));
-    let sign_in_pages = Throttle::new("the sign-in page", 60, Duration::from_secs(1));
+    // Device codes are catalog rows: the fewest. A CLI polls every few seconds; a person
+    // posts the page a few times.
+    let sign_in_starts = Throttle::new("POST /oauth/device/code", 10, Duration::from_secs(30));
+    let token_polls = Throttle::new("POST /oauth/token", 60, Duration::from_secs(1));
+    let sign_in_posts = Throttle::new("POST /device", 30, Duration::from_secs(2));
+    let sign_in_pages = Throttle::new("GET /device", 60, Duration::from_secs(1));
     RouteTable::new()
         .get("/health", health::health)
         .get("/ping", health::ping)

@@ -2,10 +2,10 @@
 //!
 //! Parameters `db`, `rp`, `q` (several statements separated by `;`), `epoch`, `chunked`,
 //! `chunk_size`, `pretty` and `params` come from the query string or, for POST, a form body.
-//! The token may also be the `p` parameter of the query string or a Basic password; it is checked
-//! before the body is read. Each statement's answer or
-//! error is in its place in `results`, as 1.x answers; the request fails as a whole (400)
-//! only when it cannot be read or the query does not parse.
+//! The token may also be the `p` parameter of the query string or a Basic password; it is
+//! checked before the body is read. Each statement's answer or error is in its place in
+//! `results`, as 1.x answers; the request fails as a whole (400) only when it cannot be read
+//! or the query does not parse.
 
 use std::collections::HashMap;
 
@@ -17,8 +17,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use strata_query::influxql::v1::{Epoch, encode_csv, encode_json, encode_json_chunks};
 use strata_query::influxql::{InfluxqlRequest, database_name, params_from_json};
-use strata_types::{Action, Error, ErrorKind};
+use strata_types::{Action, Error};
 
+use super::read_query_body;
 use crate::AppState;
 use crate::auth::Source;
 use crate::data_auth::{
@@ -28,8 +29,6 @@ use crate::error::{caller_message, status_of};
 
 /// 1.x's default rows per chunk.
 const DEFAULT_CHUNK_SIZE: usize = 10_000;
-/// The largest form body read: room for the longest query, form-encoded.
-const MAX_BODY_BYTES: usize = 4 << 20;
 
 /// A 1.x error answer: `{"error": "…"}` with the error's status.
 fn v1_error(error: Error) -> Response {
@@ -103,17 +102,9 @@ pub async fn query(
         Ok(principal) => principal,
         Err(e) => return v1_error(e),
     };
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let body = match read_query_body(body).await {
         Ok(body) => body,
-        Err(_) => {
-            return v1_error(Error::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "the request body is too large ({} MiB at most)",
-                    MAX_BODY_BYTES >> 20
-                ),
-            ));
-        }
+        Err(e) => return v1_error(e),
     };
     let params = parameters(raw.as_deref(), &headers, &body);
     let database = params
