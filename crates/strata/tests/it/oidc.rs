@@ -381,11 +381,11 @@ async fn unverified_emails_are_refused_unless_allowed() {
         .arg("--oidc-issuer")
         .arg(provider.issuer.as_str())
         .start();
-    add(&strict, "mallory@example.com");
+    add(&strict, "eve@example.com");
     add(&strict, "bob@example.com");
-    let mallory = provider_session(&provider.issuer, "mallory").await;
+    let eve = provider_session(&provider.issuer, "eve").await;
     assert_error(
-        &strict.api(&mallory).get("/api/v0/users").await,
+        &strict.api(&eve).get("/api/v0/users").await,
         StatusCode::UNAUTHORIZED,
         "email is not verified",
     );
@@ -400,9 +400,9 @@ async fn unverified_emails_are_refused_unless_allowed() {
         .arg(provider.issuer.as_str())
         .arg("--oidc-allow-unverified-email")
         .start();
-    add(&relaxed, "mallory@example.com");
+    add(&relaxed, "eve@example.com");
     assert_eq!(
-        relaxed.api(&mallory).get("/api/v0/users").await.0,
+        relaxed.api(&eve).get("/api/v0/users").await.0,
         StatusCode::OK
     );
 }
