@@ -35,7 +35,8 @@ ROLE = {
     "listManagementTokens": "Allowed to: management tokens and Admin or Auditor users.",
     "revokeManagementTokens": "Allowed to: management tokens and Admin users.",
     "readAuditLog": "Allowed to: management tokens and Admin or Auditor users.",
-    "manageUsers": "Allowed to: management tokens and Admin users.",
+    "manageUsers": "Allowed to: management tokens and Admin users. Creating or promoting an Admin, "
+    "or setting a password, needs an Admin user's session or a management token that does not expire.",
 }
 DB_TOKEN_NOTE = " Database tokens are always refused (403)."
 
@@ -315,7 +316,11 @@ def management(sfx):
                     "Create a database token",
                     "Creates a database token. The response carries the secret in `accessToken`; "
                     "it is shown this once and never again. Every permission must name an "
-                    "existing database or `*` (400 otherwise).",
+                    "existing database or `*` (400 otherwise), and is bound to that database: a "
+                    "rename keeps it, a new database with a deleted one's name does not get it. "
+                    "A token created with a credential that expires (a management token with an "
+                    "expiry, or a user session) cannot outlive it: it inherits that expiry when "
+                    "none is given, and a later `expiresAt` is refused with 400.",
                     "manageDatabaseTokens",
                     {
                         "200": ok_json(
@@ -382,9 +387,10 @@ def management(sfx):
                     "Management tokens",
                     "Create a management token",
                     "Creates a management token. The response carries the secret in "
-                    "`accessToken`; it is shown this once and never again. A token created by a "
-                    "management token that expires cannot outlive it: it inherits that expiry "
-                    "when none is given, and a later `expiresAt` is refused with 400.",
+                    "`accessToken`; it is shown this once and never again. A token created with a "
+                    "credential that expires (a management token with an expiry, or a user "
+                    "session) cannot outlive it: it inherits that expiry when none is given, and "
+                    "a later `expiresAt` is refused with 400.",
                     "createManagementTokens",
                     {
                         "200": ok_json(
@@ -827,6 +833,11 @@ def paths():
         "description": "An OAuth2 error (RFC 6749 §5.2, RFC 8628 §3.5).",
         "content": {"application/json": {"schema": schema("OAuthError")}},
     }
+    throttled = error_response(
+        "Too many requests from the caller's address (an IPv6 address counts by its /64); "
+        "`Retry-After` says when to try again. Checked before the request is read."
+    )
+    public_too_large = error_response("The request body is larger than 4 KiB.")
     external = error_response(
         "The server verifies sessions from an external OIDC provider (`--oidc-issuer`); its own "
         "sign-in endpoints are off. The message names the provider."
@@ -865,6 +876,8 @@ def paths():
                              "expires_in": {"type": "integer"}, "interval": {"type": "integer"}}}),
                          "400": oauth_error,
                          "404": external,
+                         "413": public_too_large,
+                         "429": throttled,
                          "500": oauth_error,
                      })
     }
@@ -881,6 +894,8 @@ def paths():
                              "expires_in": {"type": "integer"}, "scope": {"type": "string"}}}),
                          "400": oauth_error,
                          "404": external,
+                         "413": public_too_large,
+                         "429": throttled,
                          "500": oauth_error,
                      })
     }
@@ -889,9 +904,12 @@ def paths():
                     description="A plain HTML form (no JavaScript) posting `user_code`, `email`, `password` and "
                     "`action` (`approve` or `deny`) to this same URL.",
                     parameters=[{"name": "user_code", "in": "query", "required": False, "schema": {"type": "string"}}],
-                    responses={"200": html("The form, with the code filled in when given."), "404": external}),
+                    responses={"200": html("The form, with the code filled in when given, naming the client "
+                                           "that asked for the sign-in."),
+                               "404": external, "429": throttled}),
         "post": dict(idp_public, operationId="signIn", summary="Sign in and approve or deny",
-                     description="Checks the email and password (rate limited per user and per address) and "
+                     description="Checks the email and password (failures limited per email and address and per "
+                     "address, and slowed per email) and "
                      "approves or denies the code. Answers a page; errors show in an element with `role=\"alert\"`, "
                      "and the password is never echoed.",
                      requestBody=form(["user_code", "email", "password", "action"], ["user_code", "email", "password"]),
@@ -901,7 +919,9 @@ def paths():
                          "401": html("Wrong email or password."),
                          "404": html("No sign-in is waiting for that code (it may have expired); or, as JSON, "
                                      "the server uses an external provider."),
-                         "429": html("Too many failed sign-ins; the page says when to try again."),
+                         "413": public_too_large,
+                         "429": html("Too many failed sign-ins; the page says when to try again. Or, as JSON, "
+                                     "too many requests from the address."),
                          "500": html("A server error."),
                      }),
     }

@@ -1,6 +1,7 @@
 // An independent, OpenID-certified OIDC provider (npm `oidc-provider`) on loopback, with the
 // device flow and JWT access tokens for audience "strata". Prints `listening on URL` once up.
-// Accounts: any login name; `alice` is in the group `strata-admins`.
+// Accounts: any login name; `alice` is in the group `strata-admins`; `eve`'s email is not
+// verified (`email_verified: false`), everyone else's is.
 // Usage: node oidc-provider.mjs [PORT] [ACCESS_TOKEN_TTL_SECONDS]   (port 0 or nothing: any
 // free port; the lifetime defaults to an hour)
 import { createServer } from "node:net";
@@ -42,10 +43,10 @@ const provider = new Provider(issuer, {
       }),
     },
   },
-  claims: { email: ["email"], groups: ["groups"] },
+  claims: { email: ["email", "email_verified"], groups: ["groups"] },
   ttl: { AccessToken: accessTokenTtl },
-  findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id, email: `${id}@example.com`, groups: groups[id] ?? [] }) }),
-  extraTokenClaims: (ctx, token) => ({ email: `${token.accountId}@example.com`, groups: groups[token.accountId] ?? [] }),
+  findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id, email: `${id}@example.com`, email_verified: id !== "eve", groups: groups[id] ?? [] }) }),
+  extraTokenClaims: (ctx, token) => ({ email: `${token.accountId}@example.com`, email_verified: token.accountId !== "eve", groups: groups[token.accountId] ?? [] }),
 });
 provider.on("server_error", (ctx, error) => console.error("oidc-provider error:", error));
 provider.listen(port, "127.0.0.1", () => console.log(`listening on ${issuer}`));

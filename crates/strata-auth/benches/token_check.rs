@@ -52,10 +52,7 @@ fn setup(
         for i in 0..TOKENS {
             let new = NewDatabaseToken {
                 description: format!("token {i}"),
-                permissions: vec![Permission {
-                    action: Action::Read,
-                    resource: "db".into(),
-                }],
+                permissions: vec![Permission::new(Action::Read, "db")],
                 expires_at: None,
             };
             last = auth

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use strata_catalog::Catalog;
 use strata_types::{Actor, AuditEvent, Outcome};
 use tokio::sync::mpsc;
@@ -14,6 +14,10 @@ use crate::redact_secrets;
 const BACKGROUND_QUEUE: usize = 10_000;
 /// The most entries the background writer appends in one transaction.
 const BATCH: usize = 500;
+/// The most characters an entry keeps of its target and of its detail: an entry's size must
+/// not follow what a caller sent.
+const MAX_TARGET_CHARS: usize = 256;
+const MAX_DETAIL_CHARS: usize = 1024;
 
 #[derive(Clone)]
 pub struct Audit {
@@ -88,6 +92,28 @@ impl Audit {
             }
         }
     }
+
+    /// Deletes entries older than `retention`, now and then every `period`, until the
+    /// process ends. Every node may run it: deleting is idempotent.
+    pub fn spawn_retention(
+        &self,
+        retention: TimeDelta,
+        period: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let catalog = self.catalog.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match catalog.prune_audit(Utc::now() - retention).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "pruned the audit log"),
+                    Err(e) => tracing::warn!(error = %e, "could not prune the audit log"),
+                }
+            }
+        })
+    }
 }
 
 fn event(
@@ -102,9 +128,40 @@ fn event(
         time: Utc::now(),
         actor,
         action: action.to_string(),
-        target: redact_secrets(&target).into_owned(),
-        source: source.to_string(),
+        target: shortened(&redact_secrets(&target), MAX_TARGET_CHARS),
+        source: shortened(source, MAX_TARGET_CHARS),
         outcome,
-        detail: redact_secrets(&detail).into_owned(),
+        detail: shortened(&redact_secrets(&detail), MAX_DETAIL_CHARS),
+    }
+}
+
+/// `text` cut to `max` characters, marked with `…` when cut.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_keep_a_bounded_part_of_what_callers_sent() {
+        let long = "é".repeat(5000);
+        let event = event(
+            Actor::Anonymous,
+            "login.failed",
+            long.clone(),
+            &long,
+            Outcome::Denied,
+            long.clone(),
+        );
+        assert_eq!(event.target.chars().count(), MAX_TARGET_CHARS + 1);
+        assert!(event.target.ends_with('…'));
+        assert_eq!(event.source.chars().count(), MAX_TARGET_CHARS + 1);
+        assert_eq!(event.detail.chars().count(), MAX_DETAIL_CHARS + 1);
+        assert_eq!(shortened("short", 10), "short");
     }
 }

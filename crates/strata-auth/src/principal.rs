@@ -38,6 +38,10 @@ pub enum ManagementAction {
     ManageDatabaseTokens,
     /// Create, update or remove users.
     ManageUsers,
+    /// Create or promote Admin users, or set passwords: ways to take over the account, so
+    /// an Admin's session or a management token that never expires may, and a token that
+    /// expires (which cannot outlive its creator) may not.
+    ManageAdmins,
     CreateManagementTokens,
     ListManagementTokens,
     RevokeManagementTokens,
@@ -45,6 +49,16 @@ pub enum ManagementAction {
 }
 
 impl Principal {
+    /// When this caller's credential stops working, if it does.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Principal::ManagementToken { expires_at, .. } | Principal::User { expires_at, .. } => {
+                *expires_at
+            }
+            Principal::DatabaseToken { .. } => None,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         match self {
             Principal::ManagementToken { id, .. } => Actor::ManagementToken(*id),
@@ -57,7 +71,9 @@ impl Principal {
     pub fn authorize(&self, action: ManagementAction) -> Result<(), Error> {
         use ManagementAction::*;
         let allowed = match self {
-            Principal::ManagementToken { .. } => true,
+            Principal::ManagementToken { expires_at, .. } => {
+                action != ManageAdmins || expires_at.is_none()
+            }
             Principal::DatabaseToken { .. } => {
                 return Err(Error::permission_denied(
                     "database tokens cannot use the Management API; authenticate with a management token or a user session",
@@ -71,6 +87,11 @@ impl Principal {
         };
         if allowed {
             Ok(())
+        } else if let Principal::ManagementToken { .. } = self {
+            Err(Error::permission_denied(format!(
+                "a management token that expires may not {}",
+                describe(action)
+            )))
         } else {
             Err(Error::permission_denied(format!(
                 "your user group may not {}; ask an Admin",
@@ -79,12 +100,23 @@ impl Principal {
         }
     }
 
-    /// Whether this caller may read (`Action::Read`) or write time series in `database`.
-    pub fn may_access_data(&self, action: Action, database: &str) -> bool {
+    /// Whether this caller may read (`Action::Read`) or write time series in the database with
+    /// id `database_id`.
+    pub fn may_access_data(&self, action: Action, database_id: i64) -> bool {
         match self {
             Principal::DatabaseToken { permissions, .. } => {
-                permissions.iter().any(|p| p.allows(action, database))
+                permissions.iter().any(|p| p.allows(action, database_id))
             }
+            Principal::ManagementToken { .. } | Principal::User { .. } => false,
+        }
+    }
+
+    /// Whether this caller may `action` on every database (`*`), those not created yet too.
+    pub fn may_access_every_database(&self, action: Action) -> bool {
+        match self {
+            Principal::DatabaseToken { permissions, .. } => permissions
+                .iter()
+                .any(|p| p.action == action && p.is_all_databases()),
             Principal::ManagementToken { .. } | Principal::User { .. } => false,
         }
     }
@@ -103,6 +135,9 @@ fn describe(action: ManagementAction) -> &'static str {
         ManagementAction::ManageDatabases => "create, change or delete databases and tables",
         ManagementAction::ManageDatabaseTokens => "create, change or revoke database tokens",
         ManagementAction::ManageUsers => "manage users",
+        ManagementAction::ManageAdmins => {
+            "create or promote Admin users or set passwords (that needs an Admin's session or a management token that does not expire)"
+        }
         ManagementAction::CreateManagementTokens => "create management tokens",
         ManagementAction::ListManagementTokens => "list management tokens",
         ManagementAction::RevokeManagementTokens => "revoke management tokens",
@@ -190,6 +225,7 @@ mod tests {
             ManageDatabases,
             ManageDatabaseTokens,
             ManageUsers,
+            ManageAdmins,
             CreateManagementTokens,
             ListManagementTokens,
             RevokeManagementTokens,
@@ -213,6 +249,19 @@ mod tests {
         assert!(member.authorize(ManageDatabaseTokens).is_ok());
         assert!(member.authorize(ManageDatabases).is_err());
         assert!(member.authorize(CreateManagementTokens).is_err());
+        assert!(member.authorize(ManageAdmins).is_err());
+        let expiring = Principal::ManagementToken {
+            id: Uuid::nil(),
+            expires_at: Some(Utc::now()),
+        };
+        assert!(expiring.authorize(ManageUsers).is_ok());
+        let refused = expiring.authorize(ManageAdmins).unwrap_err();
+        assert!(
+            refused
+                .message
+                .contains("a management token that expires may not"),
+            "{refused}"
+        );
         let auditor = user(UserGroup::Auditor);
         assert!(auditor.authorize(ListManagementTokens).is_ok());
         assert!(auditor.authorize(ManageDatabaseTokens).is_err());
@@ -224,12 +273,14 @@ mod tests {
         let db = Principal::DatabaseToken {
             id: Uuid::nil(),
             permissions: Arc::from(vec![Permission {
-                action: Action::Write,
-                resource: "a".into(),
+                database_id: Some(1),
+                ..Permission::new(Action::Write, "a")
             }]),
         };
-        assert!(db.may_access_data(Action::Write, "a"));
-        assert!(!db.may_access_data(Action::Read, "a"));
-        assert!(!user(UserGroup::Admin).may_access_data(Action::Read, "a"));
+        assert!(db.may_access_data(Action::Write, 1));
+        assert!(!db.may_access_data(Action::Read, 1));
+        assert!(!db.may_access_data(Action::Write, 2));
+        assert!(!db.may_access_every_database(Action::Write));
+        assert!(!user(UserGroup::Admin).may_access_data(Action::Read, 1));
     }
 }

@@ -266,7 +266,7 @@ impl Authenticator {
     ) -> Result<(DatabaseToken, String)> {
         creator.authorize(ManagementAction::ManageDatabaseTokens)?;
         let permissions = self.checked_permissions(creator, new.permissions).await?;
-        let expires_at = future_expiry(new.expires_at, now)?;
+        let expires_at = checked_expiry(creator, new.expires_at, now)?;
         let minted = MintedSecret::mint(TokenClass::Database);
         let token = DatabaseToken {
             token: self.token_record(&minted, new.description, creator.actor(), expires_at, now),
@@ -322,7 +322,7 @@ impl Authenticator {
     }
 
     /// Creates a management token for `creator` (a principal, or the offline admin command
-    /// when `None`). A token minted by one that expires cannot outlive it.
+    /// when `None`). A token minted by a credential that expires cannot outlive it.
     pub async fn create_management_token(
         &self,
         creator: Option<&Principal>,
@@ -384,25 +384,27 @@ impl Authenticator {
     }
 
     /// Validates a permission set: well-formed, grantable by `creator`, naming databases that
-    /// exist (or `*`); duplicates are dropped and the set is sorted.
+    /// exist (or `*`), each bound to the id of the database it names; duplicates are dropped
+    /// and the set is sorted.
     async fn checked_permissions(
         &self,
         creator: &Principal,
-        mut permissions: Vec<Permission>,
+        permissions: Vec<Permission>,
     ) -> Result<Vec<Permission>> {
-        permissions.sort();
-        permissions.dedup();
-        for permission in &permissions {
+        let mut checked = Vec::with_capacity(permissions.len());
+        for permission in permissions {
             permission.validate()?;
-            if !creator.may_grant(permission) {
+            if !creator.may_grant(&permission) {
                 return Err(Error::permission_denied(format!(
                     "you may not grant {} on {:?}",
                     permission.action.as_str(),
                     permission.resource
                 )));
             }
-            if permission.resource != Permission::ALL_DATABASES {
-                self.catalog.get_database(&permission.resource).await.map_err(|e| {
+            let database_id = if permission.is_all_databases() {
+                None
+            } else {
+                let database = self.catalog.get_database(&permission.resource).await.map_err(|e| {
                     if e.kind == strata_types::ErrorKind::NotFound {
                         Error::invalid(format!(
                             "permission names database {:?}, which does not exist; create it first or use \"*\"",
@@ -412,9 +414,16 @@ impl Authenticator {
                         e
                     }
                 })?;
-            }
+                Some(database.id)
+            };
+            checked.push(Permission {
+                database_id,
+                ..permission
+            });
         }
-        Ok(permissions)
+        checked.sort();
+        checked.dedup();
+        Ok(checked)
     }
 }
 
@@ -438,23 +447,20 @@ fn future_expiry(
     }
 }
 
-/// The expiry of a management token: in the future and, when a management token that expires
-/// mints it, no later than that token's own expiry (which it inherits when none is asked for).
-/// User sessions are short by design and put no such cap on what their users create.
+/// The expiry of a token a principal creates: in the future and no later than the expiry of
+/// the creator's own credential (a management token with `expiresAt`, or a user's session),
+/// which it inherits when none is asked for: a credential cannot outlive itself by minting
+/// another.
 fn checked_expiry(
     creator: &Principal,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>> {
     let expires_at = future_expiry(expires_at, now)?;
-    let limit = match creator {
-        Principal::ManagementToken { expires_at, .. } => *expires_at,
-        Principal::DatabaseToken { .. } | Principal::User { .. } => None,
-    };
-    match (limit, expires_at) {
+    match (creator.expires_at(), expires_at) {
         (Some(limit), None) => Ok(Some(limit)),
         (Some(limit), Some(at)) if at > limit => Err(Error::invalid(format!(
-            "expiresAt {} is later than your own credential's expiry ({}); a token cannot outlive the credential that creates it",
+            "expiresAt {} is later than your own credential's expiry ({}); a token cannot outlive the credential that creates it: create it with a management token that does not expire",
             at.to_rfc3339(),
             limit.to_rfc3339()
         ))),

@@ -5,6 +5,7 @@
 //! same queries through sqlx's `Any` driver and differ only in their migrations' DDL.
 
 mod migrations;
+mod permissions;
 mod sql;
 
 use async_trait::async_trait;
@@ -60,7 +61,8 @@ pub trait Catalog: Send + Sync + 'static {
     async fn update_user(&self, id: Uuid, update: UserUpdate) -> Result<User>;
     /// Deletes the user; their id stays in the audit log.
     async fn remove_user(&self, id: Uuid) -> Result<User>;
-    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<()>;
+    /// Sets the password and ends the user's sessions: those issued before now are refused.
+    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<User>;
 
     async fn add_signing_key(&self, key: &SigningKey) -> Result<()>;
     /// Every signing key not yet retired at `now`, newest first.
@@ -182,4 +184,6 @@ pub trait Catalog: Send + Sync + 'static {
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<()>;
     /// Newest first.
     async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    /// Deletes the entries older than `before`; returns how many.
+    async fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;
 }

@@ -11,6 +11,15 @@ struct Migration {
     description: &'static str,
     /// The DDL, with `{id}` standing for the dialect's auto-increment primary key.
     sql: &'static str,
+    /// Rows rewritten after the DDL, in the same transaction.
+    data: Option<DataMigration>,
+}
+
+/// A change to rows that SQL common to both dialects cannot make.
+#[derive(Clone, Copy)]
+enum DataMigration {
+    /// Database token permissions name the database id they were granted on.
+    BindPermissionsToDatabases,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -104,6 +113,7 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 "#,
+        data: None,
     },
     Migration {
         version: 2,
@@ -114,6 +124,7 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 "#,
+        data: None,
     },
     Migration {
         version: 3,
@@ -139,6 +150,7 @@ CREATE TABLE device_authorizations (
     user_id TEXT
 );
 "#,
+        data: None,
     },
     Migration {
         version: 4,
@@ -147,6 +159,7 @@ CREATE TABLE device_authorizations (
 ALTER TABLE users ADD COLUMN subject TEXT;
 CREATE UNIQUE INDEX users_subject ON users (subject);
 "#,
+        data: None,
     },
     Migration {
         version: 5,
@@ -181,6 +194,21 @@ CREATE TABLE parquet_files (
 CREATE INDEX parquet_files_database ON parquet_files (database_id);
 CREATE INDEX parquet_files_node_segment ON parquet_files (node_id, wal_segment);
 "#,
+        data: None,
+    },
+    Migration {
+        version: 6,
+        description: "the time before which a user's sessions are refused",
+        sql: r#"
+ALTER TABLE users ADD COLUMN sessions_valid_from BIGINT;
+"#,
+        data: None,
+    },
+    Migration {
+        version: 7,
+        description: "database token permissions bound to database ids",
+        sql: "",
+        data: Some(DataMigration::BindPermissionsToDatabases),
     },
 ];
 
@@ -222,6 +250,12 @@ pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
+        }
+        match migration.data {
+            Some(DataMigration::BindPermissionsToDatabases) => {
+                crate::permissions::bind_to_databases(&mut tx).await?;
+            }
+            None => {}
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",

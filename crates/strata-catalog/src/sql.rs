@@ -147,8 +147,7 @@ const DATABASE_COLUMNS: &str = "id, name, retention_period_ns, max_tables, max_c
 const TABLE_COLUMNS: &str =
     "id, database_id, name, partition_template, status, created_at, deleted_at";
 const TOKEN_COLUMNS: &str = "id, description, hash, display_prefix, created_at, created_by, expires_at, revoked_at, last_used_at";
-const USER_COLUMNS: &str =
-    "id, email, first_name, last_name, user_group, status, subject, created_at, updated_at";
+const USER_COLUMNS: &str = "id, email, first_name, last_name, user_group, status, subject, created_at, updated_at, sessions_valid_from";
 const PARQUET_COLUMNS: &str = "id, database_id, table_id, partition_key, path, min_time, max_time, row_count, size_bytes, node_id, wal_segment, created_at";
 
 fn status_of(s: &str) -> Result<Status> {
@@ -240,8 +239,7 @@ fn database_token_from_row(row: &AnyRow) -> Result<DatabaseToken> {
     let permissions: String = row.try_get("permissions").map_err(db_error)?;
     Ok(DatabaseToken {
         token: token_from_row(row)?,
-        permissions: serde_json::from_str(&permissions)
-            .map_err(|e| Error::internal(format!("catalog holds malformed permissions: {e}")))?,
+        permissions: crate::permissions::from_json(&permissions)?,
     })
 }
 
@@ -258,6 +256,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         subject: row.try_get("subject").map_err(db_error)?,
         created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
         updated_at: from_micros(row.try_get("updated_at").map_err(db_error)?),
+        sessions_valid_from: opt_from_micros(row.try_get("sessions_valid_from").map_err(db_error)?),
     })
 }
 
@@ -492,6 +491,32 @@ impl SqlCatalog {
         Ok(())
     }
 
+    /// Refuses (`Conflict`) to let `user` stop being an Admin when no other user is one.
+    /// Counted in the transaction that changes the user, with the Admins' rows locked on
+    /// PostgreSQL, so two concurrent changes cannot each count the other as the Admin left.
+    async fn keep_an_admin(&self, tx: &mut Transaction<'static, Any>, user: &User) -> Result<()> {
+        if user.group != UserGroup::Admin {
+            return Ok(());
+        }
+        let lock = match self.dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        };
+        let admins = query(format!("SELECT id FROM users WHERE user_group = $1{lock}"))
+            .bind(UserGroup::Admin.as_str())
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_error)?
+            .len();
+        if admins <= 1 {
+            return Err(Error::conflict(format!(
+                "{} is the last Admin; make another user Admin first",
+                user.email
+            )));
+        }
+        Ok(())
+    }
+
     /// The active database with this id, its row locked as [`Self::lock_active_database`]
     /// locks it, for the writers that know a database by id.
     async fn lock_active_database_by_id(
@@ -671,10 +696,6 @@ fn table_not_found(database: &str, name: &str) -> Error {
     Error::not_found(format!("table {name:?} not found in database {database:?}"))
 }
 
-fn permissions_json(permissions: &[Permission]) -> String {
-    serde_json::to_string(permissions).expect("permissions serialize")
-}
-
 #[async_trait]
 impl Catalog for SqlCatalog {
     async fn identity(&self) -> Result<Identity> {
@@ -756,6 +777,7 @@ impl Catalog for SqlCatalog {
             subject: user.subject,
             created_at: from_micros(micros(now)),
             updated_at: from_micros(micros(now)),
+            sessions_valid_from: None,
         })
     }
 
@@ -806,6 +828,9 @@ impl Catalog for SqlCatalog {
             .map_err(db_error)?
             .ok_or_else(|| user_not_found(id))?;
         let mut user = user_from_row(&row)?;
+        if update.group.is_some_and(|group| group != UserGroup::Admin) {
+            self.keep_an_admin(&mut tx, &user).await?;
+        }
         if let Some(first) = update.first_name {
             user.first_name = first;
         }
@@ -840,6 +865,7 @@ impl Catalog for SqlCatalog {
             .map_err(db_error)?
             .ok_or_else(|| user_not_found(id))?;
         let user = user_from_row(&row)?;
+        self.keep_an_admin(&mut tx, &user).await?;
         sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -849,20 +875,19 @@ impl Catalog for SqlCatalog {
         Ok(user)
     }
 
-    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<()> {
-        let updated =
-            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                .bind(password_hash)
-                .bind(micros(Utc::now()))
-                .bind(id.to_string())
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?
-                .rows_affected();
-        if updated == 0 {
-            return Err(user_not_found(id));
-        }
-        Ok(())
+    async fn set_user_password(&self, id: Uuid, password_hash: &str) -> Result<User> {
+        let now = micros(Utc::now());
+        let row = query(format!(
+            "UPDATE users SET password_hash = $1, updated_at = $2, sessions_valid_from = $2 WHERE id = $3 RETURNING {USER_COLUMNS}"
+        ))
+        .bind(password_hash)
+        .bind(now)
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| user_not_found(id))?;
+        user_from_row(&row)
     }
 
     async fn add_signing_key(&self, key: &SigningKey) -> Result<()> {
@@ -1516,7 +1541,7 @@ impl Catalog for SqlCatalog {
             &mut tx,
             TokenKind::Database,
             &token.token,
-            Some(permissions_json(&token.permissions)),
+            Some(crate::permissions::to_json(&token.permissions)),
         )
         .await?;
         tx.commit().await.map_err(db_error)
@@ -1565,7 +1590,7 @@ impl Catalog for SqlCatalog {
         }
         sqlx::query("UPDATE database_tokens SET description = $1, permissions = $2 WHERE id = $3")
             .bind(&token.token.description)
-            .bind(permissions_json(&token.permissions))
+            .bind(crate::permissions::to_json(&token.permissions))
             .bind(id.to_string())
             .execute(&mut *tx)
             .await
@@ -1767,6 +1792,15 @@ impl Catalog for SqlCatalog {
         }
         let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        sqlx::query("DELETE FROM audit_log WHERE at < $1")
+            .bind(micros(before))
+            .execute(&self.pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(db_error)
     }
 }
 

@@ -415,10 +415,7 @@ mod tests {
     fn database_token() -> DatabaseToken {
         DatabaseToken {
             token: metadata(),
-            permissions: vec![Permission {
-                action: Action::Read,
-                resource: "*".into(),
-            }],
+            permissions: vec![Permission::new(Action::Read, "*")],
         }
     }
 

@@ -2,7 +2,8 @@
 //! Entra ID, Auth0, …). Strata only verifies them: issuer, audience, a signature by a key from
 //! the provider's JWKS (fetched, cached, re-fetched for an unknown `kid`), an asymmetric
 //! algorithm, `exp`/`nbf` within the skew. The user is the catalog user with the token's
-//! `email`; optionally a groups claim decides the user's group.
+//! `email` (which the provider must have verified, unless told otherwise) or `sub`;
+//! optionally a groups claim decides the user's group.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -26,7 +27,7 @@ const ALLOWED: [Algorithm; 8] = [
     Algorithm::ES384,
 ];
 /// The least time between two JWKS fetches caused by unknown key ids.
-const REFETCH_SPACING: Duration = Duration::from_secs(10);
+const REFETCH_SPACING: Duration = Duration::from_secs(5);
 
 /// Which claim names the catalog user a session belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,9 @@ pub enum UserClaim {
 #[derive(Debug, Clone)]
 pub struct ExternalSettings {
     pub user_claim: UserClaim,
+    /// With [`UserClaim::Email`], refuse sessions whose `email_verified` claim is not true:
+    /// anyone may register an unverified address at many providers.
+    pub require_verified_email: bool,
     pub issuer: String,
     pub audience: String,
     /// Discovered from the issuer when not given.
@@ -66,6 +70,8 @@ pub struct ExternalSession {
     pub user: ExternalUser,
     /// The group the groups claim gives, when one is configured and matches.
     pub group: Option<UserGroup>,
+    /// The `iat` claim, when the provider sets it.
+    pub issued_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -197,12 +203,20 @@ impl ExternalProvider {
             .map_err(|e| crate::provider::jwt_failure(&e))?;
         let claims = data.claims;
         let user = match self.settings.user_claim {
-            UserClaim::Email => ExternalUser::Email(
-                claims["email"]
-                    .as_str()
-                    .and_then(|e| normalize_email(e).ok())
-                    .ok_or("session has no email claim")?,
-            ),
+            UserClaim::Email => {
+                // Some providers send the flag as a string.
+                let verified = matches!(&claims["email_verified"], serde_json::Value::Bool(true))
+                    || claims["email_verified"] == "true";
+                if self.settings.require_verified_email && !verified {
+                    return Err("the session's email is not verified by the identity provider");
+                }
+                ExternalUser::Email(
+                    claims["email"]
+                        .as_str()
+                        .and_then(|e| normalize_email(e).ok())
+                        .ok_or("session has no email claim")?,
+                )
+            }
             UserClaim::Subject => ExternalUser::Subject(
                 claims["sub"]
                     .as_str()
@@ -230,9 +244,13 @@ impl ExternalProvider {
                         .any(|(name, g)| g == group && names.contains(&name.as_str()))
                 })
         });
+        let issued_at = claims["iat"]
+            .as_i64()
+            .and_then(|iat| DateTime::from_timestamp(iat, 0));
         Ok(ExternalSession {
             user,
             group,
+            issued_at,
             expires_at,
         })
     }
@@ -256,4 +274,88 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(
             "{url} did not answer JSON the server understands: {e}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A provider answering its discovery document and an empty key set on loopback;
+    /// returns its issuer and how many times the key set was fetched.
+    async fn empty_provider() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (answer_issuer, counted) = (issuer.clone(), fetches.clone());
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = vec![0u8; 4096];
+                let n = socket.read(&mut request).await.unwrap();
+                let request = String::from_utf8_lossy(&request[..n]).to_string();
+                let body = if request.starts_with("GET /.well-known/openid-configuration") {
+                    serde_json::json!({"issuer": answer_issuer, "jwks_uri": format!("{answer_issuer}/jwks")})
+                } else {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    serde_json::json!({"keys": []})
+                }
+                .to_string();
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(response.as_bytes()).await.unwrap();
+            }
+        });
+        (issuer, fetches)
+    }
+
+    /// A JWT naming key `kid` (its signature does not matter: the key is never found).
+    fn jwt_with_kid(kid: &str) -> String {
+        let part = |json: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+        };
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            part(serde_json::json!({"alg": "RS256", "kid": kid})),
+            part(serde_json::json!({"sub": "x"}))
+        )
+    }
+
+    #[tokio::test]
+    async fn unknown_key_ids_refetch_the_key_set_at_most_once_per_spacing() {
+        let (issuer, fetches) = empty_provider().await;
+        let provider = ExternalProvider::open(ExternalSettings {
+            user_claim: UserClaim::Email,
+            require_verified_email: true,
+            issuer,
+            audience: "strata".into(),
+            jwks_uri: None,
+            groups_claim: None,
+            group_names: Vec::new(),
+            clock_skew: TimeDelta::zero(),
+        })
+        .await
+        .unwrap();
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "fetched once at start");
+        for i in 0..50 {
+            assert_eq!(
+                provider
+                    .verify(&jwt_with_kid(&format!("made-up-{i}")))
+                    .await,
+                Err("session signed with an unknown key")
+            );
+        }
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            2,
+            "fifty unknown key ids cost one more fetch"
+        );
+    }
 }

@@ -15,6 +15,10 @@ mod ratelimit;
 
 pub use device::{DeviceCodeResponse, OAuthError, TokenResponse, normalize_user_code};
 pub use external::{ExternalProvider, ExternalSession, ExternalSettings, ExternalUser, UserClaim};
-pub use password::{check_password_strength, generate_password, hash_password, verify_password};
-pub use provider::{BuiltInProvider, Decision, ProviderSettings, Session};
+pub use password::{
+    MAX_PASSWORD_BYTES, check_password_strength, generate_password, hash_password, verify_password,
+};
+pub use provider::{
+    BuiltInProvider, Decision, MAX_OAUTH_FIELD_BYTES, ProviderSettings, Session, SignInRefusal,
+};
 pub use ratelimit::RateLimiter;

@@ -6,12 +6,19 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use strata_types::{Error, Result};
 
 const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest password accepted: hashing costs time in proportion to its length.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
-/// Refuses passwords too short to resist guessing.
+/// Refuses passwords too short to resist guessing, or too long to hash cheaply.
 pub fn check_password_strength(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::invalid(format!(
             "the password is too short: use at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::invalid(format!(
+            "the password is too long: use at most {MAX_PASSWORD_BYTES} bytes"
         )));
     }
     Ok(())

@@ -16,11 +16,25 @@ use uuid::Uuid;
 
 use crate::device::{DeviceCodeResponse, OAuthError, TokenResponse, new_user_code};
 use crate::keys::{ALGORITHM, KeyRing};
-use crate::password::{generate_password, hash_password, verify_password};
+use crate::password::{MAX_PASSWORD_BYTES, generate_password, hash_password, verify_password};
 use crate::{RateLimiter, normalize_user_code};
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const BOOTSTRAP_CLAIM: &str = "bootstrap_admin";
+/// The longest `client_id`, `scope` or device code accepted from a caller.
+pub const MAX_OAUTH_FIELD_BYTES: usize = 256;
+
+/// Failed sign-ins are counted over this window.
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failures for one email from one address before that address must wait for that email.
+const FAILURES_PER_EMAIL_AND_ADDRESS: usize = 5;
+/// Failures from one address, for any emails, before it must wait.
+const FAILURES_PER_ADDRESS: usize = 20;
+/// Failures for one email, from anywhere, past which each sign-in for it is delayed (never
+/// refused: the real user, elsewhere, still gets in), a second more per further failure.
+const FAILURES_PER_EMAIL_BEFORE_DELAY: usize = 20;
+/// The longest such delay.
+const MAX_SIGN_IN_DELAY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
@@ -55,6 +69,7 @@ impl ProviderSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user_id: Uuid,
+    pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -62,6 +77,27 @@ pub struct Session {
 pub enum Decision {
     Approve,
     Deny,
+}
+
+/// A sign-in that did not go through: the error for the person, and what the audit log may
+/// keep (never what was typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInRefusal {
+    pub error: Error,
+    /// The user whose email was typed, when there is one.
+    pub user: Option<Uuid>,
+    /// Why, in a few fixed words.
+    pub reason: &'static str,
+}
+
+impl SignInRefusal {
+    fn new(error: Error, user: Option<Uuid>, reason: &'static str) -> Self {
+        SignInRefusal {
+            error,
+            user,
+            reason,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -83,8 +119,10 @@ pub struct BuiltInProvider {
     pepper: Pepper,
     keys: KeyRing,
     settings: ProviderSettings,
-    failures_per_user: RateLimiter,
+    failures_per_email_and_address: RateLimiter,
     failures_per_address: RateLimiter,
+    /// Counts past [`FAILURES_PER_EMAIL_BEFORE_DELAY`], for the delay.
+    failures_per_email: RateLimiter,
 }
 
 impl BuiltInProvider {
@@ -101,8 +139,15 @@ impl BuiltInProvider {
             pepper,
             keys,
             settings,
-            failures_per_user: RateLimiter::new(5, Duration::from_secs(15 * 60)),
-            failures_per_address: RateLimiter::new(20, Duration::from_secs(15 * 60)),
+            failures_per_email_and_address: RateLimiter::new(
+                FAILURES_PER_EMAIL_AND_ADDRESS,
+                FAILURE_WINDOW,
+            ),
+            failures_per_address: RateLimiter::new(FAILURES_PER_ADDRESS, FAILURE_WINDOW),
+            failures_per_email: RateLimiter::new(
+                FAILURES_PER_EMAIL_BEFORE_DELAY + MAX_SIGN_IN_DELAY.as_secs() as usize,
+                FAILURE_WINDOW,
+            ),
         });
         provider.rotate_keys().await?;
         Ok(provider)
@@ -170,6 +215,16 @@ impl BuiltInProvider {
         encode_hex(&self.pepper.hash(device_code))
     }
 
+    /// What the audit log names an email typed at sign-in that is no user's: a keyed hash,
+    /// so repeated attempts can be told apart and matched without keeping what was typed
+    /// (which may be a password pasted into the wrong field).
+    pub fn typed_email_label(&self, typed: &str) -> String {
+        let hash = self
+            .pepper
+            .hash(&format!("sign-in email:{}", typed.trim().to_lowercase()));
+        format!("unknown email #{}", &encode_hex(&hash)[..16])
+    }
+
     /// `POST /oauth/device/code`: starts a sign-in for `client_id`.
     pub async fn start(
         &self,
@@ -179,6 +234,8 @@ impl BuiltInProvider {
         if client_id.trim().is_empty() {
             return Err(OAuthError::new("invalid_request", "client_id is required"));
         }
+        check_length("client_id", client_id)?;
+        check_length("scope", scope)?;
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw)
             .map_err(|_| OAuthError::new("server_error", "no random numbers"))?;
@@ -254,6 +311,8 @@ impl BuiltInProvider {
                 "device_code is required",
             ));
         }
+        check_length("device_code", device_code)?;
+        check_length("client_id", client_id)?;
         let hash = self.device_code_hash(device_code);
         let now = Utc::now();
         let internal = |e: Error| {
@@ -389,14 +448,36 @@ impl BuiltInProvider {
         let user_id =
             Uuid::parse_str(&data.claims.sub).map_err(|_| "session subject is not a user id")?;
         let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or("malformed session")?;
+        let issued_at = DateTime::from_timestamp(data.claims.iat, 0).ok_or("malformed session")?;
         Ok(Session {
             user_id,
+            issued_at,
             expires_at,
         })
     }
 
-    /// The sign-in on the verification page: checks the email and password (rate limited per
-    /// user and per source address), then approves or denies the pending authorization.
+    /// The client that asked for the sign-in waiting for `user_code` (as typed), if one is.
+    pub async fn requesting_client(&self, user_code: &str) -> Option<String> {
+        let code = normalize_user_code(user_code)?;
+        match self.catalog.find_device_authorization(&code).await {
+            Ok(Some(authorization))
+                if authorization.status == DeviceStatus::Pending
+                    && authorization.expires_at > Utc::now() =>
+            {
+                Some(authorization.client_id)
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look up a sign-in's client");
+                None
+            }
+        }
+    }
+
+    /// The sign-in on the verification page: checks the email and password, then approves or
+    /// denies the pending authorization. Failures are limited per email and address and per
+    /// address (the address waits), and slow down sign-ins for the email from anywhere (they
+    /// are delayed, never refused, so guessing from one place cannot lock the user out).
     pub async fn decide(
         &self,
         user_code: &str,
@@ -404,46 +485,78 @@ impl BuiltInProvider {
         password: &str,
         decision: Decision,
         source: &str,
-    ) -> Result<User> {
+    ) -> std::result::Result<User, SignInRefusal> {
         let code = normalize_user_code(user_code).ok_or_else(|| {
-            Error::invalid("that code is not valid: it has eight letters, like BCDF-GHJK")
+            SignInRefusal::new(
+                Error::invalid("that code is not valid: it has eight letters, like BCDF-GHJK"),
+                None,
+                "malformed code",
+            )
         })?;
-        let email = normalize_email(email)?;
+        let email =
+            normalize_email(email).map_err(|e| SignInRefusal::new(e, None, "malformed email"))?;
         let now = Instant::now();
-        let address_key = format!("address:{source}");
-        let user_key = format!("user:{email}");
+        let address_key = source.to_string();
+        let pair_key = format!("{email} from {source}");
         if let Some(wait) = self
             .failures_per_address
             .blocked(&address_key, now)
-            .or_else(|| self.failures_per_user.blocked(&user_key, now))
+            .or_else(|| self.failures_per_email_and_address.blocked(&pair_key, now))
         {
-            return Err(Error::new(
-                ErrorKind::RateLimited,
-                format!(
-                    "too many failed sign-ins; try again in {} minutes",
-                    wait.as_secs().div_ceil(60).max(1)
+            return Err(SignInRefusal::new(
+                Error::new(
+                    ErrorKind::RateLimited,
+                    format!(
+                        "too many failed sign-ins; try again in {} minutes",
+                        wait.as_secs().div_ceil(60).max(1)
+                    ),
                 ),
+                None,
+                "too many failed sign-ins",
             ));
         }
-        let found = self.catalog.find_user_by_email(&email).await?;
-        let phc = found
-            .as_ref()
-            .and_then(|(_, hash)| hash.clone())
-            .unwrap_or_else(|| dummy_hash().to_string());
-        let candidate = password.to_string();
-        // Verify even for unknown users, so timing does not tell who has an account.
-        let matches = tokio::task::spawn_blocking(move || verify_password(&candidate, &phc))
+        let failures_for_email = self.failures_per_email.recent(&email, now);
+        if failures_for_email >= FAILURES_PER_EMAIL_BEFORE_DELAY {
+            let excess = failures_for_email + 1 - FAILURES_PER_EMAIL_BEFORE_DELAY;
+            let delay = Duration::from_secs(excess as u64).min(MAX_SIGN_IN_DELAY);
+            metrics::counter!("strata_sign_in_delays_total").increment(1);
+            tokio::time::sleep(delay).await;
+        }
+        let internal = |e: Error| SignInRefusal::new(e, None, "server error");
+        let found = self
+            .catalog
+            .find_user_by_email(&email)
             .await
-            .map_err(|e| Error::internal(format!("password check failed: {e}")))?;
+            .map_err(internal)?;
+        let user_id = found.as_ref().map(|(user, _)| user.id);
+        let matches = if password.len() > MAX_PASSWORD_BYTES {
+            false // no password is this long: not worth hashing
+        } else {
+            let phc = found
+                .as_ref()
+                .and_then(|(_, hash)| hash.clone())
+                .unwrap_or_else(|| dummy_hash().to_string());
+            let candidate = password.to_string();
+            // Verify even for unknown users, so timing does not tell who has an account.
+            tokio::task::spawn_blocking(move || verify_password(&candidate, &phc))
+                .await
+                .map_err(|e| internal(Error::internal(format!("password check failed: {e}"))))?
+        };
         let user = match (found, matches) {
             (Some((user, Some(_))), true) => user,
             _ => {
                 self.failures_per_address.record_failure(&address_key, now);
-                self.failures_per_user.record_failure(&user_key, now);
-                return Err(Error::unauthenticated("wrong email or password"));
+                self.failures_per_email_and_address
+                    .record_failure(&pair_key, now);
+                self.failures_per_email.record_failure(&email, now);
+                return Err(SignInRefusal::new(
+                    Error::unauthenticated("wrong email or password"),
+                    user_id,
+                    "wrong email or password",
+                ));
             }
         };
-        self.failures_per_user.clear(&user_key);
+        self.failures_per_email_and_address.clear(&pair_key);
         let status = match decision {
             Decision::Approve => DeviceStatus::Approved,
             Decision::Deny => DeviceStatus::Denied,
@@ -453,11 +566,15 @@ impl BuiltInProvider {
             .await
             .map_err(|e| {
                 if e.kind == ErrorKind::NotFound {
-                    Error::not_found(
-                        "no sign-in is waiting for that code; it may have expired: run `stratactl auth login` again",
+                    SignInRefusal::new(
+                        Error::not_found(
+                            "no sign-in is waiting for that code; it may have expired: run `stratactl auth login` again",
+                        ),
+                        Some(user.id),
+                        "no sign-in waiting for the code",
                     )
                 } else {
-                    e
+                    SignInRefusal::new(e, Some(user.id), "server error")
                 }
             })?;
         Ok(user)
@@ -502,6 +619,17 @@ impl BuiltInProvider {
             .await?;
         Ok(Some((user, generated.then_some(password))))
     }
+}
+
+/// Refuses an OAuth parameter longer than anyone sends.
+fn check_length(name: &str, value: &str) -> std::result::Result<(), OAuthError> {
+    if value.len() > MAX_OAUTH_FIELD_BYTES {
+        return Err(OAuthError::new(
+            "invalid_request",
+            format!("{name} is longer than {MAX_OAUTH_FIELD_BYTES} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// A hash of a random password, verified against when the user does not exist.

@@ -22,6 +22,25 @@ impl RateLimiter {
     /// `Some(wait)` when `key` has used up its failures in the window.
     pub fn blocked(&self, key: &str, now: Instant) -> Option<Duration> {
         let mut failures = self.failures.lock().expect("rate limiter lock poisoned");
+        let times = self.within_window(&mut failures, key, now)?;
+        (times.len() >= self.limit).then(|| self.window - now.duration_since(times[0]))
+    }
+
+    /// How many failures `key` has within the window (at most the limit).
+    pub fn recent(&self, key: &str, now: Instant) -> usize {
+        let mut failures = self.failures.lock().expect("rate limiter lock poisoned");
+        self.within_window(&mut failures, key, now)
+            .map_or(0, |times| times.len())
+    }
+
+    /// `key`'s failures within the window, forgetting older ones (and the key, when none is
+    /// left).
+    fn within_window<'a>(
+        &self,
+        failures: &'a mut HashMap<String, VecDeque<Instant>>,
+        key: &str,
+        now: Instant,
+    ) -> Option<&'a VecDeque<Instant>> {
         let times = failures.get_mut(key)?;
         while times
             .front()
@@ -33,7 +52,7 @@ impl RateLimiter {
             failures.remove(key);
             return None;
         }
-        (times.len() >= self.limit).then(|| self.window - now.duration_since(times[0]))
+        failures.get(key)
     }
 
     pub fn record_failure(&self, key: &str, now: Instant) {
@@ -80,5 +99,17 @@ mod tests {
         limiter.record_failure("c", t);
         limiter.clear("c");
         assert!(limiter.blocked("c", t).is_none());
+    }
+
+    #[test]
+    fn counts_recent_failures_up_to_the_limit() {
+        let limiter = RateLimiter::new(3, Duration::from_secs(60));
+        let t = Instant::now();
+        assert_eq!(limiter.recent("a", t), 0);
+        for i in 0..5 {
+            limiter.record_failure("a", t + Duration::from_secs(i));
+        }
+        assert_eq!(limiter.recent("a", t + Duration::from_secs(5)), 3);
+        assert_eq!(limiter.recent("a", t + Duration::from_secs(63)), 1);
     }
 }

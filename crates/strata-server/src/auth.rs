@@ -147,7 +147,7 @@ async fn session_principal(state: &AppState, jwt: &str) -> Result<Principal, Aut
         tracing::error!(error = %e, "could not look up a session's user");
         failure("the session's user could not be looked up")
     };
-    let (user, group, expires_at) = match &state.sessions {
+    let (user, group, issued_at, expires_at) = match &state.sessions {
         Sessions::BuiltIn(provider) => {
             let session = provider.verify_session(jwt).await.map_err(failure)?;
             let user = match state.catalog.get_user(session.user_id).await {
@@ -160,7 +160,7 @@ async fn session_principal(state: &AppState, jwt: &str) -> Result<Principal, Aut
                 }
                 Err(e) => return Err(lookup_failed(e)),
             };
-            (user, None, session.expires_at)
+            (user, None, Some(session.issued_at), session.expires_at)
         }
         Sessions::External { provider, .. } => {
             let session = provider.verify(jwt).await.map_err(failure)?;
@@ -175,9 +175,18 @@ async fn session_principal(state: &AppState, jwt: &str) -> Result<Principal, Aut
             let user = found.map_err(lookup_failed)?.ok_or(failure(
                 "the session's user is not a Strata user; ask an Admin to add it",
             ))?;
-            (user, session.group, session.expires_at)
+            (user, session.group, session.issued_at, session.expires_at)
         }
     };
+    // A password change ends the sessions issued before it (`iat` has whole seconds).
+    if let (Some(valid_from), Some(issued_at)) = (user.sessions_valid_from, issued_at)
+        && issued_at.timestamp() < valid_from.timestamp()
+    {
+        return Err(AuthFailure::Session {
+            reason: "the session ended when the user's password was changed",
+            user: Some(user.id),
+        });
+    }
     Ok(Principal::User {
         id: user.id,
         group: group.unwrap_or(user.group),

@@ -8,7 +8,8 @@ use base64::Engine;
 use chrono::Utc;
 use strata_auth::{AuthFailure, Principal};
 use strata_query::QueryOrigin;
-use strata_types::{Action, Error, Outcome};
+use strata_query::influxql::ReadAccess;
+use strata_types::{Action, Error, ErrorKind, Outcome};
 
 use crate::AppState;
 use crate::auth::{bearer_token, is_session_token, refuse_credential};
@@ -41,6 +42,20 @@ pub fn query_origin(
     }
 }
 
+/// What a database token may read, for the InfluxQL engine (which finds the databases its
+/// statements name).
+pub struct DataReader<'a>(pub &'a Principal);
+
+impl ReadAccess for DataReader<'_> {
+    fn may_read(&self, database_id: i64) -> bool {
+        self.0.may_access_data(Action::Read, database_id)
+    }
+
+    fn may_read_every_database(&self) -> bool {
+        self.0.may_access_every_database(Action::Read)
+    }
+}
+
 /// Where a data request may carry its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
@@ -68,6 +83,19 @@ pub async fn authorize_data(
     request: &DataRequest<'_>,
     action: Action,
     database: Option<&str>,
+) -> Result<Principal, Error> {
+    let principal = authenticate_data(state, headers, request).await?;
+    if let Some(database) = database {
+        require_access(state, &principal, request, action, database).await?;
+    }
+    Ok(principal)
+}
+
+/// Authenticates the request: a database token, nothing else.
+pub async fn authenticate_data(
+    state: &AppState,
+    headers: &mut HeaderMap,
+    request: &DataRequest<'_>,
 ) -> Result<Principal, Error> {
     let (target, source) = (request.target, request.source);
     let token = data_token(headers, request.query_password, request.credentials);
@@ -108,25 +136,51 @@ pub async fn authorize_data(
         ));
     }
     token_check("valid");
-    if let Some(database) = database
-        && !principal.may_access_data(action, database)
-    {
+    Ok(principal)
+}
+
+/// Refuses (403, audited) a database token that may not `action` on `database`.
+pub async fn require_access(
+    state: &AppState,
+    principal: &Principal,
+    request: &DataRequest<'_>,
+    action: Action,
+    database: &str,
+) -> Result<(), Error> {
+    if !may_access(state, principal, action, database).await? {
         let verb = match action {
             Action::Read => "read",
             Action::Write => "write",
         };
         return Err(refuse(
             state,
-            Some(&principal),
-            target,
-            source,
+            Some(principal),
+            request.target,
+            request.source,
             &format!("no {verb} permission on database \"{database}\""),
             &format!(
                 "this token may not {verb} database \"{database}\"; use a token with {verb} permission on it"
             ),
         ));
     }
-    Ok(principal)
+    Ok(())
+}
+
+/// Whether `principal` may `action` on the database named `database`: permissions are bound
+/// to database ids, so the name is looked up. A database that does not exist is for a token
+/// on `*` to find missing (404 later); any other token is refused as for any database it
+/// may not use.
+async fn may_access(
+    state: &AppState,
+    principal: &Principal,
+    action: Action,
+    database: &str,
+) -> Result<bool, Error> {
+    match state.storage.schema(database).await {
+        Ok(schema) => Ok(principal.may_access_data(action, schema.database.id)),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(principal.may_access_every_database(action)),
+        Err(e) => Err(e),
+    }
 }
 
 fn refuse(

@@ -27,7 +27,8 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::AppState;
 use crate::auth::source_of_peer;
 use crate::data_auth::{
-    Credentials, DEBUG_HEADER, DataRequest, SCAN_ONLY_HEADER, authorize_data, query_origin,
+    Credentials, DEBUG_HEADER, DataReader, DataRequest, SCAN_ONLY_HEADER, authorize_data,
+    query_origin,
 };
 use crate::error::caller_message;
 use crate::flight_sql::{FlightSql, is_flight_sql_ticket};
@@ -187,12 +188,11 @@ impl FlightService for FlightEndpoint {
                     Some(params) => params_from_json(params).map_err(status)?,
                     None => HashMap::new(),
                 };
-                let may_read = |name: &str| principal.may_access_data(Action::Read, name);
                 let request = InfluxqlRequest {
                     database: Some(&database),
                     query: &ticket.sql_query,
                     params: &params,
-                    may_read: &may_read,
+                    access: &DataReader(&principal),
                     origin: flight_origin(&request, &principal),
                 };
                 self.state

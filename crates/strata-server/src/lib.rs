@@ -7,6 +7,8 @@ mod data_auth;
 mod error;
 mod flight;
 mod flight_sql;
+mod guard;
+mod layers;
 mod metrics;
 mod openapi;
 mod routes;
@@ -97,6 +99,8 @@ pub fn router(state: AppState) -> Router {
     tonic::service::Routes::from(http)
         .add_service(flight)
         .into_axum_router()
+        .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(layers::request_id))
         .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
 }

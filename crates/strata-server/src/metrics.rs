@@ -37,6 +37,12 @@ pub fn lines_written(written: usize, rejected: usize) {
 /// Counts and times every request, and logs it without query string or credentials.
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&crate::layers::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let method = req.method().clone();
     let route = req
         .extensions()
@@ -53,6 +59,6 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::counter!("strata_http_requests_total", &labels).increment(1);
     metrics::histogram!("strata_http_request_duration_seconds", &labels)
         .record(elapsed.as_secs_f64());
-    tracing::info!(%method, route, status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request");
+    tracing::info!(%method, route, status, request_id, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request");
     response
 }

@@ -1,10 +1,14 @@
 //! The route table. Every route is registered through [`RouteTable`], which also records it,
 //! so a test can check the OpenAPI document against what the server really serves.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::{OriginalUri, Request};
 use axum::handler::Handler;
 use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
@@ -14,6 +18,7 @@ use crate::api::{
     v1_query, write,
 };
 use crate::error::error_response;
+use crate::guard::{Throttle, small_body, throttled};
 
 /// Routes anyone may call: service endpoints and the identity provider's.
 pub const PUBLIC_PATHS: [&str; 9] = [
@@ -80,6 +85,22 @@ impl RouteTable {
     fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
         self.add("delete", path, on(MethodFilter::DELETE, h))
     }
+
+    /// A route anyone may call: throttled per address, then held to a small body, before
+    /// the handler sees it.
+    fn public<H: Handler<T, AppState>, T: 'static>(
+        self,
+        method: &'static str,
+        filter: MethodFilter,
+        path: &'static str,
+        h: H,
+        throttle: Arc<Throttle>,
+    ) -> Self {
+        let route = on(filter, h)
+            .layer(from_fn(small_body))
+            .layer(from_fn_with_state(throttle, throttled));
+        self.add(method, path, route)
+    }
 }
 
 /// The Management API resources, relative to either URL prefix.
@@ -123,6 +144,12 @@ fn management() -> RouteTable {
 }
 
 fn top_level() -> RouteTable {
+    // Device codes are catalog rows: the fewest. A CLI polls every few seconds; a person
+    // posts the page a few times.
+    let sign_in_starts = Throttle::new("POST /oauth/device/code", 10, Duration::from_secs(30));
+    let token_polls = Throttle::new("POST /oauth/token", 60, Duration::from_secs(1));
+    let sign_in_posts = Throttle::new("POST /device", 30, Duration::from_secs(2));
+    let sign_in_pages = Throttle::new("GET /device", 60, Duration::from_secs(1));
     RouteTable::new()
         .get("/health", health::health)
         .get("/ping", health::ping)
@@ -131,10 +158,34 @@ fn top_level() -> RouteTable {
         .get("/api/v0/openapi.json", health::openapi)
         .get("/.well-known/openid-configuration", idp::discovery)
         .get("/oauth/jwks", idp::jwks)
-        .post("/oauth/device/code", idp::device_code)
-        .post("/oauth/token", idp::token)
-        .get("/device", idp::page)
-        .post("/device", idp::sign_in)
+        .public(
+            "post",
+            MethodFilter::POST,
+            "/oauth/device/code",
+            idp::device_code,
+            sign_in_starts,
+        )
+        .public(
+            "post",
+            MethodFilter::POST,
+            "/oauth/token",
+            idp::token,
+            token_polls,
+        )
+        .public(
+            "get",
+            MethodFilter::GET,
+            "/device",
+            idp::page,
+            sign_in_pages,
+        )
+        .public(
+            "post",
+            MethodFilter::POST,
+            "/device",
+            idp::sign_in,
+            sign_in_posts,
+        )
         .post("/api/v2/write", write::v2)
         .post("/write", write::v1)
         .post("/api/v3/write_lp", write::v3)

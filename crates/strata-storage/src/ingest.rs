@@ -34,7 +34,7 @@ const COLUMN_BYTES: usize = 512;
 /// The most bytes the batches of a `body_len`-byte write may be estimated to take: a
 /// multiple of the body, and at least a megabyte, so a small write is never refused for it.
 pub(crate) fn memory_budget(body_len: usize) -> usize {
-    body_len.saturating_mul(32).saturating_add(1 << 20)
+    body_len.saturating_mul(16).saturating_add(1 << 20)
 }
 
 /// Why a line was not written.

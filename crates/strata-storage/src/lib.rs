@@ -13,6 +13,7 @@
 
 mod buffer;
 mod columns;
+mod durable;
 mod file_lists;
 mod ingest;
 mod partition;

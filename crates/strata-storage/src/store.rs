@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
-use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
 use strata_types::{Error, Result};
+
+use crate::durable::DurableLocalStore;
 
 /// S3 settings beyond the URL; unset ones come from the environment as the AWS SDKs name it
 /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, ...).
@@ -32,7 +33,8 @@ pub fn open_object_store(url: &str, s3: &S3Options) -> Result<Arc<dyn ObjectStor
                 "cannot create the object store directory {path}: {e}"
             ))
         })?;
-        let store = LocalFileSystem::new_with_prefix(path)
+        // Files must be on disk before the catalog lists them and the WAL forgets their rows.
+        let store = DurableLocalStore::new(std::path::Path::new(path))
             .map_err(|e| Error::invalid(format!("cannot use {path} as the object store: {e}")))?;
         return Ok(Arc::new(store));
     }

@@ -9,7 +9,9 @@
 //! A segment is a 16-byte header (`STRATA-WAL` and a format version) followed by records:
 //! `length: u32 LE | crc32 of payload: u32 LE | payload`. A payload is the database id
 //! (`i64 LE`), the number of tables (`u32 LE`) and per table its id (`i64 LE`), the length
-//! (`u32 LE`) and bytes of an Arrow IPC stream holding its rows.
+//! (`u32 LE`) and bytes of an Arrow IPC stream holding its rows. A record larger than replay
+//! reads ([`MAX_RECORD`]) is refused before it is written, so nothing acknowledged is ever
+//! taken for corruption on replay.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -19,13 +21,13 @@ use std::sync::Arc;
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use arrow::record_batch::RecordBatch;
-use strata_types::{Error, Result};
+use strata_types::{Error, ErrorKind, Result};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::buffer::{Buffer, Generation};
 
 const MAGIC: &[u8; 16] = b"STRATA-WAL\0\0\0\0\0\x01";
-/// The largest record accepted on replay; anything larger is corruption.
+/// The largest record written, and accepted on replay (anything larger there is corruption).
 const MAX_RECORD: usize = 1 << 31;
 /// How many bytes of records one group commit writes at most.
 const MAX_GROUP_BYTES: usize = 64 << 20;
@@ -54,22 +56,44 @@ pub(crate) fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>> {
 }
 
 impl WalRecord {
-    fn encode_into(&self, out: &mut Vec<u8>) {
+    /// Appends the record to `out`, or refuses (`TooLarge`, nothing appended) a record whose
+    /// payload is over `max_record` bytes: replay would take it for corruption.
+    fn encode_into(&self, out: &mut Vec<u8>, max_record: usize) -> Result<()> {
+        let len = self
+            .tables
+            .iter()
+            .fold(12usize, |len, t| len.saturating_add(12 + t.ipc.len()));
+        let (Ok(len32), Ok(tables)) = (u32::try_from(len), u32::try_from(self.tables.len())) else {
+            return Err(too_large(len, max_record));
+        };
+        if len > max_record {
+            return Err(too_large(len, max_record));
+        }
         let start = out.len();
-        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&len32.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
         out.extend_from_slice(&self.database_id.to_le_bytes());
-        out.extend_from_slice(&(self.tables.len() as u32).to_le_bytes());
+        out.extend_from_slice(&tables.to_le_bytes());
         for table in &self.tables {
+            // Each table's bytes are part of `len`, so fit a u32 too.
+            let ipc_len = u32::try_from(table.ipc.len()).expect("bounded by the record's length");
             out.extend_from_slice(&table.table_id.to_le_bytes());
-            out.extend_from_slice(&(table.ipc.len() as u32).to_le_bytes());
+            out.extend_from_slice(&ipc_len.to_le_bytes());
             out.extend_from_slice(&table.ipc);
         }
-        let payload = &out[start + 8..];
-        let len = payload.len() as u32;
-        let crc = crc32fast::hash(payload);
-        out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+        let crc = crc32fast::hash(&out[start + 8..]);
         out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+        Ok(())
     }
+}
+
+fn too_large(len: usize, max_record: usize) -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        format!(
+            "the write's rows take {len} bytes in the write-ahead log, more than the {max_record} one write may; send it in smaller requests"
+        ),
+    )
 }
 
 enum Command {
@@ -92,6 +116,16 @@ pub(crate) struct Wal {
 impl Wal {
     /// Starts the log thread writing a new segment `segment` in `dir`.
     pub(crate) fn start(dir: &Path, segment: i64, buffer: Arc<Buffer>) -> Result<Wal> {
+        Self::start_with_limit(dir, segment, buffer, MAX_RECORD)
+    }
+
+    /// [`Wal::start`], refusing records over `max_record` bytes (at most [`MAX_RECORD`]).
+    fn start_with_limit(
+        dir: &Path,
+        segment: i64,
+        buffer: Arc<Buffer>,
+        max_record: usize,
+    ) -> Result<Wal> {
         let file = create_segment(dir, segment)?;
         let (commands, receiver) = mpsc::channel(4096);
         let mut writer = Writer {
@@ -100,6 +134,7 @@ impl Wal {
             file,
             buffer,
             failed: None,
+            max_record: max_record.min(MAX_RECORD),
         };
         std::thread::Builder::new()
             .name("strata-wal".into())
@@ -151,6 +186,7 @@ struct Writer {
     /// Set when a write or fsync failed: the file's tail is unknown, so nothing more is
     /// acknowledged until the server restarts (and replay truncates the tail).
     failed: Option<String>,
+    max_record: usize,
 }
 
 impl Writer {
@@ -162,8 +198,12 @@ impl Writer {
             while let Some(command) = next.take() {
                 match command {
                     Command::Append { record, reply } => {
-                        record.encode_into(&mut staged);
-                        group.push((record, reply));
+                        match record.encode_into(&mut staged, self.max_record) {
+                            Ok(()) => group.push((record, reply)),
+                            Err(refused) => {
+                                let _ = reply.send(Err(refused));
+                            }
+                        }
                     }
                     Command::Rotate { reply } => {
                         self.commit(&mut staged, &mut group);
@@ -413,10 +453,14 @@ mod tests {
         let path = segment_path(dir.path(), 1);
         let mut file = create_segment(dir.path(), 1).unwrap();
         let mut bytes = Vec::new();
-        record(1, &[1, 2, 3]).encode_into(&mut bytes);
-        record(2, &[4]).encode_into(&mut bytes);
+        record(1, &[1, 2, 3])
+            .encode_into(&mut bytes, MAX_RECORD)
+            .unwrap();
+        record(2, &[4]).encode_into(&mut bytes, MAX_RECORD).unwrap();
         let whole = bytes.len();
-        record(3, &[5, 6]).encode_into(&mut bytes);
+        record(3, &[5, 6])
+            .encode_into(&mut bytes, MAX_RECORD)
+            .unwrap();
         // A crash in the middle of the third record.
         file.write_all(&bytes[..whole + 11]).unwrap();
         drop(file);
@@ -445,7 +489,9 @@ mod tests {
         let path = segment_path(dir.path(), 1);
         let mut file = create_segment(dir.path(), 1).unwrap();
         let mut bytes = Vec::new();
-        record(1, &[1, 2, 3]).encode_into(&mut bytes);
+        record(1, &[1, 2, 3])
+            .encode_into(&mut bytes, MAX_RECORD)
+            .unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         file.write_all(&bytes).unwrap();
@@ -493,5 +539,32 @@ mod tests {
         assert_eq!(read_segment(&segments[0].1, false).unwrap().len(), 50);
         wal.delete_through(1).unwrap();
         assert_eq!(list_segments(dir.path()).unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_record_larger_than_replay_reads_is_refused_before_the_ack() {
+        let dir = tempfile::tempdir().unwrap();
+        let buffer = Arc::new(Buffer::new(1));
+        let big = record(1, &(0..1000).collect::<Vec<_>>());
+        let mut encoded = Vec::new();
+        big.encode_into(&mut encoded, MAX_RECORD).unwrap();
+        let limit = encoded.len() - 9;
+        let wal = Wal::start_with_limit(dir.path(), 1, buffer.clone(), limit).unwrap();
+        let refused = wal.append(big).await.unwrap_err();
+        assert_eq!(refused.kind, ErrorKind::TooLarge);
+        assert!(
+            refused.message.contains("send it in smaller requests"),
+            "{refused}"
+        );
+        assert!(
+            buffer.table((1, 7)).batches.is_empty(),
+            "nothing was acknowledged"
+        );
+        // The log carries on, and replays exactly what it acknowledged.
+        wal.append(record(1, &[1, 2])).await.unwrap();
+        let segments = list_segments(dir.path()).unwrap();
+        let replayed = read_segment(&segments[0].1, false).unwrap();
+        assert_eq!(replayed.len(), 1);
+        assert_eq!(replayed[0].tables[0].1, vec![batch(&[1, 2])]);
     }
 }

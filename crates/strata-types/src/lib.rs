@@ -13,7 +13,7 @@ mod schema;
 mod secrets;
 
 pub use error::{Error, ErrorKind, Result};
-pub use names::{normalize_email, validate_database_name, validate_table_name};
+pub use names::{MAX_EMAIL_BYTES, normalize_email, validate_database_name, validate_table_name};
 pub use partition::{DEFAULT_TIME_FORMAT, PartitionTemplate, TagBucket, TemplatePart};
 pub use permission::{Action, Permission};
 pub use records::*;

@@ -52,10 +52,20 @@ pub fn validate_table_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The longest email address (RFC 5321's limit on a forward path).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
 /// A user's email, trimmed and lower-cased so it matches however it is typed.
 pub fn normalize_email(email: &str) -> Result<String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let email = email.trim();
+    if email.len() > MAX_EMAIL_BYTES {
+        // Not echoed: it may be anything, pasted into the wrong field.
+        return Err(Error::invalid(format!(
+            "an email address has at most {MAX_EMAIL_BYTES} characters"
+        )));
+    }
+    let email = email.to_lowercase();
+    let valid = email.len() <= MAX_EMAIL_BYTES
         && email
             .split_once('@')
             .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())

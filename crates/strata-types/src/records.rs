@@ -61,6 +61,8 @@ pub struct User {
     pub subject: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Sessions issued before this are refused: set when the user's password changes.
+    pub sessions_valid_from: Option<DateTime<Utc>>,
 }
 
 /// A change to a user; `None` leaves a field as it is.

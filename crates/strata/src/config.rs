@@ -24,9 +24,30 @@ pub struct StorageArgs {
 }
 
 impl StorageArgs {
+    /// Creates the data directory readable by this user only (0700), and makes an existing
+    /// one so: it holds the catalog, the WAL, keys, the pepper and the objects.
     pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let dir = &self.data_dir;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        let mode = std::fs::metadata(dir)
+            .with_context(|| format!("cannot read data directory {}", dir.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot make data directory {} private", dir.display()))?;
+            tracing::warn!(
+                data_dir = %dir.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the data directory was open to other users; it is now 0700"
+            );
+        }
+        Ok(())
     }
 
     pub fn catalog_url(&self) -> String {

@@ -7,6 +7,16 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
+/// Everything this process creates (catalog, WAL, keys, pepper, objects) is its user's alone:
+/// files 0600, directories 0700.
+fn private_files() {
+    // SAFETY: umask only sets this process's file mode mask; it cannot fail and touches no
+    // memory. It runs first, before any thread exists.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "strata",
@@ -28,6 +38,7 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    private_files();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

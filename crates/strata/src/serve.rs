@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "STRATA_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address other than loopback (behind a proxy that terminates
+    /// TLS). Without it, such a bind needs --tls-cert and --tls-key.
+    #[arg(long, env = "STRATA_INSECURE_HTTP")]
+    insecure_http: bool,
     /// The S3 endpoint of an S3-compatible store (e.g. http://127.0.0.1:8333); AWS S3 when unset.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     aws_endpoint_url: Option<String>,
@@ -79,6 +83,9 @@ pub struct ServeArgs {
     /// How long deleted databases and tables can be undeleted (e.g. 14d, 36h).
     #[arg(long, env = "STRATA_SOFT_DELETE_WINDOW", default_value = "14d", value_parser = parse_window)]
     soft_delete_window: chrono::TimeDelta,
+    /// How long audit log entries are kept (e.g. 400d, 90d); older ones are deleted.
+    #[arg(long, env = "STRATA_AUDIT_RETENTION", default_value = "400d", value_parser = parse_lifetime)]
+    audit_retention: chrono::TimeDelta,
     /// Log format: text or json. Levels come from STRATA_LOG (e.g. info, debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -106,6 +113,11 @@ pub struct ServeArgs {
     /// (matched to users' emails) or `sub` (matched to users' subjects).
     #[arg(long, env = "STRATA_OIDC_USER_CLAIM", default_value = "email", value_parser = ["email", "sub"])]
     oidc_user_claim: String,
+    /// Accept external sessions whose `email_verified` claim is not true (with
+    /// --oidc-user-claim email). Only for a provider that lets no one claim an address they
+    /// do not own.
+    #[arg(long, env = "STRATA_OIDC_ALLOW_UNVERIFIED_EMAIL")]
+    oidc_allow_unverified_email: bool,
     /// The `aud` the external provider's sessions must carry.
     #[arg(long, env = "STRATA_OIDC_AUDIENCE", default_value = "strata")]
     oidc_audience: String,
@@ -176,6 +188,7 @@ async fn external_sessions(args: &ServeArgs, issuer: &str) -> anyhow::Result<Ses
         } else {
             UserClaim::Email
         },
+        require_verified_email: !args.oidc_allow_unverified_email,
         issuer: issuer.to_string(),
         audience: args.oidc_audience.clone(),
         jwks_uri: args.oidc_jwks_uri.clone(),
@@ -266,6 +279,24 @@ async fn resolve_bind(bind: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("--http-bind {bind:?} resolves to no address"))
 }
 
+/// Tokens, passwords and sessions cross the network in clear text over plain HTTP: only on
+/// loopback, unless the operator says a proxy in front provides TLS.
+fn check_transport(args: &ServeArgs, addr: SocketAddr) -> anyhow::Result<()> {
+    if args.tls_cert.is_some() || addr.ip().is_loopback() {
+        return Ok(());
+    }
+    if !args.insecure_http {
+        bail!(
+            "--http-bind {addr} is reachable from other machines, and without TLS every token and password would cross the network readable by anyone on the way; give --tls-cert and --tls-key, or --insecure-http when a proxy in front of this server provides TLS"
+        );
+    }
+    tracing::warn!(
+        %addr,
+        "serving plain HTTP beyond loopback (--insecure-http): tokens and passwords cross the network unencrypted unless a proxy in front provides TLS"
+    );
+    Ok(())
+}
+
 fn init_logging(format: &str) {
     let filter = EnvFilter::try_from_env("STRATA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -307,6 +338,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let auth = Authenticator::new(catalog.clone(), pepper.clone()).await?;
     let _refresh = auth.spawn_refresh();
     let addr = resolve_bind(&args.http_bind).await?;
+    check_transport(&args, addr)?;
     let listener =
         std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     listener.set_nonblocking(true)?;
@@ -363,6 +395,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     ));
     let state = AppState::new(catalog, auth, sessions, engine, query, settings).await?;
+    // Pruned about ten times per retention period, at least every hour.
+    let prune_every = to_std(args.audit_retention / 10).clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(3600),
+    );
+    let _audit_retention = state
+        .audit
+        .spawn_retention(args.audit_retention, prune_every);
     tracing::info!(
         account_id = %state.identity.account_id,
         cluster_id = %state.identity.cluster.id,

@@ -216,3 +216,28 @@ pub async fn audit_lists_newest_first_with_filters_and_pages(catalog: &dyn Catal
         .unwrap();
     assert_eq!(minutes(&page), [3, 2, 1, 0]);
 }
+
+pub async fn audit_entries_older_than_the_retention_are_pruned(catalog: &dyn Catalog) {
+    let events: Vec<AuditEvent> = (0..5)
+        .map(|minute| {
+            event(
+                minute,
+                Actor::System,
+                "database.create",
+                "db",
+                Outcome::Success,
+            )
+        })
+        .collect();
+    catalog.append_audit(&events).await.unwrap();
+    assert_eq!(catalog.prune_audit(at(2)).await.unwrap(), 2);
+    assert_eq!(
+        minutes(&catalog.list_audit(&query()).await.unwrap()),
+        [4, 3, 2]
+    );
+    assert_eq!(
+        catalog.prune_audit(at(2)).await.unwrap(),
+        0,
+        "nothing left to prune"
+    );
+}

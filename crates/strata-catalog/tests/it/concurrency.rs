@@ -157,3 +157,54 @@ pub async fn concurrent_revokes_of_one_token_succeed_once(catalog: &dyn Catalog)
     assert_eq!(changes.database.len(), 1);
     assert_eq!(changes.database[0].token.revoked_at, Some(at));
 }
+
+pub async fn concurrent_changes_never_leave_no_admin(catalog: &dyn Catalog) {
+    use strata_types::{UserGroup, UserUpdate};
+    let mut admins = Vec::new();
+    for i in 0..4 {
+        let user = catalog
+            .create_user(strata_catalog::NewUser {
+                email: format!("admin{i}@example.com"),
+                first_name: String::new(),
+                last_name: String::new(),
+                group: UserGroup::Admin,
+                password_hash: None,
+                subject: None,
+            })
+            .await
+            .unwrap();
+        admins.push(user.id);
+    }
+    warm_up(catalog).await;
+    // Every Admin demoted or removed at once: one must be refused.
+    let demote = UserUpdate {
+        group: Some(UserGroup::Auditor),
+        ..UserUpdate::default()
+    };
+    let results = join_all(
+        admins
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let demote = demote.clone();
+                async move {
+                    if i % 2 == 0 {
+                        catalog.update_user(*id, demote).await.map(|_| ())
+                    } else {
+                        catalog.remove_user(*id).await.map(|_| ())
+                    }
+                }
+            })
+            .collect(),
+    )
+    .await;
+    let (ok, errors) = tally(&results);
+    assert_eq!(ok, 3, "{results:?}");
+    assert_eq!(errors, vec![ErrorKind::Conflict], "{results:?}");
+    let left = catalog.list_users().await.unwrap();
+    assert_eq!(
+        left.iter().filter(|u| u.group == UserGroup::Admin).count(),
+        1,
+        "{left:?}"
+    );
+}

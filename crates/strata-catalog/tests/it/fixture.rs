@@ -80,6 +80,16 @@ impl Fixture {
         &self.catalog
     }
 
+    /// Runs `sql` on the catalog's store directly, as an older build or an operator would.
+    pub async fn execute(&self, sql: &str) {
+        let mut connection = sqlx::AnyConnection::connect(&self.url).await.unwrap();
+        connection
+            .execute(AssertSqlSafe(sql.to_string()))
+            .await
+            .unwrap();
+        connection.close().await.ok();
+    }
+
     /// Opens the same catalog again, as a restarted node would.
     pub async fn reopen(&self) -> SqlCatalog {
         open(&self.url).await

@@ -184,10 +184,14 @@ pub async fn users_are_found_updated_and_removed(catalog: &dyn Catalog) {
     assert_eq!(updated.group, UserGroup::Admin);
     assert_eq!(updated.first_name, "Ada", "untouched fields stay");
     assert!(updated.updated_at >= ada.updated_at);
-    catalog
+    assert_eq!(updated.sessions_valid_from, None);
+    let changed = catalog
         .set_user_password(ada.id, "$argon2id$other")
         .await
         .unwrap();
+    let valid_from = changed.sessions_valid_from.expect("sessions end");
+    assert!(valid_from >= updated.updated_at);
+    assert_eq!(catalog.get_user(ada.id).await.unwrap(), changed);
     let (_, hash) = catalog
         .find_user_by_email("ada@example.com")
         .await
@@ -195,6 +199,26 @@ pub async fn users_are_found_updated_and_removed(catalog: &dyn Catalog) {
         .unwrap();
     assert_eq!(hash.as_deref(), Some("$argon2id$other"));
 
+    // Ada is the only Admin: she stays one.
+    let last = catalog.remove_user(ada.id).await.unwrap_err();
+    assert_eq!(last.kind, ErrorKind::Conflict);
+    assert_eq!(
+        last.message,
+        "ada@example.com is the last Admin; make another user Admin first"
+    );
+    let demote = UserUpdate {
+        group: Some(UserGroup::Member),
+        ..UserUpdate::default()
+    };
+    let last = catalog
+        .update_user(ada.id, demote.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(last.kind, ErrorKind::Conflict);
+    catalog
+        .create_user(new_user("bob@example.com", "Bob", "B", UserGroup::Admin))
+        .await
+        .unwrap();
     assert_eq!(catalog.remove_user(ada.id).await.unwrap().id, ada.id);
     for result in [
         catalog.get_user(ada.id).await.map(|_| ()),
@@ -203,7 +227,7 @@ pub async fn users_are_found_updated_and_removed(catalog: &dyn Catalog) {
             .update_user(ada.id, UserUpdate::default())
             .await
             .map(|_| ()),
-        catalog.set_user_password(ada.id, "x").await,
+        catalog.set_user_password(ada.id, "x").await.map(|_| ()),
     ] {
         assert_eq!(result.unwrap_err().kind, ErrorKind::NotFound);
     }

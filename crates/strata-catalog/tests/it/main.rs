@@ -90,6 +90,7 @@ contract! {
     tokens::token_changes_since_returns_what_changed(catalog),
     tokens::last_used_never_goes_back(catalog),
     tokens::a_node_behind_a_pruned_feed_reloads_every_token(catalog),
+    tokens::permissions_stored_by_name_are_bound_to_their_database(fixture),
 
     schema::schema_of_a_new_database_has_no_tables(catalog),
     schema::add_columns_creates_the_table_and_keeps_column_order(catalog),
@@ -103,10 +104,12 @@ contract! {
     schema::parquet_files_are_added_listed_and_deleted(catalog),
 
     audit::audit_lists_newest_first_with_filters_and_pages(catalog),
+    audit::audit_entries_older_than_the_retention_are_pruned(catalog),
 
     concurrency::nodes_opening_a_new_catalog_together_share_one_identity(fixture),
     concurrency::concurrent_creates_of_one_database_name_leave_one(catalog),
     concurrency::concurrent_table_creates_respect_the_table_limit(catalog),
     concurrency::concurrent_creates_of_one_table_name_leave_one(catalog),
     concurrency::concurrent_revokes_of_one_token_succeed_once(catalog),
+    concurrency::concurrent_changes_never_leave_no_admin(catalog),
 }

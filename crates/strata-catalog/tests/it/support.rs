@@ -33,17 +33,11 @@ pub fn new_database(name: &str) -> NewDatabase {
 }
 
 pub fn read(resource: &str) -> Permission {
-    Permission {
-        action: Action::Read,
-        resource: resource.to_string(),
-    }
+    Permission::new(Action::Read, resource)
 }
 
 pub fn write(resource: &str) -> Permission {
-    Permission {
-        action: Action::Write,
-        resource: resource.to_string(),
-    }
+    Permission::new(Action::Write, resource)
 }
 
 /// A token record as the auth layer would build it, with a made-up hash.

@@ -3,10 +3,13 @@
 use std::collections::BTreeMap;
 
 use strata_catalog::Catalog;
-use strata_types::{Actor, DatabaseToken, ErrorKind, TokenKind, TokenRecord};
+use strata_types::{Actor, DatabaseToken, ErrorKind, Permission, TokenKind, TokenRecord};
 use uuid::Uuid;
 
-use crate::support::{database_token, expect_err, hours, now, read, seconds, token_record, write};
+use crate::fixture::Fixture;
+use crate::support::{
+    database_token, expect_err, hours, new_database, now, read, seconds, token_record, write,
+};
 
 fn revoked(mut token: DatabaseToken, at: chrono::DateTime<chrono::Utc>) -> DatabaseToken {
     token.token.revoked_at = Some(at);
@@ -466,5 +469,40 @@ pub async fn a_node_behind_a_pruned_feed_reloads_every_token(catalog: &dyn Catal
     assert_eq!(
         catalog.token_changes_since(0).await.unwrap().database.len(),
         6
+    );
+}
+
+pub async fn permissions_stored_by_name_are_bound_to_their_database(fixture: &Fixture) {
+    let catalog = fixture.catalog();
+    let kept = catalog.create_database(new_database("kept")).await.unwrap();
+    catalog.create_database(new_database("gone")).await.unwrap();
+    catalog.delete_database("gone", now()).await.unwrap();
+    // Permissions without database ids, as catalogs before version 7 hold them.
+    let token = database_token(
+        "old-hash",
+        now(),
+        vec![read("kept"), read("gone"), write("*")],
+    );
+    catalog.create_database_token(&token).await.unwrap();
+    fixture
+        .execute("DELETE FROM schema_migrations WHERE version = 7")
+        .await;
+    let upgraded = fixture.reopen().await;
+    let permissions = upgraded
+        .get_database_token(token.token.id)
+        .await
+        .unwrap()
+        .permissions;
+    assert_eq!(
+        permissions,
+        vec![
+            Permission {
+                database_id: Some(kept.id),
+                ..read("kept")
+            },
+            read("gone"),
+            write("*"),
+        ],
+        "a name whose database is gone is bound to none, and so allows nothing"
     );
 }

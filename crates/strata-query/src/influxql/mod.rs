@@ -58,10 +58,17 @@ pub struct InfluxqlRequest<'a> {
     pub query: &'a str,
     /// Values of `$name` bind parameters.
     pub params: &'a HashMap<String, Literal>,
-    /// Whether the caller may read a database: statements naming another database than the
-    /// request's, and `SHOW DATABASES`, are held to it.
-    pub may_read: &'a (dyn Fn(&str) -> bool + Send + Sync),
+    /// Which databases the caller may read: every statement is held to it.
+    pub access: &'a dyn ReadAccess,
     pub origin: QueryOrigin,
+}
+
+/// Which databases a caller may read, by id (permissions follow databases, not names).
+pub trait ReadAccess: Send + Sync {
+    fn may_read(&self, database_id: i64) -> bool;
+    /// Whether the caller may read every database, those not created yet too: such a caller
+    /// is told a database is missing, any other that it may not read it.
+    fn may_read_every_database(&self) -> bool;
 }
 
 /// The database a 1.x `db` and retention policy `rp` name: `db`, or `db/rp` for any policy
@@ -205,7 +212,7 @@ impl QueryEngine {
                     .await
                     .map_err(failed)
             }
-            Statement::ShowDatabases(_) => show::databases(self, request.may_read).await,
+            Statement::ShowDatabases(_) => show::databases(self, request.access).await,
             Statement::ShowRetentionPolicies(show) => {
                 let database = on_database(show.on.as_ref(), request.database)?;
                 let (schema, _) = self.open(request, &database).await?;
@@ -253,18 +260,25 @@ impl QueryEngine {
         request: &InfluxqlRequest<'_>,
         database: &str,
     ) -> Result<(Arc<DatabaseSchema>, SessionContext)> {
-        if Some(database) != request.database && !(request.may_read)(database) {
-            return Err(Error::permission_denied(format!(
+        let refused = || {
+            Error::permission_denied(format!(
                 "this token may not read database \"{database}\"; use a token with read permission on it"
-            )));
-        }
-        let schema = self.storage.schema(database).await.map_err(|e| {
-            if e.kind == ErrorKind::NotFound {
-                Error::not_found(format!("database not found: {database}"))
-            } else {
-                e
+            ))
+        };
+        let schema = match self.storage.schema(database).await {
+            Ok(schema) => schema,
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                return Err(if request.access.may_read_every_database() {
+                    Error::not_found(format!("database not found: {database}"))
+                } else {
+                    refused()
+                });
             }
-        })?;
+            Err(e) => return Err(e),
+        };
+        if !request.access.may_read(schema.database.id) {
+            return Err(refused());
+        }
         let context = self.session(&schema, &request.origin)?;
         Ok((schema, context))
     }

@@ -21,7 +21,7 @@ use strata_types::{ColumnType, DatabaseSchema, Status, TableSchema};
 use super::expr::{self, Scope, TimeRange};
 use super::fill::{Shaping, shape};
 use super::select::{compile, measurements as resolve, now};
-use super::{InfluxqlTable, MEASUREMENT_COLUMN, SeriesLayout, string_table};
+use super::{InfluxqlTable, MEASUREMENT_COLUMN, ReadAccess, SeriesLayout, string_table};
 use crate::QueryEngine;
 
 fn by_measurement() -> SeriesLayout {
@@ -47,15 +47,15 @@ fn limited(table: InfluxqlTable, limit: Option<u64>, offset: Option<u64>) -> Res
 /// `SHOW DATABASES`: the active databases the caller may read.
 pub(super) async fn databases(
     engine: &QueryEngine,
-    may_read: &(dyn Fn(&str) -> bool + Send + Sync),
+    access: &dyn ReadAccess,
 ) -> strata_types::Result<InfluxqlTable> {
     let mut names: Vec<String> = engine
         .catalog
         .list_databases(Some(Status::Active))
         .await?
         .into_iter()
+        .filter(|d| access.may_read(d.id))
         .map(|d| d.name)
-        .filter(|name| may_read(name))
         .collect();
     names.sort();
     let measurement = vec!["databases".to_string(); names.len()];

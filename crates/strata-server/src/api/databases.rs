@@ -170,6 +170,8 @@ pub async fn update(
     Ok(Json(database_json(&state, &db)))
 }
 
+/// Deleting, renaming and restoring a database make this node forget its cached schema, so
+/// the tokens' permissions (bound to database ids) see the change at once here.
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -241,7 +243,10 @@ pub async fn undelete(
             .authorize(ManagementAction::ManageDatabases)?;
         let id = parse_id("database", &path.database)?;
         let since = Utc::now() - state.settings.soft_delete_window;
-        state.catalog.undelete_database(id, since).await
+        state
+            .catalog
+            .undelete_database(id, since)
+            .await
     }
     .await;
     let db = caller

@@ -121,13 +121,23 @@ pub struct PageQuery {
     user_code: Option<String>,
 }
 
-/// `GET /device`: the sign-in form, with the code filled in when the link carried it.
-pub async fn page(Query(query): Query<PageQuery>) -> Html<String> {
+/// `GET /device`: the sign-in form, with the code filled in when the link carried it, and
+/// the client that asked for the sign-in when the code is one waiting.
+pub async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Response {
+    let code = query.user_code.unwrap_or_default();
+    let client = match &state.sessions {
+        Sessions::BuiltIn(provider) if !code.is_empty() => provider.requesting_client(&code).await,
+        _ => None,
+    };
     Html(render_form(
-        query.user_code.as_deref().unwrap_or_default(),
-        "",
+        &Shown {
+            user_code: &code,
+            email: "",
+            client: client.as_deref(),
+        },
         None,
     ))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -150,28 +160,29 @@ pub async fn sign_in(
 ) -> Response {
     let Ok(Form(form)) = form else {
         let page = render_form(
-            "",
-            "",
+            &Shown::default(),
             Some("The form could not be read; please fill it in again."),
         );
         return (StatusCode::BAD_REQUEST, Html(page)).into_response();
-    };
-    let decision = match form.action.as_deref() {
-        None | Some("approve") => Decision::Approve,
-        Some("deny") => Decision::Deny,
-        Some(_) => {
-            let page = render_form(
-                &form.user_code,
-                &form.email,
-                Some("Choose Approve or Deny."),
-            );
-            return (StatusCode::BAD_REQUEST, Html(page)).into_response();
-        }
     };
     let provider = match built_in(&state) {
         Ok(provider) => provider,
         Err(e) => return e.into_response(),
     };
+    let shown = Shown {
+        user_code: &form.user_code,
+        email: &form.email,
+        client: None,
+    };
+    let decision = match form.action.as_deref() {
+        None | Some("approve") => Decision::Approve,
+        Some("deny") => Decision::Deny,
+        Some(_) => {
+            let page = render_form(&shown, Some("Choose Approve or Deny."));
+            return (StatusCode::BAD_REQUEST, Html(page)).into_response();
+        }
+    };
+    let client = provider.requesting_client(&form.user_code).await;
     let result = provider
         .decide(
             &form.user_code,
@@ -198,44 +209,52 @@ pub async fn sign_in(
                 .record(
                     Actor::User(user.id),
                     action,
-                    &user.email,
+                    user.id.to_string(),
                     &source,
                     Outcome::Success,
-                    "device flow",
+                    format!(
+                        "device flow for client {}",
+                        client.as_deref().unwrap_or("unknown")
+                    ),
                 )
                 .await;
             Html(render_done(message)).into_response()
         }
-        Err(e) => {
-            let status = match e.kind {
+        Err(refusal) => {
+            let status = match refusal.error.kind {
                 ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
                 ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
                 ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::BAD_REQUEST,
             };
-            let message = if e.kind == ErrorKind::Internal {
-                tracing::error!(error = %e.message, "sign-in failed");
+            let message = if refusal.error.kind == ErrorKind::Internal {
+                tracing::error!(error = %refusal.error.message, "sign-in failed");
                 "Something went wrong on the server; please try again.".to_string()
             } else {
-                e.message.clone()
+                refusal.error.message
             };
-            state
-                .audit
-                .record(
-                    Actor::Anonymous,
-                    "login.failed",
-                    form.email.trim(),
-                    &source,
-                    Outcome::Denied,
-                    &message,
-                )
-                .await;
-            (
-                status,
-                Html(render_form(&form.user_code, &form.email, Some(&message))),
-            )
-                .into_response()
+            // Never what was typed: the user's id, or a keyed hash of the email.
+            let target = refusal.user.map_or_else(
+                || provider.typed_email_label(&form.email),
+                |id| id.to_string(),
+            );
+            state.audit.record_in_background(
+                Actor::Anonymous,
+                "login.failed",
+                target,
+                &source,
+                Outcome::Denied,
+                refusal.reason,
+            );
+            let page = render_form(
+                &Shown {
+                    client: client.as_deref(),
+                    ..shown
+                },
+                Some(&message),
+            );
+            (status, Html(page)).into_response()
         }
     }
 }
@@ -269,8 +288,16 @@ fn page_shell(body: &str) -> String {
     )
 }
 
-/// The sign-in form. The password is never put back into the page.
-fn render_form(user_code: &str, email: &str, error: Option<&str>) -> String {
+/// What the sign-in form shows: the code and email as typed (never the password), and the
+/// client that asked for the sign-in, when known.
+#[derive(Default, Clone, Copy)]
+struct Shown<'a> {
+    user_code: &'a str,
+    email: &'a str,
+    client: Option<&'a str>,
+}
+
+fn render_form(form: &Shown<'_>, error: Option<&str>) -> String {
     let error = error
         .map(|e| {
             format!(
@@ -279,9 +306,19 @@ fn render_form(user_code: &str, email: &str, error: Option<&str>) -> String {
             )
         })
         .unwrap_or_default();
+    let client = form
+        .client
+        .map(|client| {
+            format!(
+                "<p id=\"client\">Requested by <strong>{}</strong>. Approve only a sign-in you started yourself.</p>\n",
+                escape(client)
+            )
+        })
+        .unwrap_or_default();
     page_shell(&format!(
         "<h1>Sign in to Strata</h1>\n\
          <p>Check that the code below matches the one your command line shows, then sign in to approve it.</p>\n\
+         {client}\
          {error}\
          <form method=\"post\">\n\
          <label for=\"user_code\">Code</label>\n\
@@ -293,8 +330,8 @@ fn render_form(user_code: &str, email: &str, error: Option<&str>) -> String {
          <button type=\"submit\" name=\"action\" value=\"approve\">Approve</button>\n\
          <button type=\"submit\" name=\"action\" value=\"deny\">Deny</button>\n\
          </form>\n",
-        code = escape(user_code),
-        email = escape(email),
+        code = escape(form.user_code),
+        email = escape(form.email),
     ))
 }
 
@@ -311,10 +348,18 @@ mod tests {
 
     #[test]
     fn pages_escape_what_they_echo_and_never_hold_a_password() {
-        let page = render_form("<script>", "a\"b@example.com", Some("bad & wrong"));
+        let page = render_form(
+            &Shown {
+                user_code: "<script>",
+                email: "a\"b@example.com",
+                client: Some("<b>cli</b>"),
+            },
+            Some("bad & wrong"),
+        );
         assert!(page.contains("&lt;script&gt;"));
         assert!(page.contains("a&quot;b@example.com"));
         assert!(page.contains("bad &amp; wrong"));
+        assert!(page.contains("Requested by <strong>&lt;b&gt;cli&lt;/b&gt;</strong>"));
         assert!(!page.contains("<script>"));
         for field in ["name=\"user_code\"", "name=\"email\"", "name=\"password\""] {
             assert!(page.contains(field), "{field}");

@@ -68,6 +68,25 @@ impl Caller {
     }
 }
 
+/// The largest query request body read: room for the longest InfluxQL query, encoded.
+const MAX_QUERY_BODY_BYTES: usize = 4 << 20;
+
+/// A query request's body, read once the caller is authenticated; 413 past
+/// [`MAX_QUERY_BODY_BYTES`].
+pub async fn read_query_body(body: axum::body::Body) -> Result<axum::body::Bytes> {
+    axum::body::to_bytes(body, MAX_QUERY_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            strata_types::Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the request body is too large ({} MiB at most)",
+                    MAX_QUERY_BODY_BYTES >> 20
+                ),
+            )
+        })
+}
+
 /// `?status=active|deleted|all` (default `active`).
 pub fn status_filter(status: Option<&str>) -> Result<Option<strata_types::Status>> {
     match status {

@@ -4,21 +4,24 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use strata_auth::Principal;
 use strata_query::influxql::{InfluxqlRequest, params_from_json};
 use strata_query::{OutputFormat, QueryResult};
 use strata_types::{Action, Error};
 
+use super::read_query_body;
 use crate::AppState;
 use crate::auth::Source;
 use crate::data_auth::{
-    Credentials, DEBUG_HEADER, DataRequest, SCAN_ONLY_HEADER, authorize_data, query_origin,
+    Credentials, DEBUG_HEADER, DataReader, DataRequest, SCAN_ONLY_HEADER, authenticate_data,
+    query_origin, require_access,
 };
 use crate::error::v3_error_response;
 
@@ -30,10 +33,16 @@ enum Language {
 }
 
 impl Language {
-    fn target(self) -> &'static str {
-        match self {
-            Language::Sql => "/api/v3/query_sql",
-            Language::Influxql => "/api/v3/query_influxql",
+    /// The endpoint's data request: a bearer token, for the audit log under its route.
+    fn data_request(self, source: &str) -> DataRequest<'_> {
+        DataRequest {
+            target: match self {
+                Language::Sql => "/api/v3/query_sql",
+                Language::Influxql => "/api/v3/query_influxql",
+            },
+            source,
+            credentials: Credentials::Bearer,
+            query_password: None,
         }
     }
 }
@@ -81,7 +90,7 @@ pub async fn sql_post(
     source: Source,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     post(Language::Sql, state, source, params, headers, body).await
 }
@@ -100,7 +109,7 @@ pub async fn influxql_post(
     source: Source,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     post(Language::Influxql, state, source, params, headers, body).await
 }
@@ -110,13 +119,18 @@ async fn get(
     State(state): State<AppState>,
     Source(source): Source,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
+    mut headers: HeaderMap,
 ) -> Response {
+    let data_request = language.data_request(&source);
+    let principal = match authenticate_data(&state, &mut headers, &data_request).await {
+        Ok(principal) => principal,
+        Err(e) => return v3_error_response(e),
+    };
     let request = match params {
         Ok(Query(params)) => QueryRequest::from_query_string(params),
         Err(e) => Err(Error::invalid(e.body_text())),
     };
-    run(language, &state, &source, headers, request).await
+    run(language, &state, &data_request, principal, headers, request).await
 }
 
 async fn post(
@@ -124,9 +138,19 @@ async fn post(
     State(state): State<AppState>,
     Source(source): Source,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
-    body: Bytes,
+    mut headers: HeaderMap,
+    body: Body,
 ) -> Response {
+    // The credential first: the body is read only for a caller with a database token.
+    let data_request = language.data_request(&source);
+    let principal = match authenticate_data(&state, &mut headers, &data_request).await {
+        Ok(principal) => principal,
+        Err(e) => return v3_error_response(e),
+    };
+    let body = match read_query_body(body).await {
+        Ok(body) => body,
+        Err(e) => return v3_error_response(e),
+    };
     // Parameters may come in the query string, the JSON body, or both (the body wins).
     let mut request = match params.map_err(|e| Error::invalid(e.body_text())) {
         Ok(Query(params)) => match QueryRequest::from_query_string(params) {
@@ -152,40 +176,29 @@ async fn post(
                 ))
             })
     };
-    run(language, &state, &source, headers, request).await
+    run(language, &state, &data_request, principal, headers, request).await
 }
 
+/// Runs an authenticated caller's request, once it may read the database it names.
 async fn run(
     language: Language,
     state: &AppState,
-    source: &str,
-    mut headers: HeaderMap,
+    data_request: &DataRequest<'_>,
+    principal: Principal,
+    headers: HeaderMap,
     request: Result<QueryRequest, Error>,
 ) -> Response {
-    let database = request.as_ref().ok().and_then(|r| r.db.clone());
-    let data_request = DataRequest {
-        target: language.target(),
-        source,
-        credentials: Credentials::Bearer,
-        query_password: None,
-    };
-    let principal = match authorize_data(
-        state,
-        &mut headers,
-        &data_request,
-        Action::Read,
-        database.as_deref().filter(|d| !d.is_empty()),
-    )
-    .await
-    {
-        Ok(principal) => principal,
-        Err(e) => return v3_error_response(e),
-    };
     let request = match request {
         Ok(request) => request,
         Err(e) => return v3_error_response(e),
     };
     let database = request.db.filter(|d| !d.is_empty());
+    if let Some(database) = &database
+        && let Err(e) =
+            require_access(state, &principal, data_request, Action::Read, database).await
+    {
+        return v3_error_response(e);
+    }
     let Some(query) = request.q.filter(|q| !q.trim().is_empty()) else {
         return v3_error_response(Error::invalid("missing q value: give the query in `q`"));
     };
@@ -208,12 +221,11 @@ async fn run(
                 Ok(params) => params.unwrap_or_default(),
                 Err(e) => return v3_error_response(e),
             };
-            let may_read = |name: &str| principal.may_access_data(Action::Read, name);
             let request = InfluxqlRequest {
                 database: database.as_deref(),
                 query: &query,
                 params: &params,
-                may_read: &may_read,
+                access: &DataReader(&principal),
                 origin,
             };
             state

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -5,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strata_auth::{ManagementAction, NewDatabaseToken};
-use strata_types::{DatabaseToken, Error, Permission, Result, TokenRecord};
+use strata_types::{Action, DatabaseToken, Error, Permission, Result, TokenRecord};
 use uuid::Uuid;
 
 use super::Rfc3339;
@@ -33,7 +35,7 @@ pub struct TokenView<'a> {
     last_used_at: Option<Rfc3339>,
     /// Database tokens only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    permissions: Option<&'a [Permission]>,
+    permissions: Option<Vec<PermissionView<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_token: Option<&'a str>,
 }
@@ -56,9 +58,21 @@ impl<'a> TokenView<'a> {
         }
     }
 
-    pub fn database(state: &AppState, token: &'a DatabaseToken) -> Self {
+    /// A database token, its permissions naming each database as it is named now.
+    pub fn database(state: &AppState, token: &'a DatabaseToken, names: &'a DatabaseNames) -> Self {
+        let permissions = token
+            .permissions
+            .iter()
+            .map(|p| PermissionView {
+                action: p.action,
+                resource: p
+                    .database_id
+                    .and_then(|id| names.get(&id))
+                    .unwrap_or(&p.resource),
+            })
+            .collect();
         Self {
-            permissions: Some(&token.permissions),
+            permissions: Some(permissions),
             ..Self::management(state, &token.token)
         }
     }
@@ -70,6 +84,26 @@ impl<'a> TokenView<'a> {
             ..self
         }
     }
+}
+
+/// A permission as the API shows it.
+#[derive(Serialize)]
+pub struct PermissionView<'a> {
+    action: Action,
+    resource: &'a str,
+}
+
+/// Every database's name now (a renamed one's new name), by id.
+pub type DatabaseNames = HashMap<i64, String>;
+
+async fn database_names(state: &AppState) -> Result<DatabaseNames> {
+    Ok(state
+        .catalog
+        .list_databases(None)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect())
 }
 
 /// The token id of a URL. The text is not echoed back: a mistaken caller may have put a
@@ -136,9 +170,10 @@ pub async fn list(
         .auth
         .list_database_tokens(params.include_revoked.unwrap_or(false))
         .await?;
+    let names = database_names(&state).await?;
     let views: Vec<_> = tokens
         .iter()
-        .map(|t| TokenView::database(&state, t))
+        .map(|t| TokenView::database(&state, t, &names))
         .collect();
     Ok(Json(views).into_response())
 }
@@ -160,7 +195,8 @@ pub async fn get(
         .catalog
         .get_database_token(parse_token_id(&path.token_id)?)
         .await?;
-    Ok(Json(TokenView::database(&state, &token)).into_response())
+    let names = database_names(&state).await?;
+    Ok(Json(TokenView::database(&state, &token, &names)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -206,8 +242,9 @@ pub async fn create(
     let (token, secret) = caller
         .audited(&state, "token.create", target, result)
         .await?;
+    let names = database_names(&state).await?;
     Ok(secret_response(
-        TokenView::database(&state, &token).with_secret(&secret),
+        TokenView::database(&state, &token, &names).with_secret(&secret),
     ))
 }
 
@@ -255,7 +292,8 @@ pub async fn update(
     let token = caller
         .audited(&state, "token.update", audit_target(&path.token_id), result)
         .await?;
-    Ok(Json(TokenView::database(&state, &token)).into_response())
+    let names = database_names(&state).await?;
+    Ok(Json(TokenView::database(&state, &token, &names)).into_response())
 }
 
 pub async fn revoke(

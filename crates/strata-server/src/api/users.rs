@@ -64,27 +64,6 @@ async fn password_hash(password: String) -> Result<String> {
         .map_err(|e| Error::internal(format!("password hashing failed: {e}")))?
 }
 
-/// Refuses a change that would leave the account without an Admin.
-async fn keep_an_admin(state: &AppState, user: &User) -> Result<()> {
-    if user.group != UserGroup::Admin {
-        return Ok(());
-    }
-    let admins = state
-        .catalog
-        .list_users()
-        .await?
-        .iter()
-        .filter(|u| u.group == UserGroup::Admin)
-        .count();
-    if admins <= 1 {
-        return Err(Error::conflict(format!(
-            "{} is the last Admin; make another user Admin first",
-            user.email
-        )));
-    }
-    Ok(())
-}
-
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -134,6 +113,9 @@ pub async fn create(
         caller.principal.authorize(ManagementAction::ManageUsers)?;
         let email = normalize_email(&body.email)?;
         let group = parse_group(&body.group)?;
+        if group == UserGroup::Admin || body.password.is_some() {
+            caller.principal.authorize(ManagementAction::ManageAdmins)?;
+        }
         let password_hash = match body.password.clone() {
             Some(password) => Some(password_hash(password).await?),
             None => None,
@@ -189,17 +171,14 @@ pub async fn update(
             ));
         }
         let group = body.group.as_deref().map(parse_group).transpose()?;
-        let current = state.catalog.get_user(id).await?;
-        if group.is_some_and(|g| g != UserGroup::Admin) {
-            keep_an_admin(&state, &current).await?;
+        if group == Some(UserGroup::Admin) || body.password.is_some() {
+            caller.principal.authorize(ManagementAction::ManageAdmins)?;
         }
-        if let Some(password) = body.password.clone() {
-            state
-                .catalog
-                .set_user_password(id, &password_hash(password).await?)
-                .await?;
-        }
-        state
+        let password_hash = match body.password.clone() {
+            Some(password) => Some(password_hash(password).await?),
+            None => None,
+        };
+        let user = state
             .catalog
             .update_user(
                 id,
@@ -209,7 +188,12 @@ pub async fn update(
                     group,
                 },
             )
-            .await
+            .await?;
+        // Setting a password also ends the user's sessions.
+        match password_hash {
+            Some(hash) => state.catalog.set_user_password(id, &hash).await,
+            None => Ok(user),
+        }
     }
     .await;
     let target = parse_user_id(&path.user_id)
@@ -229,7 +213,7 @@ pub async fn remove(
     let result = async {
         caller.principal.authorize(ManagementAction::ManageUsers)?;
         let id = parse_user_id(&path.user_id)?;
-        keep_an_admin(&state, &state.catalog.get_user(id).await?).await?;
+        // The catalog refuses to remove the last Admin.
         state.catalog.remove_user(id).await
     }
     .await;

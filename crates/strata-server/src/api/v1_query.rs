@@ -2,14 +2,15 @@
 //!
 //! Parameters `db`, `rp`, `q` (several statements separated by `;`), `epoch`, `chunked`,
 //! `chunk_size`, `pretty` and `params` come from the query string or, for POST, a form body.
-//! The token may also be the `p` parameter or a Basic password. Each statement's answer or
-//! error is in its place in `results`, as 1.x answers; the request fails as a whole (400)
-//! only when it cannot be read or the query does not parse.
+//! The token may also be the `p` parameter of the query string or a Basic password; it is
+//! checked before the body is read. Each statement's answer or error is in its place in
+//! `results`, as 1.x answers; the request fails as a whole (400) only when it cannot be read
+//! or the query does not parse.
 
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
@@ -18,9 +19,13 @@ use strata_query::influxql::v1::{Epoch, encode_csv, encode_json, encode_json_chu
 use strata_query::influxql::{InfluxqlRequest, database_name, params_from_json};
 use strata_types::{Action, Error};
 
+use super::read_query_body;
 use crate::AppState;
 use crate::auth::Source;
-use crate::data_auth::{Credentials, DataRequest, SCAN_ONLY_HEADER, authorize_data, query_origin};
+use crate::data_auth::{
+    Credentials, DataReader, DataRequest, SCAN_ONLY_HEADER, authenticate_data, query_origin,
+    require_access,
+};
 use crate::error::{caller_message, status_of};
 
 /// 1.x's default rows per chunk.
@@ -83,31 +88,36 @@ pub async fn query(
     Source(source): Source,
     RawQuery(raw): RawQuery,
     mut headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    // The credential first (a header, or `p` in the query string): the body is read only
+    // for a caller with a database token.
+    let in_url = parameters(raw.as_deref(), &headers, &[]);
+    let data_request = DataRequest {
+        target: "/query",
+        source: &source,
+        credentials: Credentials::V1,
+        query_password: in_url.get("p").map(String::as_str),
+    };
+    let principal = match authenticate_data(&state, &mut headers, &data_request).await {
+        Ok(principal) => principal,
+        Err(e) => return v1_error(e),
+    };
+    let body = match read_query_body(body).await {
+        Ok(body) => body,
+        Err(e) => return v1_error(e),
+    };
     let params = parameters(raw.as_deref(), &headers, &body);
     let database = params
         .get("db")
         .filter(|db| !db.is_empty())
         .map(|db| database_name(db, params.get("rp").map(String::as_str)));
-    let data_request = DataRequest {
-        target: "/query",
-        source: &source,
-        credentials: Credentials::V1,
-        query_password: params.get("p").map(String::as_str),
-    };
-    let principal = match authorize_data(
-        &state,
-        &mut headers,
-        &data_request,
-        Action::Read,
-        database.as_deref(),
-    )
-    .await
+    if let Some(database) = &database
+        && let Err(e) =
+            require_access(&state, &principal, &data_request, Action::Read, database).await
     {
-        Ok(principal) => principal,
-        Err(e) => return v1_error(e),
-    };
+        return v1_error(e);
+    }
     let Some(text) = params.get("q").filter(|q| !q.trim().is_empty()) else {
         return v1_error(Error::invalid("missing required parameter \"q\""));
     };
@@ -145,13 +155,11 @@ pub async fn query(
         },
         None => HashMap::new(),
     };
-
-    let may_read = |name: &str| principal.may_access_data(Action::Read, name);
     let request = InfluxqlRequest {
         database: database.as_deref(),
         query: text,
         params: &bound,
-        may_read: &may_read,
+        access: &DataReader(&principal),
         origin: query_origin(
             &principal,
             None,

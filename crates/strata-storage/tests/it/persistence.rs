@@ -293,3 +293,14 @@ async fn files_past_retention_and_of_long_deleted_tables_and_databases_are_colle
         .collect();
     assert_eq!(statuses, vec![Status::Active, Status::Deleted]);
 }
+
+#[test]
+fn the_local_store_syncs_what_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    let store = open_object_store(&url, &S3Options::default()).unwrap();
+    assert!(
+        store.to_string().starts_with("DurableLocalStore("),
+        "{store}"
+    );
+}

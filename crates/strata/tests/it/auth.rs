@@ -3,7 +3,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{Server, assert_error, eventually};
+use crate::harness::{ADMIN_EMAIL, ADMIN_PASSWORD, Server, assert_error, eventually};
 
 #[tokio::test]
 async fn refused_credentials_get_401_saying_which() {
@@ -306,4 +306,128 @@ async fn no_secret_ever_reaches_the_logs() {
     for secret in [bootstrap.as_str(), &db_secret, &mgmt_secret, pepper.trim()] {
         assert!(!logs.contains(secret), "a secret appears in the logs");
     }
+}
+
+#[tokio::test]
+async fn no_token_outlives_the_credential_that_creates_it() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    api.create_database("db").await;
+    let limit = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    let (_, parent) = api
+        .post(
+            "/api/v0/managementTokens",
+            json!({"description": "an hour", "expiresAt": limit.to_rfc3339()}),
+        )
+        .await;
+    let hourly = api.with_token(parent["accessToken"].as_str().unwrap());
+    let read_db = json!([{"action": "read", "resource": "db"}]);
+    // A database token minted by it expires with it, or is refused past it.
+    let (status, token) = hourly
+        .post(
+            "/api/v0/tokens",
+            json!({"description": "app", "permissions": read_db}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert_eq!(token["expiresAt"], parent["expiresAt"]);
+    let later = limit + chrono::TimeDelta::days(1);
+    assert_error(
+        &hourly
+            .post(
+                "/api/v0/tokens",
+                json!({"description": "app", "permissions": read_db, "expiresAt": later.to_rfc3339()}),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "cannot outlive the credential that creates it",
+    );
+    // So does one minted with a user session, database or management token alike.
+    let session = server.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let admin = server.api(&session);
+    let (_, minted) = admin
+        .post(
+            "/api/v0/tokens",
+            json!({"description": "by a person", "permissions": read_db}),
+        )
+        .await;
+    let (_, management) = admin
+        .post(
+            "/api/v0/managementTokens",
+            json!({"description": "by a person"}),
+        )
+        .await;
+    for token in [&minted, &management] {
+        let expires: chrono::DateTime<chrono::Utc> =
+            token["expiresAt"].as_str().unwrap().parse().unwrap();
+        assert!(
+            expires <= chrono::Utc::now() + chrono::TimeDelta::hours(1),
+            "{token}"
+        );
+    }
+    // A non-expiring management token still mints tokens that never expire.
+    let (_, forever) = api
+        .post(
+            "/api/v0/tokens",
+            json!({"description": "forever", "permissions": read_db}),
+        )
+        .await;
+    assert!(forever.get("expiresAt").is_none(), "{forever}");
+
+    // Making Admins and setting passwords: not with a token that expires.
+    let admin_user = json!({"email": "eve@example.com", "group": "Admin"});
+    assert_error(
+        &hourly.post("/api/v0/users", admin_user.clone()).await,
+        StatusCode::FORBIDDEN,
+        "a management token that expires may not create or promote Admin users",
+    );
+    let (status, member) = hourly
+        .post(
+            "/api/v0/users",
+            json!({"email": "eve@example.com", "group": "Member"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "members are fine: {member}");
+    let eve = format!("/api/v0/users/{}", member["id"].as_str().unwrap());
+    for change in [
+        json!({"group": "Admin"}),
+        json!({"password": "a long enough password"}),
+    ] {
+        assert_error(
+            &hourly.patch(&eve, change).await,
+            StatusCode::FORBIDDEN,
+            "a management token that expires may not",
+        );
+    }
+    let (status, _) = admin.patch(&eve, json!({"group": "Admin"})).await;
+    assert_eq!(status, StatusCode::OK, "an Admin's session may");
+    let (status, _) = api
+        .patch(&eve, json!({"password": "a long enough password"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "a token that never expires may");
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_users_sessions() {
+    let server = Server::start();
+    let session = server.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let admin = server.api(&session);
+    let (_, users) = admin.get("/api/v0/users").await;
+    let me = format!("/api/v0/users/{}", users[0]["id"].as_str().unwrap());
+    // Sessions carry whole seconds: the change must come in a later second than the sign-in.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, body) = admin
+        .patch(&me, json!({"password": "my new long password"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_error(
+        &admin.get("/api/v0/users").await,
+        StatusCode::UNAUTHORIZED,
+        "the session ended when the user's password was changed",
+    );
+    let fresh = server.sign_in(ADMIN_EMAIL, "my new long password").await;
+    assert_eq!(
+        server.api(&fresh).get("/api/v0/users").await.0,
+        StatusCode::OK
+    );
 }

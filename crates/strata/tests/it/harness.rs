@@ -180,6 +180,16 @@ impl Server {
         kib * 1024
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Everything the server has printed so far.
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()
@@ -282,7 +292,20 @@ impl Server {
         password: &str,
         action: &str,
     ) -> (StatusCode, String) {
-        let response = reqwest::Client::new()
+        self.submit_sign_in_with(&reqwest::Client::new(), user_code, email, password, action)
+            .await
+    }
+
+    /// [`Server::submit_sign_in`] through `client` (for one from another address).
+    pub async fn submit_sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        user_code: &str,
+        email: &str,
+        password: &str,
+        action: &str,
+    ) -> (StatusCode, String) {
+        let response = client
             .post(format!("{}/device", self.base))
             .form(&[
                 ("user_code", user_code),
@@ -343,6 +366,15 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A client whose connections come from `127.0.0.N` (every loopback address reaches the
+/// server), so tests can be callers at different addresses.
+pub fn client_from(n: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+        .build()
+        .unwrap()
 }
 
 /// Runs `strata admin ARGS --data-dir DIR`.

@@ -5,7 +5,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, Server, assert_error, eventually};
+use crate::harness::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, Api, Server, assert_error, client_from, eventually,
+};
 
 /// Adds a user with a password through the Management API; returns their id.
 async fn add_user(api: &Api, email: &str, group: &str) -> String {
@@ -165,25 +167,98 @@ async fn denied_expired_and_malformed_grants() {
     assert_eq!(missing["error"], "invalid_request");
 }
 
-#[tokio::test]
-async fn failed_sign_ins_are_rate_limited_per_user() {
-    let server = Server::start();
-    let (_, user_code) = server.start_device_flow().await;
-    for _ in 0..5 {
+/// `times` sign-ins as the first Admin with a wrong password through `client`.
+async fn fail_sign_ins(server: &Server, client: &reqwest::Client, user_code: &str, times: usize) {
+    for _ in 0..times {
         let (status, _) = server
-            .submit_sign_in(&user_code, ADMIN_EMAIL, "not the password", "approve")
+            .submit_sign_in_with(
+                client,
+                user_code,
+                ADMIN_EMAIL,
+                "not the password",
+                "approve",
+            )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere() {
+    let server = Server::start();
+    let (_, user_code) = server.start_device_flow().await;
+    let attacker = client_from(2);
+    fail_sign_ins(&server, &attacker, &user_code, 5).await;
     let (status, html) = server
-        .submit_sign_in(&user_code, ADMIN_EMAIL, ADMIN_PASSWORD, "approve")
+        .submit_sign_in_with(
+            &attacker,
+            &user_code,
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            "approve",
+        )
         .await;
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "that address waits for that email, even with the right password"
     );
     assert!(html.contains("too many failed sign-ins"), "{html}");
+    // The same address may still sign in as someone else...
+    let mgmt = server.api(&server.bootstrap_token());
+    add_user(&mgmt, "other@example.com", "Member").await;
+    let (status, html) = server
+        .submit_sign_in_with(
+            &attacker,
+            &user_code,
+            "other@example.com",
+            "a long enough password",
+            "deny",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // ...and the real user, from their own address, signs in.
+    let (_, user_code) = server.start_device_flow().await;
+    let (status, html) = server
+        .submit_sign_in_with(
+            &client_from(3),
+            &user_code,
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            "approve",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+}
+
+#[tokio::test]
+async fn many_failures_for_one_email_delay_its_sign_ins_but_never_refuse_them() {
+    let server = Server::start();
+    let (_, user_code) = server.start_device_flow().await;
+    // Twenty failures for one email from four addresses, five each.
+    for n in 2..6 {
+        fail_sign_ins(&server, &client_from(n), &user_code, 5).await;
+    }
+    let delays = async || {
+        server
+            .metrics()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix("strata_sign_in_delays_total "))
+            .map_or(0, |v| v.trim().parse::<u64>().unwrap())
+    };
+    assert_eq!(delays().await, 0);
+    let (status, html) = server
+        .submit_sign_in_with(
+            &client_from(6),
+            &user_code,
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            "approve",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "delayed, not refused: {html}");
+    assert_eq!(delays().await, 1);
 }
 
 #[tokio::test]
@@ -716,4 +791,226 @@ fn offline_user_commands() {
     let out = admin(dir.path(), &["user", "remove", "ops@example.com"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user has the email"));
+}
+
+#[tokio::test]
+async fn unauthenticated_sign_in_endpoints_are_cheap_to_refuse() {
+    let server = Server::start();
+    let catalog = server.data_dir.join("catalog.db");
+    let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |m| m.len());
+    let before = size(&catalog) + size(&catalog.with_extension("db-wal"));
+    // 40 sign-in posts with a 1 MB field: refused for their size, or throttled (answered
+    // before the body is read, so the connection may close under the sender instead).
+    let junk = "x".repeat(1 << 20);
+    let (mut too_large, mut throttled) = (0, 0);
+    for _ in 0..40 {
+        let sent = reqwest::Client::new()
+            .post(format!("{}/device", server.base))
+            .form(&[
+                ("user_code", "BCDF-GHJK"),
+                ("email", &junk),
+                ("password", &junk),
+            ])
+            .send()
+            .await;
+        match sent.map(|response| response.status()) {
+            Ok(StatusCode::PAYLOAD_TOO_LARGE) => too_large += 1,
+            Ok(StatusCode::TOO_MANY_REQUESTS) | Err(_) => throttled += 1,
+            Ok(other) => panic!("a 1 MB sign-in was answered {other}"),
+        }
+    }
+    assert!(
+        too_large >= 30 && too_large + throttled == 40,
+        "{too_large} refused for size, {throttled} throttled"
+    );
+    let after = size(&catalog) + size(&catalog.with_extension("db-wal"));
+    assert!(
+        after < before + (256 << 10),
+        "the catalog grew from {before} to {after} bytes"
+    );
+
+    // Fields are bounded.
+    let long = "c".repeat(300);
+    let (status, answer) = server
+        .form("/oauth/device/code", &[("client_id", &long)])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer["error_description"],
+        "client_id is longer than 256 bytes"
+    );
+    let (_, answer) = server
+        .form(
+            "/oauth/device/code",
+            &[("client_id", "stratactl"), ("scope", &long)],
+        )
+        .await;
+    assert_eq!(
+        answer["error_description"],
+        "scope is longer than 256 bytes"
+    );
+    let (_, answer) = server
+        .form(
+            "/oauth/token",
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", &long),
+                ("client_id", "stratactl"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer["error_description"],
+        "device_code is longer than 256 bytes"
+    );
+
+    // Device codes per address: the throttle comes before validation and the catalog.
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        answers.push(server.form("/oauth/device/code", &[]).await.0);
+    }
+    let (status, answer) = server
+        .form("/oauth/device/code", &[("client_id", "stratactl")])
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert_eq!(answer["code"], 429);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("from your address"),
+        "{answer}"
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|s| **s == StatusCode::BAD_REQUEST)
+            .count(),
+        8,
+        "two of the ten went to the requests above: {answers:?}"
+    );
+    // Another address is not held back.
+    let response = client_from(2)
+        .post(format!("{}/oauth/device/code", server.base))
+        .form(&[("client_id", "stratactl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let user_code = response.json::<Value>().await.unwrap()["user_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Refusals are audited without what was typed.
+    let pasted = "correct horse battery staple";
+    let (status, _) = server
+        .submit_sign_in_with(
+            &client_from(3),
+            &user_code,
+            pasted,
+            "whatever it is",
+            "approve",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = server
+        .submit_sign_in_with(
+            &client_from(3),
+            &user_code,
+            "nobody@example.com",
+            pasted,
+            "approve",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server
+        .submit_sign_in_with(&client_from(3), &user_code, ADMIN_EMAIL, pasted, "approve")
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mgmt = server.api(&server.bootstrap_token());
+    let (_, users) = mgmt.get("/api/v0/users").await;
+    let admin_id = users[0]["id"].as_str().unwrap().to_string();
+    let mut failed = Vec::new();
+    assert!(
+        eventually(Duration::from_secs(10), async || {
+            let (_, audit) = mgmt.get("/api/v0/auditLog?action=login.failed").await;
+            failed = audit.as_array().unwrap().clone();
+            failed.len() == 3
+        })
+        .await,
+        "{failed:?}"
+    );
+    let text = serde_json::to_string(&failed).unwrap();
+    assert!(!text.contains(pasted) && !text.contains("nobody"), "{text}");
+    assert!(!text.contains(&junk[..100]), "{text}");
+    let targets: Vec<&str> = failed
+        .iter()
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets[0], admin_id, "a known user is named by id");
+    assert!(targets[1].starts_with("unknown email #"), "{targets:?}");
+    assert!(targets[2].starts_with("unknown email #"), "{targets:?}");
+    let details: Vec<&str> = failed
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "wrong email or password",
+            "wrong email or password",
+            "malformed email"
+        ]
+    );
+    // The server carries on.
+    assert_eq!(server.anonymous().get("/health").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_names_its_client_and_cannot_be_framed() {
+    let server = Server::start();
+    let (_, user_code) = server.start_device_flow().await;
+    let page = reqwest::Client::new()
+        .get(format!("{}/device?user_code={user_code}", server.base))
+        .header("x-request-id", "my-request-1")
+        .send()
+        .await
+        .unwrap();
+    let headers = page.headers().clone();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(headers["x-request-id"], "my-request-1");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Requested by <strong>stratactl</strong>"),
+        "{html}"
+    );
+    // Without a waiting code, no client is named; every answer has its own request id.
+    let page = reqwest::get(format!("{}/device?user_code=BCDF-GHJK", server.base))
+        .await
+        .unwrap();
+    assert!(page.headers()["x-request-id"].to_str().unwrap().len() >= 32);
+    assert!(!page.text().await.unwrap().contains("Requested by"));
+    let api = reqwest::get(format!("{}/health", server.base))
+        .await
+        .unwrap();
+    assert_eq!(api.headers()["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn the_audit_log_is_pruned_past_its_retention() {
+    let server = Server::builder().arg("--audit-retention").arg("5s").start();
+    let mgmt = server.api(&server.bootstrap_token());
+    mgmt.create_database("kept-briefly").await;
+    let created = async || {
+        let (_, audit) = mgmt.get("/api/v0/auditLog?action=database.create").await;
+        audit.as_array().unwrap().len()
+    };
+    assert_eq!(created().await, 1);
+    assert!(
+        eventually(Duration::from_secs(30), async || created().await == 0).await,
+        "the entry outlived its retention"
+    );
 }

@@ -861,3 +861,35 @@ async fn expression_limits_answer_400_and_the_server_carries_on() {
         json!(6)
     );
 }
+
+#[tokio::test]
+async fn the_credential_is_checked_before_the_body_is_read() {
+    let fx = Fixture::start().await;
+    let url = format!("{}/query", fx.server.base);
+    // `p` in a form body is not a credential: the body is read only after one is checked.
+    let response = reqwest::Client::new()
+        .post(&url)
+        .form(&[("db", "db"), ("q", "SHOW MEASUREMENTS"), ("p", &fx.token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // In the query string it is.
+    let response = reqwest::Client::new()
+        .post(format!("{url}?p={}", fx.token))
+        .form(&[("db", "db"), ("q", "SHOW MEASUREMENTS")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // A token reading another database named only in the body is refused after reading it.
+    fx.mgmt.create_database("other").await;
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&fx.token)
+        .form(&[("db", "other"), ("q", "SHOW MEASUREMENTS")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -359,3 +359,50 @@ fn an_unreachable_provider_stops_the_server_with_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn unverified_emails_are_refused_unless_allowed() {
+    if !enabled() {
+        return;
+    }
+    let provider = start_provider();
+    let add = |server: &Server, email: &str| {
+        let out = admin(
+            &server.data_dir,
+            &["user", "add", "--email", email, "--group", "member"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let strict = Server::builder()
+        .arg("--oidc-issuer")
+        .arg(provider.issuer.as_str())
+        .start();
+    add(&strict, "eve@example.com");
+    add(&strict, "bob@example.com");
+    let eve = provider_session(&provider.issuer, "eve").await;
+    assert_error(
+        &strict.api(&eve).get("/api/v0/users").await,
+        StatusCode::UNAUTHORIZED,
+        "email is not verified",
+    );
+    let bob = provider_session(&provider.issuer, "bob").await;
+    assert_eq!(
+        strict.api(&bob).get("/api/v0/users").await.0,
+        StatusCode::OK
+    );
+
+    let relaxed = Server::builder()
+        .arg("--oidc-issuer")
+        .arg(provider.issuer.as_str())
+        .arg("--oidc-allow-unverified-email")
+        .start();
+    add(&relaxed, "eve@example.com");
+    assert_eq!(
+        relaxed.api(&eve).get("/api/v0/users").await.0,
+        StatusCode::OK
+    );
+}

@@ -1,6 +1,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::harness::{Server, assert_error};
 
 #[tokio::test]
@@ -33,12 +35,7 @@ async fn health_ping_metrics_and_openapi_need_no_credential() {
         api.get("/api/v0/databases").await.0,
         StatusCode::UNAUTHORIZED
     );
-    let metrics = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(metrics.contains("strata_http_requests_total"), "{metrics}");
     assert!(
         metrics.contains(r#"route="/api/v0/databases""#),
@@ -298,4 +295,103 @@ async fn a_bad_flag_value_stops_the_server_with_a_clear_error() {
         stderr.contains("sqlite://") && stderr.contains("postgres://"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn plain_http_beyond_loopback_needs_insecure_http() {
+    let out = std::process::Command::new(crate::harness::strata_bin())
+        .args(["serve", "--http-bind", "0.0.0.0:0", "--data-dir"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .env("STRATA_ADMIN_PASSWORD", crate::harness::ADMIN_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--http-bind 0.0.0.0:")
+            && stderr.contains("--tls-cert and --tls-key, or --insecure-http"),
+        "{stderr}"
+    );
+
+    let server = Server::builder()
+        .http_bind("0.0.0.0:0")
+        .arg("--insecure-http")
+        .start();
+    assert!(
+        server.logs().contains("serving plain HTTP beyond loopback"),
+        "{}",
+        server.logs()
+    );
+    let port = server.base.rsplit(':').next().unwrap();
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data_dir = parent.path().join("data");
+    let server = Server::builder()
+        .data_dir(&data_dir)
+        .arg("--persist-interval")
+        .arg("1s")
+        .start();
+    let (_, token) = server.database_with_token("db").await;
+    server.write_lines(&token, "db", "m v=1").await;
+    let persisted = crate::harness::eventually(Duration::from_secs(30), async || {
+        walk(&data_dir.join("objects"))
+            .iter()
+            .any(|path| path.extension().is_some_and(|e| e == "parquet"))
+    })
+    .await;
+    assert!(persisted, "no Parquet file was written");
+    let mut open = Vec::new();
+    for path in std::iter::once(data_dir.clone()).chain(walk(&data_dir)) {
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            open.push(format!("{} {mode:o}", path.display()));
+        }
+    }
+    assert!(open.is_empty(), "open to other users: {open:#?}");
+    // Everything the server keeps is there: catalog, WAL, keys, pepper, objects.
+    for name in [
+        "catalog.db",
+        "wal",
+        "identity-signing-key.json",
+        "token-pepper",
+        "objects",
+    ] {
+        assert!(data_dir.join(name).exists(), "{name}");
+    }
+
+    // An existing data directory open to others is made private at start.
+    drop(server);
+    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = Server::builder().data_dir(&data_dir).start();
+    let mode = std::fs::metadata(&data_dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(
+        server.logs().contains("it is now 0700"),
+        "{}",
+        server.logs()
+    );
+}
+
+/// Every file and directory below `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
 }

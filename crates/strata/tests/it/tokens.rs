@@ -233,3 +233,77 @@ async fn updates_are_validated_like_creates_and_secrets_are_not_cached() {
         assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
     }
 }
+
+#[tokio::test]
+async fn permissions_follow_the_database_not_its_name() {
+    let server = Server::start();
+    let api = server.api(&server.bootstrap_token());
+    api.create_database("sensors").await;
+    let (id, token) = api
+        .create_token(json!([
+            {"action": "read", "resource": "sensors"},
+            {"action": "write", "resource": "sensors"}
+        ]))
+        .await;
+    let write_with = async |token: &str, database: &str| {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v2/write?bucket={database}", server.base))
+            .bearer_auth(token)
+            .body("m v=1")
+            .send()
+            .await
+            .unwrap();
+        response.status()
+    };
+    let write = async |database: &str| write_with(&token, database).await;
+    let query = async |database: &str, q: &str| {
+        let response = reqwest::Client::new()
+            .get(format!("{}/query", server.base))
+            .bearer_auth(&token)
+            .query(&[("db", database), ("q", q)])
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    };
+    assert_eq!(write("sensors").await, StatusCode::NO_CONTENT);
+
+    // Renamed: the token keeps its access, and its permissions show the new name.
+    let (status, _) = api
+        .put(
+            "/api/v0/databases/sensors/rename",
+            Some(json!({"name": "plant"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(write("plant").await, StatusCode::NO_CONTENT);
+    assert_eq!(query("plant", "SELECT v FROM m").await.0, StatusCode::OK);
+    let (_, shown) = api.get(&format!("/api/v0/tokens/{id}")).await;
+    assert_eq!(
+        shown["permissions"],
+        json!([
+            {"action": "read", "resource": "plant"},
+            {"action": "write", "resource": "plant"}
+        ])
+    );
+
+    // Deleted, and another database made with its name: not the token's.
+    assert_eq!(
+        api.delete("/api/v0/databases/plant").await.0,
+        StatusCode::NO_CONTENT
+    );
+    api.create_database("plant").await;
+    assert_eq!(write("plant").await, StatusCode::FORBIDDEN);
+    let (status, body) = query("plant", "SELECT v FROM m").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (_, databases) = query("", "SHOW DATABASES").await;
+    assert!(!databases.contains("plant"), "{databases}");
+    let (_, star) = api
+        .create_token(json!([{"action": "write", "resource": "*"}]))
+        .await;
+    assert_eq!(
+        write_with(&star, "plant").await,
+        StatusCode::NO_CONTENT,
+        "* covers new databases"
+    );
+}

@@ -225,10 +225,7 @@ pub fn permissions(args: &PermissionArgs) -> anyhow::Result<Vec<Permission>> {
         (Action::Write, &args.write, "--write-database"),
     ] {
         for name in names {
-            let permission = Permission {
-                action,
-                resource: name.clone(),
-            };
+            let permission = Permission::new(action, name.clone());
             permission
                 .validate()
                 .map_err(|e| anyhow!("{flag} {name:?}: {}", e.message))?;

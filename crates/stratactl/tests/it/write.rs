@@ -61,14 +61,7 @@ fn assert_column_exists(ctl: &Ctl, table: &str, column: &str) {
 
 /// The value of a counter in the server's `/metrics` whose labels include all of `labels`.
 fn counter(server: &Server, name: &str, labels: &[&str]) -> u64 {
-    let text = crate::common::block_on(async {
-        reqwest::get(format!("{}/metrics", server.base))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
+    let text = crate::common::block_on(server.metrics());
     text.lines()
         .filter(|line| line.starts_with(&format!("{name}{{")))
         .filter(|line| labels.iter().all(|label| line.contains(label)))
