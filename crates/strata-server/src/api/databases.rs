@@ -243,10 +243,7 @@ pub async fn undelete(
             .authorize(ManagementAction::ManageDatabases)?;
         let id = parse_id("database", &path.database)?;
         let since = Utc::now() - state.settings.soft_delete_window;
-        state
-            .catalog
-            .undelete_database(id, since)
-            .await
+        state.catalog.undelete_database(id, since).await
     }
     .await;
     let db = caller
