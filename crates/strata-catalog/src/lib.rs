@@ -141,9 +141,33 @@ pub trait Catalog: Send + Sync + 'static {
 
     /// Registers files in one transaction.
     async fn add_parquet_files(&self, files: &[ParquetFile]) -> Result<()>;
-    /// Every file of a database (all tables, deleted ones included), ordered by table, then
-    /// minimum time.
+    /// Swaps files for the files compaction made of them, in one transaction: the replaced
+    /// files leave the listings (they stay known, for [`Catalog::list_replaced_parquet_files`])
+    /// and the added ones join them. Fails with `Conflict`, changing nothing, when a replaced
+    /// file was replaced or deleted meanwhile.
+    async fn replace_parquet_files(
+        &self,
+        replaced: &[Uuid],
+        added: &[ParquetFile],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Every file of a database (all tables, deleted ones included) but those replaced,
+    /// ordered by table, then minimum time.
     async fn list_parquet_files(&self, database_id: i64) -> Result<Vec<ParquetFile>>;
+    /// Notes that a file's objects are being uploaded to `path`: registering the file
+    /// ([`Catalog::add_parquet_files`], [`Catalog::replace_parquet_files`]) ends the upload in
+    /// the same transaction, so an upload still noted long after it began was cut short and
+    /// its objects are leftovers nothing refers to.
+    async fn begin_parquet_upload(&self, path: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Paths of uploads begun before `started_before` whose files were never registered.
+    async fn stale_parquet_uploads(&self, started_before: DateTime<Utc>) -> Result<Vec<String>>;
+    /// Forgets an upload whose leftovers were deleted.
+    async fn forget_parquet_upload(&self, path: &str) -> Result<()>;
+    /// Files replaced before `replaced_before`, whose objects are due for deletion.
+    async fn list_replaced_parquet_files(
+        &self,
+        replaced_before: DateTime<Utc>,
+    ) -> Result<Vec<ParquetFile>>;
     /// Forgets files (after their objects were deleted); unknown ids are ignored.
     async fn delete_parquet_files(&self, ids: &[Uuid]) -> Result<()>;
     /// The newest WAL segment of `node_id` whose rows are in registered files, if any.

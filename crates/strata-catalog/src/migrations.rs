@@ -210,6 +210,20 @@ ALTER TABLE users ADD COLUMN sessions_valid_from BIGINT;
         sql: "",
         data: Some(DataMigration::BindPermissionsToDatabases),
     },
+    Migration {
+        version: 8,
+        description: "compaction levels of Parquet files, files replaced by compaction, uploads not yet registered",
+        sql: r#"
+ALTER TABLE parquet_files ADD COLUMN compaction_level BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE parquet_files ADD COLUMN replaced_at BIGINT;
+CREATE INDEX parquet_files_replaced ON parquet_files (replaced_at);
+CREATE TABLE parquet_uploads (
+    path TEXT PRIMARY KEY,
+    started_at BIGINT NOT NULL
+);
+"#,
+        data: None,
+    },
 ];
 
 pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {
@@ -232,18 +246,18 @@ pub(crate) async fn run(pool: &AnyPool, dialect: Dialect) -> Result<()> {
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
-    let applied: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
-        .fetch_one(&mut *tx)
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *tx)
         .await
-        .and_then(|row| row.try_get("v"))
+        .and_then(|rows| rows.iter().map(|row| row.try_get("version")).collect())
         .map_err(db_error)?;
     let newest = MIGRATIONS.last().map_or(0, |m| m.version);
-    if applied > newest {
+    if let Some(unknown) = applied.iter().find(|v| **v > newest) {
         return Err(Error::internal(format!(
-            "the catalog has schema version {applied}, newer than this build knows ({newest}); run a newer strata"
+            "the catalog has schema version {unknown}, newer than this build knows ({newest}); run a newer strata"
         )));
     }
-    for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         let ddl = migration.sql.replace("{id}", dialect.auto_id());
         for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))

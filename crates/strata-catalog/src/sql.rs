@@ -148,7 +148,7 @@ const TABLE_COLUMNS: &str =
     "id, database_id, name, partition_template, status, created_at, deleted_at";
 const TOKEN_COLUMNS: &str = "id, description, hash, display_prefix, created_at, created_by, expires_at, revoked_at, last_used_at";
 const USER_COLUMNS: &str = "id, email, first_name, last_name, user_group, status, subject, created_at, updated_at, sessions_valid_from";
-const PARQUET_COLUMNS: &str = "id, database_id, table_id, partition_key, path, min_time, max_time, row_count, size_bytes, node_id, wal_segment, created_at";
+const PARQUET_COLUMNS: &str = "id, database_id, table_id, partition_key, path, min_time, max_time, row_count, size_bytes, node_id, wal_segment, created_at, compaction_level";
 
 fn status_of(s: &str) -> Result<Status> {
     Status::parse(s)
@@ -218,6 +218,7 @@ fn parquet_file_from_row(row: &AnyRow) -> Result<ParquetFile> {
         node_id: parse_uuid(&row.try_get::<String, _>("node_id").map_err(db_error)?)?,
         wal_segment: row.try_get("wal_segment").map_err(db_error)?,
         created_at: from_micros(row.try_get("created_at").map_err(db_error)?),
+        compaction_level: limit_of(row, "compaction_level")?,
     })
 }
 
@@ -393,6 +394,40 @@ impl SqlCatalog {
     /// A write transaction. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so another
     /// process writing at the same moment (the offline admin command) waits for it
     /// (busy_timeout) instead of failing with "database is locked" on lock upgrade.
+    /// Inserts files, and ends their uploads: an upload is over once its file is registered.
+    async fn insert_parquet_files(
+        tx: &mut Transaction<'static, Any>,
+        files: &[ParquetFile],
+    ) -> Result<()> {
+        for file in files {
+            query("DELETE FROM parquet_uploads WHERE path = $1".to_string())
+                .bind(&file.path)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+            query(format!(
+                "INSERT INTO parquet_files ({PARQUET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ))
+            .bind(file.id.to_string())
+            .bind(file.database_id)
+            .bind(file.table_id)
+            .bind(&file.partition_key)
+            .bind(&file.path)
+            .bind(file.min_time)
+            .bind(file.max_time)
+            .bind(file.row_count)
+            .bind(file.size_bytes)
+            .bind(file.node_id.to_string())
+            .bind(file.wal_segment)
+            .bind(micros(file.created_at))
+            .bind(i64::from(file.compaction_level))
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
     async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
         match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
@@ -1472,34 +1507,91 @@ impl Catalog for SqlCatalog {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
-        for file in files {
-            query(format!(
-                "INSERT INTO parquet_files ({PARQUET_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        Self::insert_parquet_files(&mut tx, files).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn replace_parquet_files(
+        &self,
+        replaced: &[Uuid],
+        added: &[ParquetFile],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut marked = 0;
+        for chunk in replaced.chunks(DELETE_CHUNK) {
+            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let mut q = query(format!(
+                "UPDATE parquet_files SET replaced_at = $1 WHERE replaced_at IS NULL AND id IN ({})",
+                placeholders.join(", ")
             ))
-            .bind(file.id.to_string())
-            .bind(file.database_id)
-            .bind(file.table_id)
-            .bind(&file.partition_key)
-            .bind(&file.path)
-            .bind(file.min_time)
-            .bind(file.max_time)
-            .bind(file.row_count)
-            .bind(file.size_bytes)
-            .bind(file.node_id.to_string())
-            .bind(file.wal_segment)
-            .bind(micros(file.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .bind(micros(at));
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            marked += q.execute(&mut *tx).await.map_err(db_error)?.rows_affected();
         }
+        if marked != replaced.len() as u64 {
+            return Err(Error::conflict(
+                "some of the files to replace were replaced or deleted meanwhile; plan again",
+            ));
+        }
+        Self::insert_parquet_files(&mut tx, added).await?;
         tx.commit().await.map_err(db_error)
     }
 
     async fn list_parquet_files(&self, database_id: i64) -> Result<Vec<ParquetFile>> {
         let rows = query(format!(
-            "SELECT {PARQUET_COLUMNS} FROM parquet_files WHERE database_id = $1 ORDER BY table_id, min_time, id"
+            "SELECT {PARQUET_COLUMNS} FROM parquet_files WHERE database_id = $1 AND replaced_at IS NULL ORDER BY table_id, min_time, id"
         ))
         .bind(database_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(parquet_file_from_row).collect()
+    }
+
+    async fn begin_parquet_upload(&self, path: &str, at: DateTime<Utc>) -> Result<()> {
+        query("INSERT INTO parquet_uploads (path, started_at) VALUES ($1, $2)".to_string())
+            .bind(path)
+            .bind(micros(at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn stale_parquet_uploads(&self, started_before: DateTime<Utc>) -> Result<Vec<String>> {
+        let rows = query(
+            "SELECT path FROM parquet_uploads WHERE started_at < $1 ORDER BY started_at, path"
+                .to_string(),
+        )
+        .bind(micros(started_before))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| row.try_get("path").map_err(db_error))
+            .collect()
+    }
+
+    async fn forget_parquet_upload(&self, path: &str) -> Result<()> {
+        query("DELETE FROM parquet_uploads WHERE path = $1".to_string())
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn list_replaced_parquet_files(
+        &self,
+        replaced_before: DateTime<Utc>,
+    ) -> Result<Vec<ParquetFile>> {
+        let rows = query(format!(
+            "SELECT {PARQUET_COLUMNS} FROM parquet_files WHERE replaced_at < $1 ORDER BY replaced_at, id"
+        ))
+        .bind(micros(replaced_before))
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;

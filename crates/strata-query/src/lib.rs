@@ -11,6 +11,7 @@
 //! query runs under a timeout and a memory limit; either ends it with a clear error and the
 //! server carries on.
 
+mod compactor;
 mod dedupe;
 mod format;
 mod from_stats;
@@ -36,6 +37,7 @@ use strata_catalog::Catalog;
 use strata_storage::{Storage, arrow_field, table_template};
 use strata_types::{DatabaseSchema, Error, Result};
 
+pub use compactor::{CompactionRecord, CompactorConfig};
 pub use format::OutputFormat;
 pub use prepared::{BASE_TABLE, PreparedQuery, SqlSchema, SqlTable, VIEW};
 pub use system::QueryOrigin;
@@ -81,6 +83,8 @@ pub struct QueryEngine {
     metadata: Arc<FileMetadataCache>,
     /// Recent queries, for `system.queries`.
     log: QueryLog,
+    /// Recent compactions, for `system.compactor`.
+    compactions: compactor::CompactionLog,
 }
 
 /// Memory for Parquet metadata kept across queries.
@@ -88,6 +92,18 @@ const METADATA_CACHE_BYTES: usize = 64 << 20;
 
 /// How many finished queries `system.queries` remembers.
 const QUERY_LOG_CAPACITY: usize = 1000;
+
+/// A table's Arrow schema: its columns in name order.
+pub(crate) fn table_schema(table: &strata_types::TableSchema) -> SchemaRef {
+    let mut columns: Vec<_> = table.columns.iter().collect();
+    columns.sort_by(|a, b| a.name.cmp(&b.name));
+    Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| arrow_field(&c.name, c.column_type))
+            .collect::<Vec<_>>(),
+    ))
+}
 
 /// Runs a planned query: optimized, with aggregations answered from series statistics where
 /// they can be ([`from_stats`]), then executed.
@@ -127,6 +143,7 @@ impl QueryEngine {
             config,
             metadata: Arc::new(DefaultCache::new(METADATA_CACHE_BYTES)),
             log: QueryLog::new(QUERY_LOG_CAPACITY),
+            compactions: compactor::CompactionLog::new(QUERY_LOG_CAPACITY),
         }
     }
 
@@ -180,12 +197,6 @@ impl QueryEngine {
 
     /// A session over the database's tables, and the `system` tables when asked for.
     fn session(&self, schema: &DatabaseSchema, origin: &QueryOrigin) -> Result<SessionContext> {
-        let runtime: Arc<RuntimeEnv> = RuntimeEnvBuilder::new()
-            .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.config.memory_limit)))
-            .build_arc()
-            .map_err(|e| Error::internal(format!("cannot set up a query: {e}")))?;
-        let url = url::Url::parse(OBJECT_STORE_URL).expect("a valid URL");
-        runtime.register_object_store(&url, self.storage.object_store().clone());
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema("public", "iox")
             .with_create_default_catalog_and_schema(true)
@@ -193,28 +204,19 @@ impl QueryEngine {
             .with_extension(Arc::new(from_stats::Shortcuts(!origin.scan_only)));
         // Tables split their files for parallel reads themselves (table.rs).
         config.options_mut().optimizer.repartition_file_scans = false;
-        let context = SessionContext::new_with_config_rt(config, runtime);
+        let context = SessionContext::new_with_config_rt(config, self.runtime()?);
         let oldest = (schema.database.retention_period_ns > 0).then(|| {
             chrono::Utc::now()
                 .timestamp_nanos_opt()
                 .unwrap_or(i64::MAX)
                 .saturating_sub(schema.database.retention_period_ns)
         });
-        let reader: Arc<dyn ParquetFileReaderFactory> = Arc::new(reader::CachingReaders::new(
-            self.storage.object_store().clone(),
-            self.metadata.clone(),
-        ));
+        let reader = self.reader();
         for table in &schema.tables {
-            let mut columns: Vec<_> = table.columns.iter().collect();
-            columns.sort_by(|a, b| a.name.cmp(&b.name));
-            let fields: Vec<_> = columns
-                .iter()
-                .map(|c| arrow_field(&c.name, c.column_type))
-                .collect();
             let provider = StrataTable {
                 database_id: schema.database.id,
                 table_id: table.table.id,
-                schema: Arc::new(Schema::new(fields)),
+                schema: table_schema(table),
                 oldest,
                 template: table_template(&schema.database, Some(&table.table)),
                 storage: self.storage.clone(),
@@ -225,9 +227,28 @@ impl QueryEngine {
                 .map_err(|e| Error::internal(format!("cannot register table: {e}")))?;
         }
         if origin.debug {
-            self.log.register(&context, &schema.database.name)?;
+            system::register(&context, self, schema)?;
         }
         Ok(context)
+    }
+
+    /// The runtime of one query or compaction: its own memory pool, the node's object store.
+    fn runtime(&self) -> Result<Arc<RuntimeEnv>> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.config.memory_limit)))
+            .build_arc()
+            .map_err(|e| Error::internal(format!("cannot set up a query: {e}")))?;
+        let url = url::Url::parse(OBJECT_STORE_URL).expect("a valid URL");
+        runtime.register_object_store(&url, self.storage.object_store().clone());
+        Ok(runtime)
+    }
+
+    /// Opens Parquet files with their metadata from the node's cache.
+    fn reader(&self) -> Arc<dyn ParquetFileReaderFactory> {
+        Arc::new(reader::CachingReaders::new(
+            self.storage.object_store().clone(),
+            self.metadata.clone(),
+        ))
     }
 
     fn query_error(&self, error: DataFusionError) -> Error {

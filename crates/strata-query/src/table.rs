@@ -376,6 +376,35 @@ fn in_windows(windows: &[(i64, i64)], time: Arc<Column>) -> Arc<dyn PhysicalExpr
         .unwrap_or_else(|| Arc::new(Literal::new(ScalarValue::Boolean(Some(false)))))
 }
 
+/// The rows of `files` (in write order) in key order, a point in more than one of them one
+/// row whose fields are the latest values written: what compaction writes back.
+pub(crate) fn merged_files(
+    schema: SchemaRef,
+    files: &[ParquetFile],
+    reader: Arc<dyn ParquetFileReaderFactory>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let time = schema.index_of(TIME_COLUMN)?;
+    let mut key: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| column_type_of(schema.field(i)) == Some(ColumnType::Tag))
+        .collect();
+    key.push(time);
+    let scan = Scan {
+        sequenced: sequenced(&schema),
+        columns: (0..schema.fields().len()).collect(),
+        schema,
+        key,
+        key_predicate: None,
+        reader,
+        split_files: false,
+    };
+    let ranked: Vec<(u64, &ParquetFile)> = files
+        .iter()
+        .enumerate()
+        .map(|(rank, f)| (rank as u64, f))
+        .collect();
+    scan.deduplicated(&ranked, Vec::new(), &[])
+}
+
 /// A source of rows: a file or a buffered batch, by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {

@@ -190,6 +190,17 @@ impl Buffer {
         Some(frozen)
     }
 
+    /// The WAL segments whose rows are buffered: the frozen generations' and the active one's.
+    pub(crate) fn segments(&self) -> Vec<i64> {
+        let state = self.state.read().unwrap();
+        state
+            .frozen
+            .iter()
+            .map(|g| g.segment)
+            .chain([state.active.segment])
+            .collect()
+    }
+
     /// Frozen generations, oldest first.
     pub fn frozen(&self) -> Vec<Arc<Generation>> {
         self.state.read().unwrap().frozen.clone()

@@ -13,6 +13,7 @@
 
 mod buffer;
 mod columns;
+mod compaction;
 mod durable;
 mod file_lists;
 mod ingest;
@@ -44,8 +45,10 @@ use uuid::Uuid;
 
 pub use buffer::{Buffer, BufferedTable, Generation, TableBuffer};
 pub use columns::{COLUMN_TYPE_KEY, arrow_field, arrow_schema, arrow_type, column_type_of};
+pub use compaction::{CompactionJob, CompactionPolicy, CompactionWriter};
 pub use ingest::{MAX_REPORTED_REJECTIONS, RejectReason, Rejection};
 pub use partition::{default_template, key_may_hold, partition_rows, table_template};
+pub use persist::EncodedFile;
 pub use retention::GarbageCollected;
 pub use stats::{FieldStats, SeriesStats};
 pub use store::{S3Options, check_object_store, open_object_store};
@@ -91,6 +94,9 @@ pub struct StorageConfig {
     pub gc_interval: Duration,
     /// Memory for the [`SeriesStats`] kept for queries.
     pub stats_cache_bytes: usize,
+    /// How long files compaction replaced stay for queries in flight, and how long an upload
+    /// may take before its objects count as leftovers.
+    pub deletion_grace: Duration,
 }
 
 impl StorageConfig {
@@ -106,6 +112,7 @@ impl StorageConfig {
             soft_delete_window: Duration::from_secs(14 * 86_400),
             gc_interval: Duration::from_secs(60),
             stats_cache_bytes: 128 << 20,
+            deletion_grace: Duration::from_secs(3600),
         }
     }
 }
@@ -349,6 +356,11 @@ impl Storage {
             }
         }
         Ok(())
+    }
+
+    /// A database's registered files, from the node's cache.
+    pub async fn files(&self, database_id: i64) -> Result<Arc<Vec<ParquetFile>>> {
+        self.files.get(database_id).await
     }
 
     /// What a query reads of a table now: its buffered batches and its registered files,
@@ -600,31 +612,15 @@ impl Storage {
                 tokio::task::spawn_blocking(move || persist::encode_table(&batches, &template))
                     .await
                     .map_err(|e| Error::internal(format!("encoding Parquet failed: {e}")))??;
+            let placed = compaction::Placement {
+                database_id,
+                table_id,
+                wal_segment: generation.segment,
+                created_at: chrono::Utc::now(),
+                compaction_level: 0,
+            };
             for file in encoded {
-                let path = object_path(database_id, table_id, &file.partition_key, file.id);
-                let size = file.bytes.len();
-                let put = |path: ObjectPath, bytes: Bytes| async move {
-                    self.store.put(&path, bytes.into()).await.map_err(|e| {
-                        Error::internal(format!("writing {path} to the object store failed: {e}"))
-                    })
-                };
-                put(path.clone(), file.bytes).await?;
-                put(stats_path(path.as_ref())?, file.stats.to_ipc()?).await?;
-                self.stats.put_file(file.id, Arc::new(file.stats));
-                files.push(ParquetFile {
-                    id: file.id,
-                    database_id,
-                    table_id,
-                    partition_key: file.partition_key,
-                    path: path.to_string(),
-                    min_time: file.min_time,
-                    max_time: file.max_time,
-                    row_count: file.rows as i64,
-                    size_bytes: size as i64,
-                    node_id: self.config.node_id,
-                    wal_segment: generation.segment,
-                    created_at: chrono::Utc::now(),
-                });
+                files.push(self.upload(file, &placed).await?);
             }
         }
         self.catalog.add_parquet_files(&files).await?;
@@ -684,7 +680,27 @@ impl Storage {
         )
         .await;
         self.files.invalidate();
-        collected
+        let mut collected = collected?;
+        // Files compaction replaced, once queries in flight are done with them, and objects
+        // of uploads cut short.
+        let grace = chrono::Duration::from_std(self.config.deletion_grace)
+            .map_err(|_| Error::internal("the deletion grace is too long"))?;
+        for file in self
+            .catalog
+            .list_replaced_parquet_files(now - grace)
+            .await?
+        {
+            if self.delete_objects(&file.path).await {
+                self.catalog.delete_parquet_files(&[file.id]).await?;
+                collected.files += 1;
+                collected.bytes += file.size_bytes as u64;
+            }
+        }
+        for path in self.catalog.stale_parquet_uploads(now - grace).await? {
+            tracing::info!(path, "deleting the objects of an upload that was cut short");
+            self.delete_objects(&path).await;
+        }
+        Ok(collected)
     }
 
     /// Keeps series statistics ready: first those of every table's files, then, as writes

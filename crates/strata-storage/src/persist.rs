@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use arrow::array::{Array, ArrayRef, AsArray, UInt32Array, new_null_array};
 use arrow::compute::{concat_batches, take_record_batch};
-use arrow::datatypes::TimestampNanosecondType;
+use arrow::datatypes::{Schema, TimestampNanosecondType};
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
@@ -26,7 +26,7 @@ use crate::partition::partition_rows;
 use crate::stats::{SeriesIds, SeriesStats};
 
 /// One Parquet file's contents and what the catalog records about it.
-pub(crate) struct EncodedFile {
+pub struct EncodedFile {
     pub id: Uuid,
     pub partition_key: String,
     pub bytes: Bytes,
@@ -188,7 +188,17 @@ pub(crate) fn stats_of_parquet(bytes: Bytes) -> Result<SeriesStats> {
 const PAGE_ROWS: usize = 4096;
 
 fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
-    let schema = batch.schema();
+    let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2);
+    let mut writer =
+        ArrowWriter::try_new(&mut out, batch.schema(), Some(properties(&batch.schema())))
+            .map_err(parquet_error)?;
+    writer.write(batch).map_err(parquet_error)?;
+    writer.close().map_err(parquet_error)?;
+    Ok(Bytes::from(out))
+}
+
+/// How every file is written: Snappy, page statistics, small pages, sorted by tags then time.
+pub(crate) fn properties(schema: &Schema) -> WriterProperties {
     let sorting = schema
         .fields()
         .iter()
@@ -200,27 +210,21 @@ fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
             nulls_first: true,
         })
         .collect();
-    let properties = WriterProperties::builder()
+    WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_statistics_enabled(EnabledStatistics::Page)
         // Small pages, so that a query for one series reads little more than its rows: rows
         // are sorted by series, and the page index prunes by tags and time.
         .set_data_page_row_count_limit(PAGE_ROWS)
         .set_sorting_columns(Some(sorting))
-        .build();
-    let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2);
-    let mut writer =
-        ArrowWriter::try_new(&mut out, schema, Some(properties)).map_err(parquet_error)?;
-    writer.write(batch).map_err(parquet_error)?;
-    writer.close().map_err(parquet_error)?;
-    Ok(Bytes::from(out))
+        .build()
 }
 
-fn arrow_error(e: arrow::error::ArrowError) -> Error {
-    Error::internal(format!("preparing buffered rows for Parquet failed: {e}"))
+pub(crate) fn arrow_error(e: arrow::error::ArrowError) -> Error {
+    Error::internal(format!("preparing rows for Parquet failed: {e}"))
 }
 
-fn parquet_error(e: parquet::errors::ParquetError) -> Error {
+pub(crate) fn parquet_error(e: parquet::errors::ParquetError) -> Error {
     Error::internal(format!("encoding Parquet failed: {e}"))
 }
 

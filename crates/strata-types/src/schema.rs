@@ -122,5 +122,9 @@ pub struct ParquetFile {
     /// came from: on restart a node skips the segments already persisted.
     pub node_id: Uuid,
     pub wal_segment: i64,
+    /// When the file was written; a compacted file takes the time of its newest input, so
+    /// that files keep their place in write order.
     pub created_at: DateTime<Utc>,
+    /// 0 for a file persistence wrote, 1 for one compaction wrote.
+    pub compaction_level: i32,
 }

@@ -10,11 +10,11 @@ use strata_auth::Authenticator;
 use strata_identity::{
     BuiltInProvider, ExternalProvider, ExternalSettings, ProviderSettings, UserClaim,
 };
-use strata_query::{QueryConfig, QueryEngine};
+use strata_query::{CompactorConfig, QueryConfig, QueryEngine};
 use strata_server::{AppState, ServerSettings, Sessions};
 use strata_storage::{
-    S3Options, Storage, StorageConfig, check_object_store, load_or_create_node_id,
-    open_object_store,
+    CompactionPolicy, S3Options, Storage, StorageConfig, check_object_store,
+    load_or_create_node_id, open_object_store,
 };
 use strata_types::UserGroup;
 use tracing_subscriber::EnvFilter;
@@ -76,6 +76,22 @@ pub struct ServeArgs {
     /// in half of it is scanned instead.
     #[arg(long, env = "STRATA_STATS_CACHE_BYTES", default_value_t = 128 << 20)]
     stats_cache_bytes: usize,
+    /// Compacted files are cut at about this size, in bytes.
+    #[arg(long, env = "STRATA_COMPACTION_TARGET_BYTES", default_value_t = 100 << 20, value_parser = clap::value_parser!(u64).range(1 << 20..))]
+    compaction_target_bytes: u64,
+    /// A partition with this many files written by persistence is compacted.
+    #[arg(long, env = "STRATA_COMPACTION_MAX_NEW_FILES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..))]
+    compaction_max_new_files: u64,
+    /// A partition without a new file for this long is compacted once.
+    #[arg(long, env = "STRATA_COMPACTION_COLD_AFTER", default_value = "10m", value_parser = parse_lifetime)]
+    compaction_cold_after: chrono::TimeDelta,
+    /// How often partitions are checked for compaction.
+    #[arg(long, env = "STRATA_COMPACTION_INTERVAL", default_value = "30s", value_parser = parse_lifetime)]
+    compaction_interval: chrono::TimeDelta,
+    /// How long files compaction replaced stay for queries in flight, and how long an upload
+    /// may take before its objects count as leftovers and are deleted.
+    #[arg(long, env = "STRATA_FILE_DELETION_GRACE", default_value = "1h", value_parser = parse_lifetime)]
+    file_deletion_grace: chrono::TimeDelta,
     /// How often files past their retention period and those of long-deleted databases and
     /// tables are deleted.
     #[arg(long, env = "STRATA_GC_INTERVAL", default_value = "60s", value_parser = parse_lifetime)]
@@ -368,6 +384,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             soft_delete_window: to_std(args.soft_delete_window),
             gc_interval: to_std(args.gc_interval),
             stats_cache_bytes: args.stats_cache_bytes,
+            deletion_grace: to_std(args.file_deletion_grace),
             ..StorageConfig::new(&storage.data_dir, node_id)
         },
     )
@@ -394,6 +411,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             memory_limit: args.query_memory_limit,
         },
     ));
+    tokio::spawn(query.clone().run_compactor(CompactorConfig {
+        policy: CompactionPolicy {
+            target_bytes: args.compaction_target_bytes,
+            max_new_files: args.compaction_max_new_files as usize,
+            cold_after: to_std(args.compaction_cold_after),
+        },
+        interval: to_std(args.compaction_interval),
+    }));
     let state = AppState::new(catalog, auth, sessions, engine, query, settings).await?;
     // Pruned about ten times per retention period, at least every hour.
     let prune_every = to_std(args.audit_retention / 10).clamp(

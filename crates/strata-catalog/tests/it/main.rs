@@ -102,6 +102,8 @@ contract! {
     schema::tables_keep_their_columns_when_renamed_deleted_and_restored(catalog),
     schema::concurrent_add_columns_agree_on_each_type(catalog),
     schema::parquet_files_are_added_listed_and_deleted(catalog),
+    schema::compaction_replaces_files_in_one_transaction(catalog),
+    schema::uploads_are_ended_by_registering_their_files(catalog),
 
     audit::audit_lists_newest_first_with_filters_and_pages(catalog),
     audit::audit_entries_older_than_the_retention_are_pruned(catalog),

@@ -53,6 +53,7 @@ fn parquet_file(
         node_id,
         wal_segment,
         created_at: now(),
+        compaction_level: 0,
     }
 }
 
@@ -587,5 +588,141 @@ pub async fn parquet_files_are_added_listed_and_deleted(catalog: &dyn Catalog) {
     assert_eq!(
         catalog.last_persisted_wal_segment(node_b).await.unwrap(),
         Some(2)
+    );
+}
+
+pub async fn compaction_replaces_files_in_one_transaction(catalog: &dyn Catalog) {
+    let db = catalog.create_database(new_database("db")).await.unwrap();
+    let cpu = catalog
+        .add_columns(db.id, "cpu", &[time(), tag("host")])
+        .await
+        .unwrap()
+        .table;
+    let node = Uuid::new_v4();
+    let hour = 3_600_000_000_000;
+    let inputs: Vec<ParquetFile> = (0..3)
+        .map(|i| parquet_file(db.id, cpu.id, node, i, i * hour))
+        .collect();
+    let untouched = parquet_file(db.id, cpu.id, node, 9, 9 * hour);
+    catalog.add_parquet_files(&inputs).await.unwrap();
+    catalog
+        .add_parquet_files(std::slice::from_ref(&untouched))
+        .await
+        .unwrap();
+    let output = ParquetFile {
+        compaction_level: 1,
+        ..parquet_file(db.id, cpu.id, node, 2, 0)
+    };
+    let ids: Vec<Uuid> = inputs.iter().map(|f| f.id).collect();
+    let at = now();
+    catalog
+        .replace_parquet_files(&ids, std::slice::from_ref(&output), at)
+        .await
+        .unwrap();
+    assert_eq!(
+        catalog.list_parquet_files(db.id).await.unwrap(),
+        vec![output.clone(), untouched.clone()],
+        "the inputs left the listing and the output joined it"
+    );
+    assert_eq!(
+        catalog.last_persisted_wal_segment(node).await.unwrap(),
+        Some(9)
+    );
+    let replaced = catalog
+        .list_replaced_parquet_files(at + hours(1))
+        .await
+        .unwrap();
+    let mut replaced_ids: Vec<Uuid> = replaced.iter().map(|f| f.id).collect();
+    replaced_ids.sort();
+    let mut sorted_ids = ids.clone();
+    sorted_ids.sort();
+    assert_eq!(
+        replaced_ids, sorted_ids,
+        "replaced files stay known until their objects are deleted"
+    );
+    assert!(
+        catalog
+            .list_replaced_parquet_files(at)
+            .await
+            .unwrap()
+            .is_empty(),
+        "none was replaced before the swap"
+    );
+
+    // Replacing a file that is gone changes nothing.
+    let again = ParquetFile {
+        compaction_level: 1,
+        ..parquet_file(db.id, cpu.id, node, 9, 0)
+    };
+    expect_err(
+        catalog
+            .replace_parquet_files(&[untouched.id, ids[0]], std::slice::from_ref(&again), at)
+            .await,
+        ErrorKind::Conflict,
+        &["replaced or deleted meanwhile"],
+    );
+    assert_eq!(
+        catalog.list_parquet_files(db.id).await.unwrap(),
+        vec![output.clone(), untouched.clone()]
+    );
+    catalog.delete_parquet_files(&ids).await.unwrap();
+    assert!(
+        catalog
+            .list_replaced_parquet_files(at + hours(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn uploads_are_ended_by_registering_their_files(catalog: &dyn Catalog) {
+    let db = catalog.create_database(new_database("db")).await.unwrap();
+    let cpu = catalog
+        .add_columns(db.id, "cpu", &[time(), tag("host")])
+        .await
+        .unwrap()
+        .table;
+    let node = Uuid::new_v4();
+    let registered = parquet_file(db.id, cpu.id, node, 1, 0);
+    let compacted = ParquetFile {
+        compaction_level: 1,
+        ..parquet_file(db.id, cpu.id, node, 1, 0)
+    };
+    let cut_short = "dbs/1/tables/1/x/cut-short.parquet";
+    let started = now();
+    for path in [registered.path.as_str(), compacted.path.as_str(), cut_short] {
+        catalog.begin_parquet_upload(path, started).await.unwrap();
+    }
+    catalog
+        .add_parquet_files(std::slice::from_ref(&registered))
+        .await
+        .unwrap();
+    catalog
+        .replace_parquet_files(&[registered.id], std::slice::from_ref(&compacted), now())
+        .await
+        .unwrap();
+    assert!(
+        catalog
+            .stale_parquet_uploads(started)
+            .await
+            .unwrap()
+            .is_empty(),
+        "none began before the first"
+    );
+    assert_eq!(
+        catalog
+            .stale_parquet_uploads(started + hours(1))
+            .await
+            .unwrap(),
+        vec![cut_short.to_string()],
+        "only the upload whose file was never registered is left"
+    );
+    catalog.forget_parquet_upload(cut_short).await.unwrap();
+    assert!(
+        catalog
+            .stale_parquet_uploads(started + hours(1))
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

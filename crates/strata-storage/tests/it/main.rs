@@ -1,6 +1,7 @@
 //! The storage engine against a real SQLite catalog, a real WAL directory and real object
 //! stores (a local directory, and SeaweedFS's S3 API when `STRATA_TEST_S3_ENDPOINT` is set).
 
+mod compaction;
 mod engine;
 mod persistence;
 

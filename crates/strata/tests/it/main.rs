@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod browser;
+mod compaction;
 mod databases;
 mod flight;
 mod flight_sql;
