@@ -9,14 +9,14 @@ use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::Column;
 use datafusion::common::TableReference;
 use datafusion::error::Result;
-use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::functions_aggregate::expr_fn::{count, min};
 use datafusion::logical_expr::{Expr, cast, col, lit};
 use datafusion::prelude::{DataFrame, SessionContext};
 use strata_influxql::{
     Condition, Literal, QualifiedMeasurementName, ShowFieldKeys, ShowMeasurements, ShowSeries,
     ShowTagKeys, ShowTagValues, WithKey, WithMeasurement,
 };
-use strata_types::{ColumnType, DatabaseSchema, Status, TableSchema};
+use strata_types::{ColumnType, DatabaseSchema, Status, TIME_COLUMN, TableSchema};
 
 use super::expr::{self, Scope, TimeRange};
 use super::fill::{Shaping, shape};
@@ -147,6 +147,34 @@ async fn rows(
     )?)
 }
 
+/// Whether a measurement has a row satisfying `condition`. A condition on tags alone asks for
+/// the earliest time, which the series statistics answer; any other reads rows until the
+/// first match.
+async fn has_rows(
+    context: &SessionContext,
+    table: &TableSchema,
+    condition: &Condition,
+    params: &HashMap<String, Literal>,
+) -> Result<bool> {
+    let matching = rows(context, table, Some(condition), params).await?;
+    let on_tags_only = matching.logical_plan().expressions().iter().all(|e| {
+        e.column_refs().iter().all(|c| {
+            table
+                .columns
+                .iter()
+                .any(|t| t.name == c.name && t.column_type == ColumnType::Tag)
+        })
+    });
+    if !on_tags_only {
+        return Ok(matching.limit(0, Some(1))?.count().await? > 0);
+    }
+    let earliest = matching.aggregate(vec![], vec![min(col(TIME_COLUMN)).alias("first")])?;
+    let batches = crate::collect(earliest).await?;
+    Ok(batches
+        .iter()
+        .any(|b| b.num_rows() > 0 && b.column(0).null_count() < b.num_rows()))
+}
+
 /// The measurements a SHOW statement's `FROM` names, or all of them.
 fn from<'a>(
     schema: &'a DatabaseSchema,
@@ -194,11 +222,10 @@ pub(super) async fn measurements(
         if !named {
             continue;
         }
-        if let Some(condition) = &show.condition {
-            let matching = rows(context, table, Some(condition), params).await?;
-            if matching.limit(0, Some(1))?.count().await? == 0 {
-                continue;
-            }
+        if let Some(condition) = &show.condition
+            && !has_rows(context, table, condition, params).await?
+        {
+            continue;
         }
         names.push(name.to_string());
     }

@@ -35,6 +35,7 @@ const INFLUXQL: &[&str] = &[
     "SHOW TAG VALUES FROM cpu WITH KEY = host WHERE region = 'eu'",
     "SHOW TAG KEYS FROM cpu WHERE host = 'c'",
     "SHOW SERIES",
+    "SHOW MEASUREMENTS WHERE host = 'c'",
     "SHOW SERIES FROM cpu WHERE region = 'eu' LIMIT 2",
 ];
 
@@ -257,5 +258,27 @@ async fn files_that_overlap_in_time_but_share_no_point_are_read_as_one_clean_sou
         fx.answer("/api/v3/query_sql", "SELECT sum(v) AS s FROM m", false)
             .await
             .contains("\"s\":21.0"),
+    );
+}
+
+#[tokio::test]
+async fn statistics_too_large_for_their_memory_leave_queries_to_the_rows() {
+    let fx = Fixture::start(
+        Server::builder()
+            .arg("--persist-interval")
+            .arg("1s")
+            .arg("--stats-cache-bytes")
+            .arg("1"),
+    )
+    .await;
+    fx.write(FIRST).await;
+    fx.wait_for_persists(1).await;
+    let from_rows = fx
+        .assert_answers_are_the_scans("no memory for statistics")
+        .await;
+    assert_eq!(
+        from_rows.len(),
+        INFLUXQL.len() + SQL.len(),
+        "every answer came from rows"
     );
 }
