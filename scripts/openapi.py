@@ -611,7 +611,15 @@ def write_op(op_id, summary, description, parameters, shape):
             "404": err("The database does not exist."),
             "413": err("The body (compressed or decompressed) is larger than the server accepts."),
             "422": err("Every rejected line was outside the database's retention period."),
-            "503": err("The server cannot take writes right now; retry shortly."),
+            "503": {
+                **err("The write buffer stayed full for `--write-wait` (persistence is behind), "
+                      "the WAL cannot be written, or the server is shutting down; retry after "
+                      "`Retry-After` seconds."),
+                "headers": {"Retry-After": {
+                    "description": "Seconds to wait before retrying.",
+                    "schema": {"type": "integer"},
+                }},
+            },
         },
         "security": BEARER,
     }

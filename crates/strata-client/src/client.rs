@@ -1,4 +1,4 @@
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url, header};
 use serde::Serialize;
@@ -22,7 +22,20 @@ pub(crate) enum Body {
     None,
     Json(String),
     Form(Vec<(String, String)>),
-    LineProtocol(Vec<u8>),
+    LineProtocol(bytes::Bytes),
+}
+
+/// A server's answer: its status, how long it asked to be left alone, and its body.
+pub(crate) struct Answer {
+    pub status: reqwest::StatusCode,
+    /// `Retry-After` in seconds (the HTTP-date form is not used by Strata).
+    pub retry_after: Option<Duration>,
+    pub text: String,
+}
+
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let seconds = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    seconds.trim().parse().ok().map(Duration::from_secs)
 }
 
 /// The `Content-Type` of line protocol bodies.
@@ -185,6 +198,18 @@ impl Client {
         body: Body,
         authorize: bool,
     ) -> Result<(reqwest::StatusCode, String), Error> {
+        let answer = self.answer(method, url, body, authorize).await?;
+        Ok((answer.status, answer.text))
+    }
+
+    /// [`Client::exchange`], with the answer's `Retry-After`.
+    pub(crate) async fn answer(
+        &self,
+        method: Method,
+        url: Url,
+        body: Body,
+        authorize: bool,
+    ) -> Result<Answer, Error> {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
@@ -239,12 +264,13 @@ impl Client {
             let response = request.send().await?;
             let status = response.status();
             let headers = header_pairs(response.headers());
+            let retry_after = retry_after(response.headers());
             let text = response.text().await?;
-            Ok::<_, reqwest::Error>((status, headers, text))
+            Ok::<_, reqwest::Error>((status, headers, retry_after, text))
         }
         .await;
         let origin = url.origin().ascii_serialization();
-        let (status, headers, text) = match result {
+        let (status, headers, retry_after, text) = match result {
             Ok(answer) => answer,
             Err(e) => {
                 let error = transport(&e, &origin, self.config.timeout);
@@ -269,7 +295,11 @@ impl Client {
                 body: &redact(&text),
             });
         }
-        Ok((status, text))
+        Ok(Answer {
+            status,
+            retry_after,
+            text,
+        })
     }
 
     pub(crate) async fn call<T: DeserializeOwned>(

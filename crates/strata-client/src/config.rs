@@ -68,7 +68,11 @@ pub struct ClientConfig {
     pub(crate) tls: TlsConfig,
     pub(crate) observer: Option<Observer>,
     pub(crate) user_agent: String,
+    pub(crate) write_retries: usize,
 }
+
+/// How many times a write the server answers 503 or 429 is sent again, by default.
+pub const DEFAULT_WRITE_RETRIES: usize = 10;
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -79,6 +83,7 @@ impl fmt::Debug for ClientConfig {
             .field("timeout", &self.timeout)
             .field("tls", &self.tls)
             .field("observer", &self.observer.as_ref().map(|_| "…"))
+            .field("write_retries", &self.write_retries)
             .finish()
     }
 }
@@ -116,6 +121,7 @@ impl ClientConfig {
             tls: TlsConfig::default(),
             observer: None,
             user_agent: concat!("strata-client/", env!("CARGO_PKG_VERSION")).to_string(),
+            write_retries: DEFAULT_WRITE_RETRIES,
         })
     }
 
@@ -139,6 +145,14 @@ impl ClientConfig {
     /// Called with every request and answer, secrets redacted; for debug logging.
     pub fn with_observer(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// How many times a write answered 503 (the server's buffer is full) or 429 is sent again,
+    /// after a backoff that doubles from 250 ms up to 10 s and is never shorter than the
+    /// answer's `Retry-After` (default [`DEFAULT_WRITE_RETRIES`]; 0 for none).
+    pub fn with_write_retries(mut self, retries: usize) -> Self {
+        self.write_retries = retries;
         self
     }
 

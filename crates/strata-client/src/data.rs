@@ -2,7 +2,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
+use bytes::Bytes;
 use reqwest::Method;
 use serde::Deserialize;
 
@@ -119,6 +122,9 @@ impl DataClient {
     /// protocol, sent as is) as `text/plain; charset=utf-8`.
     ///
     /// The server writes all of the body or none of it: `Ok` means every line is durable.
+    /// A write answered 503 (the server's buffer stayed full) or 429 is sent again after a
+    /// backoff, never sooner than the answer's `Retry-After`, up to the configuration's
+    /// [`write_retries`](ClientConfig::with_write_retries) times.
     /// A refusal is an [`Error::Write`] with the server's status, code, first rejected line
     /// (counted within `body`) and message; no answer is an [`Error::Transport`], after which
     /// the body may or may not have been written (unless the connection was never made).
@@ -126,20 +132,36 @@ impl DataClient {
         &self,
         database: &str,
         precision: Precision,
-        body: Vec<u8>,
+        body: impl Into<Bytes>,
     ) -> Result<(), Error> {
         let mut url = self.client.url(&["api", "v2", "write"]);
         url.query_pairs_mut()
             .append_pair("bucket", database)
             .append_pair("precision", precision.as_str());
-        let (status, text) = self
-            .client
-            .exchange(Method::POST, url, Body::LineProtocol(body), true)
-            .await?;
-        if status.is_success() {
-            return Ok(());
-        }
-        Err(write_error(status, &text))
+        let body: Bytes = body.into();
+        let send = || async {
+            let answer = self
+                .client
+                .answer(
+                    Method::POST,
+                    url.clone(),
+                    Body::LineProtocol(body.clone()),
+                    true,
+                )
+                .await
+                .map_err(|e| (e, None))?;
+            if answer.status.is_success() {
+                return Ok(());
+            }
+            Err((write_error(answer.status, &answer.text), answer.retry_after))
+        };
+        send.retry(write_backoff(self.config().write_retries))
+            .when(|(error, _)| matches!(error.status(), Some(503 | 429)))
+            .adjust(|(_, retry_after), backoff| {
+                backoff.map(|wait| retry_after.map_or(wait, |asked| asked.max(wait)))
+            })
+            .await
+            .map_err(|(error, _)| error)
     }
 
     /// Runs a query over Arrow Flight: `DoGet` with the ticket `{"database", "sql_query",
@@ -175,6 +197,16 @@ impl DataClient {
         let endpoint = flight::endpoint(self.config())?;
         flight::query(self.config(), &endpoint, database, query, options).await
     }
+}
+
+/// Waits between the attempts of a write the server asked to retry: doubling from 250 ms to
+/// at most 10 s, jittered so that many writers do not come back at once.
+fn write_backoff(retries: usize) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(250))
+        .with_max_delay(Duration::from_secs(10))
+        .with_max_times(retries)
+        .with_jitter()
 }
 
 /// A refused write: InfluxDB's `{code, line, message}`, or what the body was if not that.

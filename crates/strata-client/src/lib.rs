@@ -33,9 +33,9 @@
 //! bodies.
 //!
 //! Writes and queries use a database token and the server's base URL whatever the URL
-//! shape: [`DataClient::write_line_protocol`] sends one request to `/api/v2/write` and
-//! answers a refusal as [`Error::Write`] (status, InfluxDB's error code, the first rejected
-//! line); [`DataClient::query`] runs SQL or InfluxQL over Arrow Flight (`DoGet` with
+//! shape: [`DataClient::write_line_protocol`] sends a body to `/api/v2/write` (again, after a
+//! backoff honouring `Retry-After`, when the server answers 503 or 429) and answers a refusal
+//! as [`Error::Write`] (status, InfluxDB's error code, the first rejected line); [`DataClient::query`] runs SQL or InfluxQL over Arrow Flight (`DoGet` with
 //! InfluxDB's JSON ticket) and returns the Arrow schema and record batches, or the server's
 //! gRPC refusal as [`Error::Grpc`].
 //!
@@ -55,7 +55,9 @@ mod observe;
 mod types;
 
 pub use client::Client;
-pub use config::{ClientConfig, Secret, TlsConfig, UrlShape, base_url_from_host};
+pub use config::{
+    ClientConfig, DEFAULT_WRITE_RETRIES, Secret, TlsConfig, UrlShape, base_url_from_host,
+};
 pub use data::{DataClient, Precision};
 pub use error::{Error, GrpcCode, TransportErrorKind};
 pub use flight::{QueryLanguage, QueryOptions, QueryResult};

@@ -106,6 +106,11 @@ pub struct Args {
     #[arg(long, env = "STRATA_LOADGEN_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
 
+    /// Times a body answered 503 (the server's buffer stayed full) or 429 is sent again, after
+    /// a backoff that honours the answer's Retry-After; 0 for none.
+    #[arg(long, env = "STRATA_LOADGEN_RETRIES", default_value_t = 10)]
+    pub retries: usize,
+
     /// Print a progress line on stderr this often; 0s for none.
     #[arg(long, env = "STRATA_LOADGEN_PROGRESS", default_value = "5s", value_parser = parse_duration)]
     pub progress: Duration,

@@ -19,10 +19,15 @@
 //! `--concurrency` senders each keep one request in flight over a kept-alive HTTP/1.1
 //! connection, until `--duration` passes or `--lines` are written.
 //!
-//! The report on stdout gives lines written, requests, elapsed time, lines/s, MB/s of
-//! uncompressed line protocol, request latency percentiles and every non-2xx status with the
-//! first answer seen. The exit status is 1 if any request failed. A 401, 403, 404 or 413 stops
-//! the run at once, since every later request would get the same answer.
+//! A body answered 503 (the server's buffer stayed full) or 429 is sent again after a backoff
+//! (doubling from 250 ms, never sooner than the answer's `Retry-After`), up to `--retries`
+//! times.
+//!
+//! The report on stdout gives lines written, requests (and how many were non-2xx, unanswered or
+//! retried), bodies not written, elapsed time, lines/s, MB/s of uncompressed line protocol,
+//! write latency percentiles (from a body's first request to its last answer) and every non-2xx
+//! status with the first answer seen. The exit status is 1 if any body was not written. A 401,
+//! 403, 404 or 413 stops the run at once, since every later request would get the same answer.
 //!
 //! ```text
 //! STRATA_TOKEN=strata_db_... cargo run --release -p strata-loadgen -- \
@@ -102,6 +107,7 @@ fn start(args: Args) -> Result<ExitCode, String> {
         timeout: args.timeout,
         progress: args.progress,
         generator_threads: args.generator_threads,
+        retries: args.retries,
     };
     if args.dry_run {
         print!("{}", run::dry_run(batches, &settings));
@@ -118,7 +124,7 @@ fn start(args: Args) -> Result<ExitCode, String> {
         .map_err(|e| format!("starting the async runtime: {e}"))?;
     let (mut stats, elapsed) = runtime.block_on(run::run(batches, settings))?;
     print!("{}", stats.report(elapsed, concurrency, args.gzip));
-    Ok(if stats.failed() > 0 {
+    Ok(if stats.unwritten > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -16,8 +16,14 @@ pub struct Stats {
     pub raw_bytes: u64,
     /// Bytes sent in requests answered 2xx (compressed, with --gzip).
     pub sent_bytes: u64,
+    /// Requests sent, retries included.
     pub requests: u64,
-    /// Latency of every request (answered or not) in microseconds.
+    /// Requests sent again after a 503 or 429.
+    pub retries: u64,
+    /// Bodies given up on: refused for good, or unanswered.
+    pub unwritten: u64,
+    /// Latency of every body, from its first request to its last answer (retries included),
+    /// in microseconds.
     pub latencies_us: Vec<u64>,
     /// Non-2xx answers by status: how many, and the first body.
     pub statuses: BTreeMap<u16, (u64, String)>,
@@ -53,6 +59,8 @@ impl Stats {
         self.raw_bytes += other.raw_bytes;
         self.sent_bytes += other.sent_bytes;
         self.requests += other.requests;
+        self.retries += other.retries;
+        self.unwritten += other.unwritten;
         self.latencies_us.extend(other.latencies_us);
         for (status, (n, body)) in other.statuses {
             self.statuses
@@ -78,8 +86,14 @@ impl Stats {
         line("lines written", group(self.lines));
         line(
             "requests",
-            format!("{} ({} failed)", group(self.requests), group(self.failed())),
+            format!(
+                "{} ({} non-2xx or unanswered, {} retried)",
+                group(self.requests),
+                group(self.failed()),
+                group(self.retries)
+            ),
         );
+        line("not written", format!("{} bodies", group(self.unwritten)));
         line("elapsed", format!("{secs:.2} s"));
         line("lines/s", group((self.lines as f64 / secs).round() as u64));
         line(
@@ -207,19 +221,23 @@ mod tests {
             ..Stats::default()
         };
         let mut b = Stats {
-            requests: 2,
+            requests: 3,
+            retries: 1,
+            unwritten: 2,
             latencies_us: vec![3_000, 4_000],
             ..Stats::default()
         };
         b.record_status(400, || "bad\nline".into());
         b.record_status(400, || unreachable!("only the first body is kept"));
+        b.record_status(503, || "buffer full".into());
         a.record_transport_error(|| "connection refused".into());
         a.merge(b);
-        assert_eq!(a.failed(), 3);
+        assert_eq!(a.failed(), 4);
         let report = a.report(Duration::from_secs(2), 4, false);
         let expected = "\
 lines written:    20,000
-requests:         4 (3 failed)
+requests:         5 (4 non-2xx or unanswered, 1 retried)
+not written:      2 bodies
 elapsed:          2.00 s
 lines/s:          10,000
 MB/s:             2.0 (line protocol, uncompressed)
@@ -228,6 +246,7 @@ latency p90:      4.00 ms
 latency p99:      4.00 ms
 latency max:      4.00 ms
 status 400:       2 requests; first answer: bad line
+status 503:       1 requests; first answer: buffer full
 no answer:        1 requests; first error: connection refused
 ";
         assert_eq!(report, expected);

@@ -4,7 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
+use backon::{ExponentialBuilder, Retryable};
+use bytes::Bytes;
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER,
+};
 use reqwest::{Client, StatusCode, Url};
 use tokio::sync::{Mutex, mpsc};
 
@@ -33,6 +37,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub progress: Duration,
     pub generator_threads: usize,
+    /// Times a body answered 503 or 429 is sent again.
+    pub retries: usize,
 }
 
 /// Counters the progress line reads while the run goes on.
@@ -213,6 +219,7 @@ pub async fn run(batches: Arc<Batches>, settings: Settings) -> Result<(Stats, Du
     let live = Arc::new(Live::default());
     let start = Instant::now();
     let deadline = start + settings.duration;
+    let retries = settings.retries;
     let senders: Vec<_> = (0..settings.concurrency)
         .map(|_| {
             let (client, url, generator, live) = (
@@ -221,7 +228,9 @@ pub async fn run(batches: Arc<Batches>, settings: Settings) -> Result<(Stats, Du
                 generator.clone(),
                 live.clone(),
             );
-            tokio::spawn(async move { send(client, url, &generator, &live, deadline).await })
+            tokio::spawn(
+                async move { send(client, url, &generator, &live, deadline, retries).await },
+            )
         })
         .collect();
     let progress = (!settings.progress.is_zero())
@@ -259,14 +268,86 @@ fn client(settings: &Settings) -> Result<Client, String> {
         .map_err(|e| format!("building the HTTP client: {e}"))
 }
 
+/// Why a body was not written: a non-2xx answer, or none.
+enum Failure {
+    Refused {
+        status: StatusCode,
+        body: Bytes,
+        retry_after: Option<Duration>,
+    },
+    Unanswered(reqwest::Error),
+}
+
+impl Failure {
+    /// 503 (the server's buffer stayed full) and 429 ask the client to come back later.
+    fn asks_to_retry(&self) -> bool {
+        matches!(self, Failure::Refused { status, .. }
+            if *status == StatusCode::SERVICE_UNAVAILABLE || *status == StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Refused { retry_after, .. } => *retry_after,
+            Failure::Unanswered(_) => None,
+        }
+    }
+
+    fn record(&self, stats: &mut Stats) {
+        match self {
+            Failure::Refused { status, body, .. } => stats.record_status(status.as_u16(), || {
+                String::from_utf8_lossy(body).into_owned()
+            }),
+            Failure::Unanswered(e) => stats.record_transport_error(|| error_chain(e)),
+        }
+    }
+}
+
+/// Posts one body and reads the whole answer, so the connection can carry the next request.
+async fn post(client: &Client, url: &Url, body: Bytes) -> Result<(), Failure> {
+    let response = client
+        .post(url.clone())
+        .body(body)
+        .send()
+        .await
+        .map_err(Failure::Unanswered)?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .map(Duration::from_secs);
+    let body = response.bytes().await.map_err(Failure::Unanswered)?;
+    if status.is_success() {
+        return Ok(());
+    }
+    Err(Failure::Refused {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// Waits before a body is sent again: doubling from 250 ms to at most 10 s, jittered, and never
+/// shorter than the answer's `Retry-After`.
+fn write_backoff(retries: usize) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(250))
+        .with_max_delay(Duration::from_secs(10))
+        .with_max_times(retries)
+        .with_jitter()
+}
+
 /// One connection's worth of load: post bodies one after another until the deadline, the last
-/// body or a fatal answer.
+/// body or a fatal answer. A body answered 503 or 429 is sent again after a backoff, up to
+/// `retries` times; its latency runs from its first request to its last answer.
 async fn send(
     client: Client,
     url: Url,
     generator: &Generator,
     live: &Live,
     deadline: Instant,
+    retries: usize,
 ) -> Stats {
     let mut stats = Stats::default();
     loop {
@@ -279,51 +360,50 @@ async fn send(
         };
         stats.starved += waiting.elapsed();
         let sent = Instant::now();
-        let response = client
-            .post(url.clone())
-            .body(batch.body.clone())
-            .send()
+        let post = || post(&client, &url, batch.body.clone());
+        let outcome = post
+            .retry(write_backoff(retries))
+            .when(Failure::asks_to_retry)
+            .adjust(|failure, backoff| {
+                let asked = failure.retry_after();
+                backoff.map(|wait| asked.map_or(wait, |asked| asked.max(wait)))
+            })
+            .notify(|failure, _| {
+                // An answer the write is retried after still counts as a non-2xx answer.
+                stats.requests += 1;
+                live.requests.fetch_add(1, Ordering::Relaxed);
+                live.failed.fetch_add(1, Ordering::Relaxed);
+                stats.retries += 1;
+                failure.record(&mut stats);
+            })
             .await;
-        let answer = match response {
-            Ok(response) => {
-                let status = response.status();
-                // Read the whole answer, so the connection can carry the next request.
-                let body = response.bytes().await;
-                body.map(|body| (status, body))
-            }
-            Err(e) => Err(e),
-        };
         stats.latencies_us.push(sent.elapsed().as_micros() as u64);
         stats.requests += 1;
         live.requests.fetch_add(1, Ordering::Relaxed);
-        match answer {
-            Ok((status, _)) if status.is_success() => {
+        match outcome {
+            Ok(()) => {
                 stats.lines += batch.lines;
                 stats.raw_bytes += batch.raw_bytes;
                 stats.sent_bytes += batch.body.len() as u64;
                 live.lines.fetch_add(batch.lines, Ordering::Relaxed);
             }
-            Ok((status, body)) => {
-                stats.record_status(status.as_u16(), || {
-                    String::from_utf8_lossy(&body).into_owned()
-                });
+            Err(failure) => {
+                failure.record(&mut stats);
+                stats.unwritten += 1;
                 live.failed.fetch_add(1, Ordering::Relaxed);
-                if FATAL.contains(&status) {
-                    if !live.stop.swap(true, Ordering::Relaxed) {
-                        eprintln!(
-                            "stopping: the server answered {status}, and would answer every request the same way"
-                        );
-                    }
-                    break;
-                }
-            }
-            Err(e) => {
-                stats.record_transport_error(|| error_chain(&e));
-                live.failed.fetch_add(1, Ordering::Relaxed);
-                if e.is_connect() {
+                let stop = match &failure {
+                    Failure::Refused { status, .. } if FATAL.contains(status) => Some(format!(
+                        "the server answered {status}, and would answer every request the same way"
+                    )),
                     // Nothing listens: every request would fail at once, in a tight loop.
+                    Failure::Unanswered(e) if e.is_connect() => {
+                        Some("cannot connect to the server".to_string())
+                    }
+                    _ => None,
+                };
+                if let Some(reason) = stop {
                     if !live.stop.swap(true, Ordering::Relaxed) {
-                        eprintln!("stopping: cannot connect to the server");
+                        eprintln!("stopping: {reason}");
                     }
                     break;
                 }

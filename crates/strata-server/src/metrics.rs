@@ -34,7 +34,11 @@ pub fn lines_written(written: usize, rejected: usize) {
     }
 }
 
-/// Counts and times every request, and logs it without query string or credentials.
+/// Requests taking longer than this are logged at INFO; others at DEBUG (errors at WARN).
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Counts and times every request, and logs it without query string or credentials: failures
+/// and slow requests at WARN and INFO, the others at DEBUG.
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = req
@@ -59,6 +63,13 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::counter!("strata_http_requests_total", &labels).increment(1);
     metrics::histogram!("strata_http_request_duration_seconds", &labels)
         .record(elapsed.as_secs_f64());
-    tracing::info!(%method, route, status, request_id, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request");
+    let elapsed_ms = elapsed.as_secs_f64() * 1e3;
+    if response.status().is_server_error() {
+        tracing::warn!(%method, route, status, request_id, elapsed_ms, "request failed");
+    } else if elapsed >= SLOW_REQUEST {
+        tracing::info!(%method, route, status, request_id, elapsed_ms, "slow request");
+    } else {
+        tracing::debug!(%method, route, status, request_id, elapsed_ms, "request");
+    }
     response
 }

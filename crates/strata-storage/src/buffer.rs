@@ -4,15 +4,23 @@
 //! active generation right after the fsync that made the rows durable; rotating the WAL
 //! freezes the active generation, which stays queryable until its Parquet files are
 //! registered and it is released.
+//!
+//! The buffer's memory is bounded: a write that finds it full waits for persistence to release
+//! a generation ([`Buffer::wait_for_space`]), and the working memory of a generation being
+//! persisted counts as buffered until its files are registered.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use arrow::array::AsArray;
 use arrow::datatypes::TimestampNanosecondType;
 use arrow::record_batch::RecordBatch;
 use strata_types::{Result, TIME_COLUMN};
+use tokio::sync::Notify;
 
+use crate::memory::batch_bytes;
 use crate::stats::SeriesStats;
 
 /// A database id and a table id.
@@ -23,7 +31,7 @@ pub type TableKey = (i64, i64);
 pub struct Generation {
     pub segment: i64,
     pub tables: HashMap<TableKey, TableBuffer>,
-    /// Memory held by the batches.
+    /// Memory held by the batches, each allocation counted once.
     pub bytes: usize,
 }
 
@@ -58,7 +66,7 @@ impl Generation {
             return;
         }
         let (min, max) = time_range(&batch);
-        self.bytes += batch.get_array_memory_size();
+        self.bytes += batch_bytes(&batch);
         let table = self.tables.entry(key).or_insert_with(|| TableBuffer {
             min_time: i64::MAX,
             max_time: i64::MIN,
@@ -103,6 +111,39 @@ struct State {
 #[derive(Default)]
 pub struct Buffer {
     state: RwLock<State>,
+    /// Working memory of the generations being persisted now.
+    persisting: AtomicUsize,
+    /// Woken when a generation is released or persistence ends.
+    freed: Notify,
+    waits: WaitCounts,
+}
+
+/// How writes fared that found the buffer full.
+#[derive(Default)]
+struct WaitCounts {
+    /// Waited, then were let in.
+    admitted: AtomicU64,
+    /// Waited as long as they may, then were refused.
+    refused: AtomicU64,
+}
+
+/// A write found the buffer full for longer than it may wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BufferFull;
+
+/// Counts memory as buffered while a generation is persisted; gives it back when dropped.
+pub(crate) struct PersistingMemory<'a> {
+    buffer: &'a Buffer,
+    bytes: usize,
+}
+
+impl Drop for PersistingMemory<'_> {
+    fn drop(&mut self) {
+        self.buffer
+            .persisting
+            .fetch_sub(self.bytes, Ordering::Relaxed);
+        self.buffer.freed.notify_waiters();
+    }
 }
 
 /// What a query sees of one table in the buffer.
@@ -156,6 +197,7 @@ impl Buffer {
                 active: Generation::new(segment),
                 frozen: Vec::new(),
             }),
+            ..Default::default()
         }
     }
 
@@ -213,13 +255,66 @@ impl Buffer {
             .unwrap()
             .frozen
             .retain(|g| g.segment != segment);
+        self.freed.notify_waiters();
     }
 
-    /// Memory held by the active generation and by all generations.
+    /// Memory held by the active generation, and by all generations plus the working memory
+    /// of persisting them.
     pub fn bytes(&self) -> (usize, usize) {
         let state = self.state.read().unwrap();
         let frozen: usize = state.frozen.iter().map(|g| g.bytes).sum();
-        (state.active.bytes, state.active.bytes + frozen)
+        let persisting = self.persisting.load(Ordering::Relaxed);
+        (state.active.bytes, state.active.bytes + frozen + persisting)
+    }
+
+    /// Counts `bytes` of working memory as buffered until the guard is dropped.
+    pub(crate) fn persisting(&self, bytes: usize) -> PersistingMemory<'_> {
+        self.persisting.fetch_add(bytes, Ordering::Relaxed);
+        PersistingMemory {
+            buffer: self,
+            bytes,
+        }
+    }
+
+    /// Returns once the buffer holds at most `limit` bytes, or `BufferFull` when it still
+    /// holds more after `wait`. Writes that waited are counted ([`Buffer::waits`]).
+    pub(crate) async fn wait_for_space(
+        &self,
+        limit: usize,
+        wait: Duration,
+    ) -> Result<(), BufferFull> {
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(started + wait);
+        let mut waited = false;
+        loop {
+            // Registered before the check, so a release between the two is not missed.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if self.bytes().1 <= limit {
+                if waited {
+                    self.waits.admitted.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(
+                        waited_ms = started.elapsed().as_millis() as u64,
+                        "a write waited for persistence to free buffer space"
+                    );
+                }
+                return Ok(());
+            }
+            waited = true;
+            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                self.waits.refused.fetch_add(1, Ordering::Relaxed);
+                return Err(BufferFull);
+            }
+        }
+    }
+
+    /// Writes that found the buffer full: those let in after waiting, and those refused.
+    pub fn waits(&self) -> (u64, u64) {
+        (
+            self.waits.admitted.load(Ordering::Relaxed),
+            self.waits.refused.load(Ordering::Relaxed),
+        )
     }
 
     /// The table's buffered batches, oldest first.
@@ -242,5 +337,65 @@ impl Buffer {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn frozen_rows(buffer: &Buffer, segment: i64) {
+        let schema = Arc::new(Schema::new(vec![Field::new("v", DataType::Int64, false)]));
+        let values = Int64Array::from_iter_values(0..1000);
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap();
+        buffer.append((1, 1), batch);
+        buffer.freeze(segment + 1).expect("rows were appended");
+    }
+
+    #[tokio::test]
+    async fn a_write_waits_for_a_full_buffer_until_a_generation_is_released() {
+        let buffer = Arc::new(Buffer::new(1));
+        frozen_rows(&buffer, 1);
+        let full = buffer.bytes().1;
+        assert!(full >= 8000, "1,000 values take 8,000 bytes: {full}");
+        let waiting = tokio::spawn({
+            let buffer = buffer.clone();
+            async move {
+                buffer
+                    .wait_for_space(full - 1, Duration::from_secs(600))
+                    .await
+            }
+        });
+        // The test's runtime has one thread: the write runs until it waits.
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "the buffer is full");
+        // Memory persistence holds counts as buffered until it is given back.
+        let working = buffer.persisting(full);
+        assert_eq!(buffer.bytes().1, 2 * full);
+        buffer.release(1);
+        assert_eq!(buffer.bytes().1, full);
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "persisting still holds memory");
+        drop(working);
+        assert_eq!(waiting.await.unwrap(), Ok(()));
+        assert_eq!(buffer.waits(), (1, 0), "one write waited and was let in");
+        assert_eq!(
+            buffer.wait_for_space(0, Duration::ZERO).await,
+            Ok(()),
+            "an empty buffer lets a write in at once"
+        );
+        assert_eq!(buffer.waits(), (1, 0), "without waiting");
+    }
+
+    #[tokio::test]
+    async fn a_write_is_refused_when_the_buffer_stays_full() {
+        let buffer = Buffer::new(1);
+        frozen_rows(&buffer, 1);
+        let outcome = buffer.wait_for_space(100, Duration::from_millis(20)).await;
+        assert_eq!(outcome, Err(BufferFull));
+        assert_eq!(buffer.waits(), (0, 1));
     }
 }

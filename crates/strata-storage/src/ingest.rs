@@ -467,6 +467,7 @@ impl TableBuilder {
             arrays,
         )
         .expect("every column has one value or null per row");
+        let batch = crate::memory::shrink_batch(batch);
         TableRows {
             name: self.name,
             table_id: known.map(|t| t.table.id),

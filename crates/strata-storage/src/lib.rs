@@ -17,6 +17,7 @@ mod compaction;
 mod durable;
 mod file_lists;
 mod ingest;
+mod memory;
 mod partition;
 mod persist;
 mod retention;
@@ -34,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
+use futures::StreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
 use strata_catalog::Catalog;
@@ -74,6 +76,14 @@ const MAX_PAIR_VERDICTS: usize = 100_000;
 /// How many times a write re-reads the schema after losing a race to add a column.
 const SCHEMA_ATTEMPTS: usize = 4;
 
+/// Defaults for a node on a machine of 2 cores and 4 GB of memory, with room left for queries.
+pub const DEFAULT_PERSIST_BUFFER_BYTES: usize = 128 << 20;
+pub const DEFAULT_MAX_BUFFER_BYTES: usize = 512 << 20;
+pub const DEFAULT_WRITE_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a client refused for a full buffer is asked to wait before it retries.
+pub const WRITE_RETRY_AFTER: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
     /// Where the WAL segments live (node-local).
@@ -84,8 +94,11 @@ pub struct StorageConfig {
     pub persist_interval: Duration,
     /// ...and as soon as the active buffer holds this many bytes.
     pub persist_buffer_bytes: usize,
-    /// Writes are refused (503) while the buffer holds more than this (persistence is behind).
+    /// Memory the buffer may take, counting what persisting it takes; a write that finds it
+    /// full waits for persistence to free space.
     pub max_buffer_bytes: usize,
+    /// How long a write waits for space in a full buffer before it is refused (503).
+    pub write_wait: Duration,
     /// How long a node trusts its cached copy of a database's schema and list of files.
     pub schema_max_age: Duration,
     /// Deleted databases and tables keep their files this long (they can be undeleted).
@@ -106,8 +119,9 @@ impl StorageConfig {
             wal_dir: data_dir.join("wal"),
             node_id,
             persist_interval: Duration::from_secs(60),
-            persist_buffer_bytes: 256 << 20,
-            max_buffer_bytes: 2 << 30,
+            persist_buffer_bytes: DEFAULT_PERSIST_BUFFER_BYTES,
+            max_buffer_bytes: DEFAULT_MAX_BUFFER_BYTES,
+            write_wait: DEFAULT_WRITE_WAIT,
             schema_max_age: Duration::from_secs(1),
             soft_delete_window: Duration::from_secs(14 * 86_400),
             gc_interval: Duration::from_secs(60),
@@ -233,18 +247,24 @@ impl Storage {
     /// queryable; rejected lines are reported in the outcome (and when some are rejected
     /// without `accept_partial`, nothing is written).
     ///
-    /// Fails with `NotFound` for an unknown database and `Unavailable` when the buffer is full.
+    /// A write that finds the buffer full waits up to [`StorageConfig::write_wait`] for
+    /// persistence to free space. Fails with `NotFound` for an unknown database and
+    /// `Unavailable` when the buffer stayed full (retry after [`WRITE_RETRY_AFTER`]).
     pub async fn write(
         &self,
         database: &str,
         body: Bytes,
         options: WriteOptions,
     ) -> Result<WriteOutcome> {
-        let (_, buffered) = self.buffer.bytes();
-        if buffered > self.config.max_buffer_bytes {
-            return Err(Error::unavailable(
-                "the write buffer is full because persisting to the object store is behind; retry shortly",
-            ));
+        let full = self
+            .buffer
+            .wait_for_space(self.config.max_buffer_bytes, self.config.write_wait);
+        if full.await.is_err() {
+            return Err(Error::unavailable(format!(
+                "the write buffer is full: persisting to the object store has not freed space in {} s; retry in {} s (the answer's Retry-After)",
+                self.config.write_wait.as_secs_f64(),
+                WRITE_RETRY_AFTER.as_secs()
+            )));
         }
         let mut schema = self.schemas.get(database).await?;
         let mut refused_tables = HashMap::new();
@@ -600,18 +620,33 @@ impl Storage {
     }
 
     async fn persist_generation(&self, generation: &Generation) -> Result<Vec<ParquetFile>> {
+        // Sorting and encoding take about another copy of the rows while they run.
+        let _working = self.buffer.persisting(generation.bytes);
         let templates = self.templates(generation).await?;
-        let mut files = Vec::new();
-        for (&(database_id, table_id), table) in &generation.tables {
-            let template = templates
-                .get(&(database_id, table_id))
-                .cloned()
-                .unwrap_or_else(default_template);
-            let batches = table.batches.clone();
+        // Tables are encoded side by side, as many at once as there are cores, and stored in turn.
+        let jobs: Vec<_> = generation
+            .tables
+            .iter()
+            .map(|(&key, table)| {
+                let template = templates
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(default_template);
+                (key, template, table.batches.clone())
+            })
+            .collect();
+        let encode = |(key, template, batches): (_, PartitionTemplate, Vec<RecordBatch>)| async move {
             let encoded =
                 tokio::task::spawn_blocking(move || persist::encode_table(&batches, &template))
                     .await
-                    .map_err(|e| Error::internal(format!("encoding Parquet failed: {e}")))??;
+                    .map_err(|e| Error::internal(format!("encoding Parquet failed: {e}")))?;
+            Ok::<_, Error>((key, encoded?))
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut encoded = futures::stream::iter(jobs).map(encode).buffered(cores);
+        let mut files = Vec::new();
+        while let Some(table) = encoded.next().await {
+            let ((database_id, table_id), encoded) = table?;
             let placed = compaction::Placement {
                 database_id,
                 table_id,

@@ -37,7 +37,7 @@ pub struct EncodedFile {
     pub rows: usize,
 }
 
-/// Encodes a table's buffered batches as one file per partition.
+/// Encodes a table's buffered batches as one file per partition, partitions in parallel.
 pub(crate) fn encode_table(
     batches: &[RecordBatch],
     template: &PartitionTemplate,
@@ -47,22 +47,67 @@ pub(crate) fn encode_table(
         return Ok(Vec::new());
     }
     let sorted = sort(&batch)?;
-    let mut files = Vec::new();
-    for (partition_key, rows) in partition_rows(&sorted, template) {
-        let indices = UInt32Array::from(rows);
-        let part = take_record_batch(&sorted, &indices).map_err(arrow_error)?;
-        let (min_time, max_time) = time_range(&part);
-        files.push(EncodedFile {
-            id: Uuid::new_v4(),
-            partition_key,
-            rows: part.num_rows(),
-            bytes: write_parquet(&part)?,
-            stats: SeriesStats::of_rows(&part)?,
-            min_time,
-            max_time,
-        });
+    // The unsorted copy goes before the files are made: persistence's memory is the buffer's.
+    drop(batch);
+    let mut partitions = partition_rows(&sorted, template);
+    if let [(_, rows)] = partitions.as_slice()
+        && rows.len() == sorted.num_rows()
+    {
+        // One partition holding every row, in order (the usual case): no copy needed.
+        let (partition_key, _) = partitions.remove(0);
+        return Ok(vec![encode_file(partition_key, sorted)?]);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut files = Vec::with_capacity(partitions.len());
+    for chunk in partitions.chunks(threads) {
+        let encoded = std::thread::scope(|scope| {
+            let running: Vec<_> = chunk
+                .iter()
+                .map(|(partition_key, rows)| {
+                    let sorted = &sorted;
+                    scope.spawn(move || {
+                        let indices = UInt32Array::from(rows.clone());
+                        let part = take_record_batch(sorted, &indices).map_err(arrow_error)?;
+                        encode_file(partition_key.clone(), part)
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| thread.join().map_err(|_| panicked("encoding a partition")))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        for file in encoded {
+            files.push(file?);
+        }
     }
     Ok(files)
+}
+
+/// One partition's rows as a Parquet file and its statistics, computed side by side.
+fn encode_file(partition_key: String, part: RecordBatch) -> Result<EncodedFile> {
+    let (min_time, max_time) = time_range(&part);
+    let (bytes, stats) = std::thread::scope(|scope| {
+        let stats = scope.spawn(|| SeriesStats::of_rows(&part));
+        let bytes = write_parquet(&part);
+        let stats = stats
+            .join()
+            .map_err(|_| panicked("computing series statistics"));
+        (bytes, stats)
+    });
+    Ok(EncodedFile {
+        id: Uuid::new_v4(),
+        partition_key,
+        rows: part.num_rows(),
+        bytes: bytes?,
+        stats: stats??,
+        min_time,
+        max_time,
+    })
+}
+
+fn panicked(what: &str) -> Error {
+    Error::internal(format!("{what} for Parquet failed: the thread panicked"))
 }
 
 /// The union of the batches' columns in file order (tags, fields, time) and the rows of all

@@ -60,11 +60,16 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_PERSIST_INTERVAL", default_value = "60s", value_parser = parse_lifetime)]
     persist_interval: chrono::TimeDelta,
     /// ...and as soon as the buffer holds this many bytes.
-    #[arg(long, env = "STRATA_PERSIST_BUFFER_BYTES", default_value_t = 256 << 20)]
+    #[arg(long, env = "STRATA_PERSIST_BUFFER_BYTES", default_value_t = strata_storage::DEFAULT_PERSIST_BUFFER_BYTES)]
     persist_buffer_bytes: usize,
-    /// Writes are refused (503) while the buffer holds more than this many bytes.
-    #[arg(long, env = "STRATA_MAX_BUFFER_BYTES", default_value_t = 2 << 30)]
+    /// Memory the write buffer may take, in bytes, counting what persisting it takes; a write
+    /// that finds it full waits for persistence to free space.
+    #[arg(long, env = "STRATA_MAX_BUFFER_BYTES", default_value_t = strata_storage::DEFAULT_MAX_BUFFER_BYTES)]
     max_buffer_bytes: usize,
+    /// How long a write waits for space in a full buffer before it is answered 503 with
+    /// Retry-After.
+    #[arg(long, env = "STRATA_WRITE_WAIT", default_value = "5s", value_parser = parse_lifetime)]
+    write_wait: chrono::TimeDelta,
     /// A query running longer than this is cancelled.
     #[arg(long, env = "STRATA_QUERY_TIMEOUT", default_value = "60s", value_parser = parse_lifetime)]
     query_timeout: chrono::TimeDelta,
@@ -373,6 +378,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         public_url: public_url.clone(),
         max_write_bytes: args.max_write_bytes,
     };
+    if args.persist_buffer_bytes > args.max_buffer_bytes / 2 {
+        tracing::warn!(
+            persist_buffer_bytes = args.persist_buffer_bytes,
+            max_buffer_bytes = args.max_buffer_bytes,
+            "--persist-buffer-bytes is more than half of --max-buffer-bytes: the buffer can fill before it is persisted, and writes then wait for --persist-interval; lower --persist-buffer-bytes"
+        );
+    }
     let node_id = load_or_create_node_id(&storage.data_dir)?;
     let engine = Storage::open(
         catalog.clone(),
@@ -381,6 +393,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             persist_interval: to_std(args.persist_interval),
             persist_buffer_bytes: args.persist_buffer_bytes,
             max_buffer_bytes: args.max_buffer_bytes,
+            write_wait: to_std(args.write_wait),
             soft_delete_window: to_std(args.soft_delete_window),
             gc_interval: to_std(args.gc_interval),
             stats_cache_bytes: args.stats_cache_bytes,

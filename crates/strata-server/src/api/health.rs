@@ -31,6 +31,13 @@ pub async fn ping() -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
         metrics::gauge!("strata_stats_cache_bytes").set(state.storage.stats_cache_bytes() as f64);
+        let buffer = state.storage.buffer();
+        metrics::gauge!("strata_write_buffer_bytes").set(buffer.bytes().1 as f64);
+        let (admitted, refused) = buffer.waits();
+        metrics::counter!("strata_write_buffer_waits_total", "outcome" => "written")
+            .absolute(admitted);
+        metrics::counter!("strata_write_buffer_waits_total", "outcome" => "refused")
+            .absolute(refused);
         let handle = crate::metrics::handle();
         handle.run_upkeep();
         handle.render()

@@ -11,14 +11,14 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use strata_lp::Precision;
 use strata_storage::{
-    MAX_REPORTED_REJECTIONS, RejectReason, Rejection, WriteOptions, WriteOutcome,
+    MAX_REPORTED_REJECTIONS, RejectReason, Rejection, WRITE_RETRY_AFTER, WriteOptions, WriteOutcome,
 };
 use strata_types::{Action, Error, ErrorKind};
 
@@ -246,12 +246,22 @@ impl WriteRequest {
     }
 
     fn error(&self, error: Error) -> Response {
-        if self.api == Api::V3 {
-            return v3_error_response(error);
+        let mut response = if self.api == Api::V3 {
+            v3_error_response(error)
+        } else {
+            let status = status_of(error.kind);
+            let body = json!({ "code": code_name(status), "message": caller_message(error) });
+            (status, Json(body)).into_response()
+        };
+        // A write refused for now (a full buffer, a WAL that cannot be written, a shutdown)
+        // says when to try again, so clients back off instead of spinning.
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                RETRY_AFTER,
+                HeaderValue::from(WRITE_RETRY_AFTER.as_secs().max(1)),
+            );
         }
-        let status = status_of(error.kind);
-        let body = json!({ "code": code_name(status), "message": caller_message(error) });
-        (status, Json(body)).into_response()
+        response
     }
 }
 

@@ -5,6 +5,7 @@ mod harness;
 mod admin;
 mod audit;
 mod auth;
+mod backpressure;
 mod browser;
 mod compaction;
 mod databases;

@@ -302,7 +302,11 @@ pub struct Env {
 
 impl Env {
     pub fn start() -> Self {
-        let server = Server::start();
+        Self::on(Server::start())
+    }
+
+    /// The environment of a server started with flags of the test's own.
+    pub fn on(server: Server) -> Self {
         let token = server.bootstrap_token();
         let env = Self {
             server,

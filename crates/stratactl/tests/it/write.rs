@@ -19,7 +19,10 @@ struct Setup {
 
 impl Setup {
     fn start() -> Self {
-        let env = Env::start();
+        Self::on(Env::start())
+    }
+
+    fn on(env: Env) -> Self {
         env.ok(&["database", "create", "db"]);
         let write_token = env
             .ok(&["token", "create", "--write-database", "db", "writer"])
@@ -368,4 +371,44 @@ fn help() {
     let ctl = Ctl::new();
     let help = ctl.run(&["write", "--help"]).success();
     snap!("help", help.transcript());
+}
+
+#[test]
+fn a_write_the_server_asks_to_retry_is_sent_again_until_it_is_written() {
+    // Every write leaves the buffer full; it is persisted every 6 s and a write waits at most
+    // 1 s for space, so a write soon after another is answered 503 with Retry-After.
+    let server = Server::builder()
+        .arg("--max-buffer-bytes")
+        .arg("1")
+        .arg("--persist-buffer-bytes")
+        .arg("1073741824")
+        .arg("--persist-interval")
+        .arg("6s")
+        .arg("--write-wait")
+        .arg("1s")
+        .start();
+    let setup = Setup::on(Env::on(server));
+    setup.writing_profile();
+    let (ctl, server) = (setup.ctl(), &setup.env.server);
+    let persisted = || server.logs().matches("persisted buffered rows").count();
+
+    // Right after a persistence, one write fills the buffer for the seconds to the next.
+    let before = persisted();
+    ctl.run(&["write", "warmup v=1"]).success();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while persisted() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing was persisted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ctl.run(&["write", "fill v=1"]).success();
+    let out = ctl.run(&["write", "cpu,host=a usage=0.5"]).success();
+    assert_eq!(out.stderr, "");
+    assert!(
+        write_requests(server, "503") >= 1,
+        "the write was refused at first"
+    );
+    assert_eq!(lines_written(server), 3, "and then written");
 }
