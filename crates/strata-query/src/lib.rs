@@ -9,7 +9,10 @@
 //! once, and never returns rows older than the database's retention period.
 //! `information_schema` is there. InfluxQL ([`influxql`]) is planned into the same engine. A
 //! query runs under a timeout and a memory limit; either ends it with a clear error and the
-//! server carries on.
+//! server carries on. Answers are [`QueryStream`]s: batches as DataFusion computes them, which
+//! the output formats encode one at a time, so an answer of any size takes memory in
+//! proportion to a batch, not to the answer, and what a format must hold is accounted in the
+//! query's memory pool.
 
 mod compactor;
 mod dedupe;
@@ -18,6 +21,7 @@ mod from_stats;
 pub mod influxql;
 mod prepared;
 mod reader;
+mod stream;
 mod system;
 mod table;
 
@@ -26,13 +30,18 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
+use bytes::Bytes;
+use datafusion::dataframe::DataFrame;
 use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
 use datafusion::error::DataFusionError;
+use datafusion::execution::TaskContext;
 use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::cache::default_cache::DefaultCache;
-use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::stream::BoxStream;
 use strata_catalog::Catalog;
 use strata_storage::{Storage, arrow_field, table_template};
 use strata_types::{DatabaseSchema, Error, Result};
@@ -40,9 +49,10 @@ use strata_types::{DatabaseSchema, Error, Result};
 pub use compactor::{CompactionRecord, CompactorConfig};
 pub use format::OutputFormat;
 pub use prepared::{BASE_TABLE, PreparedQuery, SqlSchema, SqlTable, VIEW};
+pub use stream::QueryStream;
 pub use system::QueryOrigin;
 
-use system::{QueryLog, QueryRecord, system_tables_refused};
+use system::{PendingRecord, QueryLog, system_tables_refused};
 use table::{OBJECT_STORE_URL, StrataTable};
 
 /// Limits every query runs under.
@@ -62,19 +72,50 @@ impl Default for QueryConfig {
     }
 }
 
-/// A query's answer: its schema (known even when there are no rows) and its rows.
+impl QueryConfig {
+    /// A DataFusion error in the caller's words.
+    pub(crate) fn query_error(&self, error: DataFusionError) -> Error {
+        match error.find_root() {
+            DataFusionError::ResourcesExhausted(detail) => Error::invalid(format!(
+                "the query needs more memory than the {} bytes a query may use ({detail}); narrow it or raise --query-memory-limit",
+                self.memory_limit
+            )),
+            DataFusionError::IoError(_)
+            | DataFusionError::ObjectStore(_)
+            | DataFusionError::Internal(_) => Error::internal(format!("query failed: {error}")),
+            DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
+                Some(e) => e.clone(),
+                None => Error::internal(format!("query failed: {error}")),
+            },
+            _ => Error::invalid(format!("query failed: {}", error.find_root())),
+        }
+    }
+
+    /// A memory pool of the limit, for one query.
+    pub(crate) fn memory_pool(&self) -> Arc<dyn MemoryPool> {
+        Arc::new(GreedyMemoryPool::new(self.memory_limit))
+    }
+
+    pub(crate) fn timed_out(&self) -> Error {
+        Error::invalid(format!(
+            "the query ran longer than the {:?} allowed and was cancelled; narrow its time range or raise --query-timeout",
+            self.timeout
+        ))
+    }
+}
+
+/// Rows a query has computed but not yet streamed (SHOW answers, built whole).
 #[derive(Debug, Clone)]
-pub struct QueryResult {
+pub(crate) struct QueryResult {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
 }
 
-impl QueryResult {
-    pub fn num_rows(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
-    }
-}
+/// An answer encoded for the wire, chunk by chunk as its batches come.
+pub type ByteStream = BoxStream<'static, Result<Bytes>>;
 
+/// Cheap to clone: every part is shared.
+#[derive(Clone)]
 pub struct QueryEngine {
     catalog: Arc<dyn Catalog>,
     storage: Arc<Storage>,
@@ -82,9 +123,9 @@ pub struct QueryEngine {
     /// Parquet footers and page indexes, kept across queries.
     metadata: Arc<FileMetadataCache>,
     /// Recent queries, for `system.queries`.
-    log: QueryLog,
+    log: Arc<QueryLog>,
     /// Recent compactions, for `system.compactor`.
-    compactions: compactor::CompactionLog,
+    compactions: Arc<compactor::CompactionLog>,
 }
 
 /// Memory for Parquet metadata kept across queries.
@@ -105,11 +146,12 @@ pub(crate) fn table_schema(table: &strata_types::TableSchema) -> SchemaRef {
     ))
 }
 
-/// Runs a planned query: optimized, with aggregations answered from series statistics where
-/// they can be ([`from_stats`]), then executed.
-pub(crate) async fn collect(
-    frame: datafusion::dataframe::DataFrame,
-) -> datafusion::error::Result<Vec<RecordBatch>> {
+/// A planned query made ready to run: optimized, with aggregations answered from series
+/// statistics where they can be ([`from_stats`]), then planned physically. Every way of
+/// running a query goes through here.
+async fn physical_plan(
+    frame: DataFrame,
+) -> datafusion::error::Result<(Arc<dyn ExecutionPlan>, Arc<TaskContext>)> {
     let (state, plan) = frame.into_parts();
     let plan = state.optimize(&plan)?;
     let plan = from_stats::rewrite(plan, &state).await?;
@@ -117,22 +159,21 @@ pub(crate) async fn collect(
         .query_planner()
         .create_physical_plan(&plan, &state)
         .await?;
-    datafusion::physical_plan::collect(physical, state.task_ctx()).await
+    Ok((physical, state.task_ctx()))
 }
 
-/// When a query started: the wall clock for the log, a monotonic clock for its duration.
-pub(crate) struct Started {
-    at: i64,
-    clock: std::time::Instant,
+/// Runs a planned query to the end, for answers that are small by nature (SHOW).
+pub(crate) async fn collect(frame: DataFrame) -> datafusion::error::Result<Vec<RecordBatch>> {
+    let (plan, context) = physical_plan(frame).await?;
+    datafusion::physical_plan::collect(plan, context).await
 }
 
-impl Started {
-    pub(crate) fn now() -> Self {
-        Started {
-            at: chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0),
-            clock: std::time::Instant::now(),
-        }
-    }
+/// Starts a planned query; its batches come as the stream is read.
+pub(crate) async fn execute(
+    frame: DataFrame,
+) -> datafusion::error::Result<SendableRecordBatchStream> {
+    let (plan, context) = physical_plan(frame).await?;
+    datafusion::physical_plan::execute_stream(plan, context)
 }
 
 impl QueryEngine {
@@ -142,42 +183,32 @@ impl QueryEngine {
             storage,
             config,
             metadata: Arc::new(DefaultCache::new(METADATA_CACHE_BYTES)),
-            log: QueryLog::new(QUERY_LOG_CAPACITY),
-            compactions: compactor::CompactionLog::new(QUERY_LOG_CAPACITY),
+            log: Arc::new(QueryLog::new(QUERY_LOG_CAPACITY)),
+            compactions: Arc::new(compactor::CompactionLog::new(QUERY_LOG_CAPACITY)),
         }
     }
 
     /// Runs SQL against `database`. Fails with `NotFound` for an unknown database and
-    /// `InvalidArgument` for a query that is wrong, too slow or too large, naming the problem.
+    /// `InvalidArgument` for a query that is wrong, naming the problem; a query too slow or
+    /// too large fails so too, or, once its answer streams, ends the stream with that error.
     pub async fn sql(
         &self,
         database: &str,
         sql: &str,
         origin: &QueryOrigin,
-    ) -> Result<QueryResult> {
+    ) -> Result<QueryStream> {
         self.sql_with_params(database, sql, None, origin).await
     }
 
-    /// Notes a finished query in the log `system.queries` shows.
-    pub(crate) fn log_query(
+    /// The log entry of a query starting now, written when its answer ends.
+    pub(crate) fn record(
         &self,
         database: &str,
         query_type: &'static str,
         text: &str,
         origin: &QueryOrigin,
-        started: Started,
-        outcome: std::result::Result<usize, &Error>,
-    ) {
-        self.log.record(QueryRecord {
-            issue_time: started.at,
-            database: database.to_string(),
-            query_type,
-            query_text: text.to_string(),
-            token_id: origin.token_id,
-            duration: started.clock.elapsed(),
-            rows: outcome.as_ref().map_or(0, |rows| *rows as u64),
-            error: outcome.err().map(|e| e.message.clone()),
-        });
+    ) -> PendingRecord {
+        PendingRecord::new(self.log.clone(), database, query_type, text, origin)
     }
 
     /// A query error, with a hint when it named a `system` table without asking for them.
@@ -186,13 +217,6 @@ impl QueryEngine {
             return system_tables_refused();
         }
         error
-    }
-
-    fn timed_out(&self) -> Error {
-        Error::invalid(format!(
-            "the query ran longer than the {:?} allowed and was cancelled; narrow its time range or raise --query-timeout",
-            self.config.timeout
-        ))
     }
 
     /// A session over the database's tables, and the `system` tables when asked for.
@@ -235,7 +259,7 @@ impl QueryEngine {
     /// The runtime of one query or compaction: its own memory pool, the node's object store.
     fn runtime(&self) -> Result<Arc<RuntimeEnv>> {
         let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.config.memory_limit)))
+            .with_memory_pool(self.config.memory_pool())
             .build_arc()
             .map_err(|e| Error::internal(format!("cannot set up a query: {e}")))?;
         let url = url::Url::parse(OBJECT_STORE_URL).expect("a valid URL");
@@ -252,19 +276,6 @@ impl QueryEngine {
     }
 
     fn query_error(&self, error: DataFusionError) -> Error {
-        match error.find_root() {
-            DataFusionError::ResourcesExhausted(detail) => Error::invalid(format!(
-                "the query needs more memory than the {} bytes a query may use ({detail}); narrow it or raise --query-memory-limit",
-                self.config.memory_limit
-            )),
-            DataFusionError::IoError(_)
-            | DataFusionError::ObjectStore(_)
-            | DataFusionError::Internal(_) => Error::internal(format!("query failed: {error}")),
-            DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
-                Some(e) => e.clone(),
-                None => Error::internal(format!("query failed: {error}")),
-            },
-            _ => Error::invalid(format!("query failed: {}", error.find_root())),
-        }
+        self.config.query_error(error)
     }
 }

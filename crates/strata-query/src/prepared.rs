@@ -25,7 +25,7 @@ use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast::{Expr, Value, ValueWithSpan, visit_expressions_mut};
 use strata_types::{Error, Result};
 
-use crate::{QueryEngine, QueryOrigin, QueryResult, Started};
+use crate::{QueryEngine, QueryOrigin, QueryStream};
 
 /// The `table_type` of a measurement, as `information_schema.tables` names it.
 pub const BASE_TABLE: &str = "BASE TABLE";
@@ -90,27 +90,40 @@ impl QueryEngine {
         sql: &str,
         parameters: Option<&RecordBatch>,
         origin: &QueryOrigin,
-    ) -> Result<QueryResult> {
-        let started = Started::now();
+    ) -> Result<QueryStream> {
         let schema = self.storage.schema(database).await?;
-        let context = self.session(&schema, origin)?;
-        let run = async {
+        let mut record = self.record(database, "sql", sql, origin);
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let start = async {
+            let context = self.session(&schema, origin)?;
             let (frame, _) = self
                 .plan(&context, sql, Binding::Values(parameters))
                 .await?;
-            let schema: SchemaRef = frame.schema().inner().clone();
-            let batches = crate::collect(frame)
+            let schema = frame.schema().inner().clone();
+            let batches = crate::execute(frame)
                 .await
                 .map_err(|e| self.query_error(e))?;
-            Ok(QueryResult { schema, batches })
+            let pool = context.runtime_env().memory_pool.clone();
+            Ok(QueryStream::new(
+                schema,
+                batches,
+                &self.config,
+                deadline,
+                pool,
+            ))
         };
-        let result = tokio::time::timeout(self.config.timeout, run)
+        match tokio::time::timeout_at(deadline, start)
             .await
-            .unwrap_or_else(|_| Err(self.timed_out()))
-            .map_err(|e| self.refine_error(e, origin));
-        let outcome = result.as_ref().map(QueryResult::num_rows);
-        self.log_query(database, "sql", sql, origin, started, outcome);
-        result
+            .unwrap_or_else(|_| Err(self.config.timed_out()))
+        {
+            Ok(rows) => Ok(rows.with_record(record)),
+            Err(e) => {
+                let e = self.refine_error(e, origin);
+                record.note_error(&e);
+                record.finish();
+                Err(e)
+            }
+        }
     }
 
     /// The schemas a query on `database` can name, with their tables and columns, in name

@@ -1,5 +1,7 @@
 //! Who asks, and what was asked: the origin of a query, and the node's log of recent queries
 //! that `system.queries` shows to callers who send the `iox-debug` header, as InfluxDB 3 does.
+//! A query's entry is written when its answer ends, not when its first row is ready: answers
+//! stream, so only their end knows the rows sent and whether they all were.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -38,6 +40,21 @@ pub struct QueryOrigin {
     pub scan_only: bool,
 }
 
+/// When a query started: the wall clock for the log, a monotonic clock for its duration.
+pub(crate) struct Started {
+    at: i64,
+    clock: std::time::Instant,
+}
+
+impl Started {
+    pub(crate) fn now() -> Self {
+        Started {
+            at: chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0),
+            clock: std::time::Instant::now(),
+        }
+    }
+}
+
 /// One finished query.
 #[derive(Debug, Clone)]
 pub(crate) struct QueryRecord {
@@ -49,6 +66,77 @@ pub(crate) struct QueryRecord {
     pub duration: Duration,
     pub rows: u64,
     pub error: Option<String>,
+}
+
+/// A running query's entry, written to the log once: when its answer ends, when it fails, or,
+/// if it is dropped before either (the client went away), as abandoned.
+pub(crate) struct PendingRecord {
+    log: Arc<QueryLog>,
+    started: Started,
+    /// Taken when the entry is written.
+    record: Option<QueryRecord>,
+}
+
+impl PendingRecord {
+    pub fn new(
+        log: Arc<QueryLog>,
+        database: &str,
+        query_type: &'static str,
+        text: &str,
+        origin: &QueryOrigin,
+    ) -> Self {
+        let started = Started::now();
+        let record = QueryRecord {
+            issue_time: started.at,
+            database: database.to_string(),
+            query_type,
+            query_text: text.to_string(),
+            token_id: origin.token_id,
+            duration: Duration::ZERO,
+            rows: 0,
+            error: None,
+        };
+        PendingRecord {
+            log,
+            started,
+            record: Some(record),
+        }
+    }
+
+    /// Counts rows sent to the client.
+    pub fn add_rows(&mut self, rows: usize) {
+        if let Some(record) = &mut self.record {
+            record.rows += rows as u64;
+        }
+    }
+
+    /// Notes an error; the first one is the query's.
+    pub fn note_error(&mut self, error: &Error) {
+        if let Some(record) = &mut self.record {
+            record.error.get_or_insert_with(|| error.message.clone());
+        }
+    }
+
+    /// Writes the entry (once; later calls do nothing).
+    pub fn finish(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.duration = self.started.clock.elapsed();
+            self.log.record(record);
+        }
+    }
+}
+
+impl Drop for PendingRecord {
+    fn drop(&mut self) {
+        if let Some(record) = &self.record {
+            let abandoned = Error::invalid(format!(
+                "the answer was abandoned after {} rows: the client went away before it ended",
+                record.rows
+            ));
+            self.note_error(&abandoned);
+            self.finish();
+        }
+    }
 }
 
 /// The node's most recent queries, oldest first.

@@ -44,9 +44,9 @@ pub fn query_origin(
 
 /// What a database token may read, for the InfluxQL engine (which finds the databases its
 /// statements name).
-pub struct DataReader<'a>(pub &'a Principal);
+pub struct DataReader(pub Principal);
 
-impl ReadAccess for DataReader<'_> {
+impl ReadAccess for DataReader {
     fn may_read(&self, database_id: i64) -> bool {
         self.0.may_access_data(Action::Read, database_id)
     }

@@ -6,10 +6,12 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::{
     Action as FlightAction, ActionType, Criteria, Empty, FlightData, FlightDescriptor, FlightInfo,
@@ -19,8 +21,8 @@ use axum::extract::ConnectInfo;
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use strata_auth::Principal;
-use strata_query::QueryOrigin;
 use strata_query::influxql::{InfluxqlRequest, params_from_json};
+use strata_query::{QueryOrigin, QueryStream};
 use strata_types::{Action, Error, ErrorKind};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -124,11 +126,30 @@ pub(crate) fn flight_data(
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
 ) -> FlightStream<FlightData> {
-    let batches = futures::stream::iter(batches.into_iter().map(Ok));
+    encoded(schema, futures::stream::iter(batches.into_iter().map(Ok)))
+}
+
+/// A query's answer as `DoGet`'s, sent as it streams. An error after the first batches ends
+/// the stream with its status, which gRPC carries in the trailers.
+pub(crate) fn flight_rows(rows: QueryStream) -> FlightStream<FlightData> {
+    let schema = rows.schema();
+    encoded(
+        schema,
+        rows.map_err(|e| FlightError::Tonic(Box::new(status(e)))),
+    )
+}
+
+fn encoded(
+    schema: SchemaRef,
+    batches: impl Stream<Item = Result<RecordBatch, FlightError>> + Send + 'static,
+) -> FlightStream<FlightData> {
     FlightDataEncoderBuilder::new()
         .with_schema(schema)
         .build(batches)
-        .map_err(|e| Status::internal(format!("encoding the result failed: {e}")))
+        .map_err(|e| match e {
+            FlightError::Tonic(status) => *status,
+            other => Status::internal(format!("encoding the result failed: {other}")),
+        })
         .boxed()
 }
 
@@ -175,7 +196,7 @@ impl FlightService for FlightEndpoint {
                 "Invalid ticket: name the database in \"database\" (or \"namespace_name\")",
             ));
         };
-        let result = match ticket.query_type.as_deref() {
+        let rows = match ticket.query_type.as_deref() {
             None | Some("sql") => {
                 let origin = flight_origin(&request, &principal);
                 self.state
@@ -188,18 +209,19 @@ impl FlightService for FlightEndpoint {
                     Some(params) => params_from_json(params).map_err(status)?,
                     None => HashMap::new(),
                 };
+                let origin = flight_origin(&request, &principal);
                 let request = InfluxqlRequest {
-                    database: Some(&database),
-                    query: &ticket.sql_query,
-                    params: &params,
-                    access: &DataReader(&principal),
-                    origin: flight_origin(&request, &principal),
+                    database: Some(database),
+                    query: ticket.sql_query,
+                    params,
+                    access: Arc::new(DataReader(principal)),
+                    origin,
                 };
                 self.state
                     .query
-                    .influxql_one(&request)
+                    .influxql_one(request)
                     .await
-                    .map(|table| table.result)
+                    .map(|table| table.rows)
             }
             Some(other) => {
                 return Err(Status::invalid_argument(format!(
@@ -208,7 +230,7 @@ impl FlightService for FlightEndpoint {
             }
         }
         .map_err(status)?;
-        Ok(Response::new(flight_data(result.schema, result.batches)))
+        Ok(Response::new(flight_rows(rows)))
     }
 
     async fn handshake(

@@ -47,7 +47,7 @@ use tonic::{Request, Response, Status};
 
 use crate::AppState;
 use crate::flight::{
-    FlightStream, authorize_read, flight_data, flight_origin, flight_schema, status,
+    FlightStream, authorize_read, flight_data, flight_origin, flight_rows, flight_schema, status,
 };
 
 const READ_ONLY: &str =
@@ -296,13 +296,13 @@ impl FlightSql {
     ) -> Result<Response<FlightStream<FlightData>>, Status> {
         let (handle, origin) = self.handle(request, "Flight SQL DoGet", handle).await?;
         let parameters = handle.parameters()?;
-        let result = self
+        let rows = self
             .state
             .query
             .sql_with_params(&handle.database, &handle.sql, parameters.as_ref(), &origin)
             .await
             .map_err(status)?;
-        Ok(Response::new(flight_data(result.schema, result.batches)))
+        Ok(Response::new(flight_rows(rows)))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Arbitrary text as an InfluxQL request to a real query engine (a SQLite catalog, a local
 //! object store, rows both persisted and buffered): parsing and planning must answer with a
 //! result or an error, never a panic or a stack overflow, and a query that parses must print
-//! back to text that parses to the same tree.
+//! back to text that parses to the same tree. Answers are read to their end through the 1.x
+//! JSON writer.
 #![no_main]
 
 use std::collections::HashMap;
@@ -13,6 +14,8 @@ use libfuzzer_sys::fuzz_target;
 use strata_catalog::{Catalog, SqlCatalog};
 use strata_influxql::Literal;
 use strata_lp::Precision;
+use futures::StreamExt;
+use strata_query::influxql::v1::encode_json;
 use strata_query::influxql::{InfluxqlRequest, ReadAccess};
 use strata_query::{QueryConfig, QueryEngine, QueryOrigin};
 use strata_storage::{Storage, StorageConfig, WriteOptions, open_object_store};
@@ -150,11 +153,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let engine = engine();
     let request = InfluxqlRequest {
-        database: Some("db"),
-        query: text,
-        params: &engine.params,
-        access: &Everything,
+        database: Some("db".to_string()),
+        query: text.to_string(),
+        params: engine.params.clone(),
+        access: Arc::new(Everything),
         origin: QueryOrigin::default(),
     };
-    let _ = engine.runtime.block_on(engine.query.influxql(&request));
+    // Every statement runs as its answer is read: read it all, as the 1.x endpoint does.
+    if let Ok(answer) = engine.query.influxql(request) {
+        let answer = encode_json(answer, None, false, |e| e.message);
+        engine.runtime.block_on(answer.for_each(|_| async {}));
+    }
 });

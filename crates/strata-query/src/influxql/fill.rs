@@ -1,7 +1,13 @@
-//! Series-level shaping of a sorted InfluxQL answer: `fill()` of the intervals of a
-//! `GROUP BY time()` query that had no data, `LIMIT`/`OFFSET` per series, and
-//! `SLIMIT`/`SOFFSET` over series.
+//! Series-level shaping of a sorted InfluxQL answer as it streams: `fill()` of the intervals
+//! of a `GROUP BY time()` query that had no data, `LIMIT`/`OFFSET` per series, and
+//! `SLIMIT`/`SOFFSET` over series. Rows arrive sorted by series, then time, so the answer is
+//! shaped a series at a time: LIMIT and OFFSET pass rows through as they come; `fill()` holds
+//! the series it is filling (accounted in the query's memory pool, so a series too large is
+//! refused clearly), and the intervals it adds are bounded by `max_intervals`. Once SLIMIT
+//! series are out, the rest of the answer is not read.
 
+use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -9,15 +15,18 @@ use arrow::array::{
 };
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{cast, concat_batches, is_not_null, partition, take};
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::MemoryReservation;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::StreamExt;
 use strata_influxql::{Fill, Number};
 use strata_types::TIME_COLUMN;
 
 use super::expr::TimeRange;
 use super::{MEASUREMENT_COLUMN, SeriesLayout, invalid};
-use crate::QueryResult;
 
 /// How to fill the intervals of a `GROUP BY time()` query.
 #[derive(Debug, Clone, Copy)]
@@ -50,66 +59,206 @@ impl Shaping {
             && self.slimit.is_none()
             && self.soffset == 0
     }
+
+    /// The rows of a series that LIMIT and OFFSET keep, by position in the series.
+    fn window(&self) -> Range<usize> {
+        let end = self
+            .limit
+            .map_or(usize::MAX, |l| self.offset.saturating_add(l));
+        self.offset..end
+    }
+
+    /// Whether the series at `index` (0 for the first) is among those SLIMIT and SOFFSET keep.
+    fn keeps_series(&self, index: usize) -> bool {
+        index >= self.soffset && !self.past_last_series(index)
+    }
+
+    /// Whether the series at `index` comes after the last that SLIMIT keeps.
+    fn past_last_series(&self, index: usize) -> bool {
+        self.slimit
+            .is_some_and(|slimit| index >= self.soffset.saturating_add(slimit))
+    }
 }
 
-/// Applies `shaping` to a result sorted by series, then time.
+/// Applies `shaping` to `rows` (of `schema`), sorted by series, then time; `memory` holds
+/// the series being filled.
 pub(super) fn shape(
-    result: QueryResult,
+    schema: SchemaRef,
+    rows: SendableRecordBatchStream,
     layout: &SeriesLayout,
-    shaping: &Shaping,
-) -> Result<QueryResult> {
-    if shaping.is_noop() || result.batches.iter().all(|b| b.num_rows() == 0) {
-        return Ok(result);
+    shaping: Shaping,
+    memory: MemoryReservation,
+) -> Result<SendableRecordBatchStream> {
+    if shaping.is_noop() {
+        return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, rows)));
     }
-    let mut all = concat_batches(&result.schema, &result.batches)?;
-    let mut schema = result.schema;
-    if shaping.fill.is_some() {
+    let schema = if shaping.fill.is_some() {
         // Filled intervals have no value to show for `count` and the like either.
         let fields: Vec<_> = schema
             .fields()
             .iter()
             .map(|f| f.as_ref().clone().with_nullable(true))
             .collect();
-        schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
-        all = all.with_schema(schema.clone())?;
-    }
-    let key_names: Vec<&str> = layout
-        .has_measurement
-        .then_some(MEASUREMENT_COLUMN)
-        .into_iter()
-        .chain(layout.tag_columns.iter().map(String::as_str))
-        .collect();
-    let keys: Vec<ArrayRef> = key_names
-        .iter()
-        .map(|name| all.column_by_name(name).cloned())
-        .collect::<Option<_>>()
-        .ok_or_else(|| invalid("a series column is missing from the result"))?;
-    let ranges = if keys.is_empty() {
-        // No series key: the whole table is one series.
-        std::iter::once(0..all.num_rows()).collect()
+        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
     } else {
-        partition(&keys)?.ranges()
+        schema
     };
-    let mut batches = Vec::new();
-    let series = ranges
+    let key_names: Vec<String> = layout
+        .has_measurement
+        .then(|| MEASUREMENT_COLUMN.to_string())
         .into_iter()
-        .skip(shaping.soffset)
-        .take(shaping.slimit.unwrap_or(usize::MAX));
-    for rows in series {
-        let mut batch = all.slice(rows.start, rows.len());
-        if let Some(spec) = &shaping.fill {
-            batch = fill(&batch, spec, shaping.descending, &key_names)?;
+        .chain(layout.tag_columns.iter().cloned())
+        .collect();
+    let keys = key_names
+        .iter()
+        .map(|name| schema.index_of(name))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| invalid("a series column is missing from the result"))?;
+    let shaper = Shaper {
+        rows,
+        schema: schema.clone(),
+        keys,
+        key_names,
+        shaping,
+        series: None,
+        held: Vec::new(),
+        memory,
+        done: false,
+    };
+    let shaped = futures::stream::unfold(
+        (shaper, VecDeque::new()),
+        |(mut shaper, mut ready)| async move {
+            loop {
+                if let Some(batch) = ready.pop_front() {
+                    return Some((Ok(batch), (shaper, ready)));
+                }
+                if shaper.done {
+                    return None;
+                }
+                let shaped = match shaper.rows.next().await {
+                    Some(Ok(batch)) => shaper.push(batch),
+                    Some(Err(e)) => Err(e),
+                    None => {
+                        shaper.done = true;
+                        shaper.end_series()
+                    }
+                };
+                match shaped {
+                    Ok(batches) => ready.extend(batches),
+                    Err(e) => {
+                        shaper.done = true;
+                        return Some((Err(e), (shaper, ready)));
+                    }
+                }
+            }
+        },
+    );
+    Ok(Box::pin(RecordBatchStreamAdapter::new(schema, shaped)))
+}
+
+/// The series being read: its key, its place among the series, and its rows so far.
+struct Series {
+    key: Vec<ScalarValue>,
+    index: usize,
+    rows: usize,
+}
+
+struct Shaper {
+    rows: SendableRecordBatchStream,
+    schema: SchemaRef,
+    /// The columns naming a series (measurement and tags), by index and name.
+    keys: Vec<usize>,
+    key_names: Vec<String>,
+    shaping: Shaping,
+    series: Option<Series>,
+    /// The rows of the series being filled.
+    held: Vec<RecordBatch>,
+    memory: MemoryReservation,
+    /// Whether no more rows are to be read.
+    done: bool,
+}
+
+impl Shaper {
+    /// Takes a batch of rows; returns the shaped rows it completes.
+    fn push(&mut self, batch: RecordBatch) -> Result<Vec<RecordBatch>> {
+        let batch = batch.with_schema(self.schema.clone())?;
+        let key_columns: Vec<ArrayRef> =
+            self.keys.iter().map(|&i| batch.column(i).clone()).collect();
+        let runs = if key_columns.is_empty() {
+            // No series key: the whole answer is one series.
+            vec![0..batch.num_rows()]
+        } else {
+            partition(&key_columns)?.ranges()
+        };
+        let mut out = Vec::new();
+        for run in runs {
+            let key = key_columns
+                .iter()
+                .map(|c| ScalarValue::try_from_array(c, run.start))
+                .collect::<Result<Vec<_>>>()?;
+            if self.series.as_ref().is_none_or(|s| s.key != key) {
+                out.extend(self.end_series()?);
+                let index = self.series.as_ref().map_or(0, |s| s.index + 1);
+                if self.shaping.past_last_series(index) {
+                    // Nothing further is shown: the rest of the answer is not read.
+                    self.done = true;
+                    return Ok(out);
+                }
+                self.series = Some(Series {
+                    key,
+                    index,
+                    rows: 0,
+                });
+            }
+            let series = self.series.as_mut().expect("a series");
+            let first = series.rows;
+            series.rows += run.len();
+            if !self.shaping.keeps_series(series.index) {
+                continue;
+            }
+            let rows = batch.slice(run.start, run.len());
+            if self.shaping.fill.is_some() {
+                // A slice keeps its batch's buffers: counted by its share of them.
+                let bytes = batch.get_array_memory_size() * run.len() / batch.num_rows().max(1);
+                self.memory
+                    .try_grow(bytes)
+                    .map_err(|e| series_too_large(&e))?;
+                self.held.push(rows);
+                continue;
+            }
+            let window = self.shaping.window();
+            let start = window.start.clamp(first, series.rows);
+            let end = window.end.clamp(start, series.rows);
+            if end > start {
+                out.push(rows.slice(start - first, end - start));
+            }
         }
-        let start = shaping.offset.min(batch.num_rows());
-        let len = shaping
-            .limit
-            .unwrap_or(usize::MAX)
-            .min(batch.num_rows() - start);
-        if len > 0 {
-            batches.push(batch.slice(start, len));
-        }
+        Ok(out)
     }
-    Ok(QueryResult { schema, batches })
+
+    /// Completes the series being read: a filled series is filled and cut to LIMIT/OFFSET.
+    fn end_series(&mut self) -> Result<Vec<RecordBatch>> {
+        let (Some(spec), false) = (&self.shaping.fill, self.held.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let rows = concat_batches(&self.schema, &std::mem::take(&mut self.held))?;
+        let keys: Vec<&str> = self.key_names.iter().map(String::as_str).collect();
+        let filled = fill(&rows, spec, self.shaping.descending, &keys)?;
+        self.memory.free();
+        let window = self.shaping.window();
+        let start = window.start.min(filled.num_rows());
+        let end = window.end.min(filled.num_rows());
+        Ok((end > start)
+            .then(|| filled.slice(start, end - start))
+            .into_iter()
+            .collect())
+    }
+}
+
+fn series_too_large(error: &DataFusionError) -> DataFusionError {
+    invalid(format!(
+        "fill() holds one series at a time, and a series of this query needs more memory than a query may use ({error}); narrow its time range, GROUP BY more tags or raise --query-memory-limit"
+    ))
 }
 
 /// The start of the interval holding `t`.

@@ -7,6 +7,9 @@
 //! measurement, tags and time. [`SeriesLayout`] says which columns name a series, so the
 //! 1.x `/query` answer can split the table into `series` with `name` and `tags`.
 //!
+//! A SELECT's table streams ([`QueryStream`]); a request's statements run one after another
+//! as its [`InfluxqlAnswer`] is read, each under the timeout from its own start.
+//!
 //! Expression trees may be [`strata_influxql::MAX_EXPRESSION_DEPTH`] levels deep, so every
 //! function that recurses over one is `#[recursive]`: it grows the stack instead of
 //! overflowing it.
@@ -22,13 +25,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use strata_influxql::{Literal, Query, Statement};
 use strata_types::{DatabaseSchema, Error, ErrorKind, Result};
 
-use crate::{QueryEngine, QueryOrigin, QueryResult, Started};
+use crate::system::PendingRecord;
+use crate::{QueryEngine, QueryOrigin, QueryResult, QueryStream};
 
 /// The column naming each row's measurement, as InfluxDB 3 names it.
 pub const MEASUREMENT_COLUMN: &str = "iox::measurement";
@@ -43,23 +51,30 @@ pub struct SeriesLayout {
     pub tag_columns: Vec<String>,
 }
 
-/// One statement's answer.
-#[derive(Debug, Clone)]
+/// One statement's answer: how its rows split into series, and the rows as they come.
 pub struct InfluxqlTable {
-    pub result: QueryResult,
     pub layout: SeriesLayout,
+    pub rows: QueryStream,
 }
 
-/// One InfluxQL request.
-pub struct InfluxqlRequest<'a> {
+/// A statement's answer computed whole (the SHOW statements), before it is streamed.
+struct CollectedTable {
+    result: QueryResult,
+    layout: SeriesLayout,
+    /// LIMIT and OFFSET per measurement, applied as it streams.
+    shaping: fill::Shaping,
+}
+
+/// One InfluxQL request, owned: its answer is read after the caller has returned.
+pub struct InfluxqlRequest {
     /// The database statements read unless they name another (`db` and `rp` of 1.x, already
     /// joined as `db/rp` by [`database_name`]).
-    pub database: Option<&'a str>,
-    pub query: &'a str,
+    pub database: Option<String>,
+    pub query: String,
     /// Values of `$name` bind parameters.
-    pub params: &'a HashMap<String, Literal>,
+    pub params: HashMap<String, Literal>,
     /// Which databases the caller may read: every statement is held to it.
-    pub access: &'a dyn ReadAccess,
+    pub access: Arc<dyn ReadAccess>,
     pub origin: QueryOrigin,
 }
 
@@ -115,141 +130,143 @@ pub fn parse(text: &str) -> Result<Query> {
 }
 
 impl QueryEngine {
-    /// Runs every statement of an InfluxQL request, each on its own. A statement that fails
-    /// has its error in its place, and the others still run (as InfluxDB 1.x answers).
-    /// Fails as a whole only when the text does not parse.
-    pub async fn influxql(
-        &self,
-        request: &InfluxqlRequest<'_>,
-    ) -> Result<Vec<Result<InfluxqlTable>>> {
-        let started = Started::now();
-        let results = self.statements(request, None).await;
-        let outcome = match &results {
-            Ok(results) => results.iter().find_map(|r| r.as_ref().err()).map_or_else(
-                || Ok(results.iter().flatten().map(|t| t.result.num_rows()).sum()),
-                Err,
-            ),
+    /// Answers every statement of an InfluxQL request, one after another as the answer is
+    /// read. A statement that fails has its error in its place, and the others still run (as
+    /// InfluxDB 1.x answers). Fails as a whole only when the text does not parse.
+    pub fn influxql(&self, request: InfluxqlRequest) -> Result<InfluxqlAnswer> {
+        let mut record = self.influxql_record(&request);
+        let statements = match statements(&request.query, None) {
+            Ok(statements) => statements,
+            Err(e) => {
+                record.note_error(&e);
+                record.finish();
+                return Err(e);
+            }
+        };
+        Ok(InfluxqlAnswer {
+            engine: self.clone(),
+            request,
+            statements: statements.into_iter().enumerate(),
+            current: None,
+            record,
+        })
+    }
+
+    /// Answers a request that must hold exactly one statement (Flight and `/api/v3`, which
+    /// answer with one table).
+    pub async fn influxql_one(&self, request: InfluxqlRequest) -> Result<InfluxqlTable> {
+        let mut record = self.influxql_record(&request);
+        let table = match statements(&request.query, Some(1)) {
+            Ok(mut statements) => {
+                let statement = statements.pop().expect("one statement");
+                self.run_statement(&request, &statement).await
+            }
             Err(e) => Err(e),
         };
-        self.log_influxql(request, started, outcome);
-        results
+        match table {
+            Ok(table) => Ok(InfluxqlTable {
+                layout: table.layout,
+                rows: table.rows.with_record(record),
+            }),
+            Err(e) => {
+                record.note_error(&e);
+                record.finish();
+                Err(e)
+            }
+        }
     }
 
-    /// Runs a request that must hold exactly one statement (Flight and `/api/v3`, which
-    /// answer with one table).
-    pub async fn influxql_one(&self, request: &InfluxqlRequest<'_>) -> Result<InfluxqlTable> {
-        let started = Started::now();
-        let result = self
-            .statements(request, Some(1))
+    fn influxql_record(&self, request: &InfluxqlRequest) -> PendingRecord {
+        let database = request.database.as_deref().unwrap_or_default();
+        self.record(database, "influxql", &request.query, &request.origin)
+    }
+
+    /// Plans a statement and starts it, under the timeout from now to its last row.
+    async fn run_statement(
+        &self,
+        request: &InfluxqlRequest,
+        statement: &Statement,
+    ) -> Result<InfluxqlTable> {
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let started = tokio::time::timeout_at(deadline, self.statement(request, statement))
             .await
-            .and_then(|mut results| results.pop().expect("one statement"));
-        let outcome = result.as_ref().map(|t| t.result.num_rows());
-        self.log_influxql(request, started, outcome);
-        result
-    }
-
-    /// Parses the request and runs its statements, each under the timeout; `expected` is
-    /// the number of statements the caller takes.
-    async fn statements(
-        &self,
-        request: &InfluxqlRequest<'_>,
-        expected: Option<usize>,
-    ) -> Result<Vec<Result<InfluxqlTable>>> {
-        let query = parse(request.query)?;
-        match (query.statements.len(), expected) {
-            (0, _) => {
-                return Err(Error::invalid(
-                    "error parsing query: the query holds no statement; send SELECT or SHOW",
-                ));
-            }
-            (n, Some(expected)) if n != expected => {
-                return Err(Error::invalid(format!(
-                    "the query holds {n} statements; send one InfluxQL statement per request"
-                )));
-            }
-            _ => {}
-        }
-        let mut results = Vec::with_capacity(query.statements.len());
-        for statement in &query.statements {
-            let run = self.statement(request, statement);
-            let result = match tokio::time::timeout(self.config.timeout, run).await {
-                Ok(result) => result,
-                Err(_) => Err(self.timed_out()),
-            };
-            results.push(result);
-        }
-        Ok(results)
-    }
-
-    fn log_influxql(
-        &self,
-        request: &InfluxqlRequest<'_>,
-        started: Started,
-        outcome: std::result::Result<usize, &Error>,
-    ) {
-        let database = request.database.unwrap_or_default();
-        self.log_query(
-            database,
-            "influxql",
-            request.query,
-            &request.origin,
-            started,
-            outcome,
+            .unwrap_or_else(|_| Err(self.config.timed_out()))?;
+        let rows = QueryStream::new(
+            started.schema,
+            started.batches,
+            &self.config,
+            deadline,
+            started.pool,
         );
+        Ok(InfluxqlTable {
+            layout: started.layout,
+            rows,
+        })
     }
 
     async fn statement(
         &self,
-        request: &InfluxqlRequest<'_>,
+        request: &InfluxqlRequest,
         statement: &Statement,
-    ) -> Result<InfluxqlTable> {
+    ) -> Result<StartedStatement> {
         let failed = |e| self.query_error(e);
+        let params = &request.params;
         match statement {
             Statement::Select(select) => {
-                let database = select::database_of(select, request.database)?;
+                let database = select::database_of(select, request.database.as_deref())?;
                 let (schema, context) = self.open(request, &database).await?;
-                select::run(&context, &schema, select, request.params)
+                let (layout, rows) = select::run(&context, &schema, select, params)
                     .await
-                    .map_err(failed)
+                    .map_err(failed)?;
+                Ok(StartedStatement::streaming(layout, rows, pool_of(&context)))
             }
-            Statement::ShowDatabases(_) => show::databases(self, request.access).await,
+            Statement::ShowDatabases(_) => {
+                let table = show::databases(self, &*request.access).await?;
+                StartedStatement::collected(table, self.config.memory_pool())
+            }
             Statement::ShowRetentionPolicies(show) => {
-                let database = on_database(show.on.as_ref(), request.database)?;
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
                 let (schema, _) = self.open(request, &database).await?;
-                Ok(show::retention_policies(&schema))
+                let table = show::retention_policies(&schema);
+                StartedStatement::collected(table, self.config.memory_pool())
             }
             Statement::ShowMeasurements(show) => {
-                let database = on_database(show.on.as_ref(), request.database)?;
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
                 let (schema, context) = self.open(request, &database).await?;
-                show::measurements(&context, &schema, show, request.params)
+                let table = show::measurements(&context, &schema, show, params)
                     .await
-                    .map_err(failed)
+                    .map_err(failed)?;
+                StartedStatement::collected(table, pool_of(&context))
             }
             Statement::ShowTagKeys(show) => {
-                let database = on_database(show.on.as_ref(), request.database)?;
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
                 let (schema, context) = self.open(request, &database).await?;
-                show::tag_keys(&context, &schema, show, request.params)
+                let table = show::tag_keys(&context, &schema, show, params)
                     .await
-                    .map_err(failed)
+                    .map_err(failed)?;
+                StartedStatement::collected(table, pool_of(&context))
             }
             Statement::ShowTagValues(show) => {
-                let database = on_database(show.on.as_ref(), request.database)?;
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
                 let (schema, context) = self.open(request, &database).await?;
-                show::tag_values(&context, &schema, show, request.params)
+                let table = show::tag_values(&context, &schema, show, params)
                     .await
-                    .map_err(failed)
+                    .map_err(failed)?;
+                StartedStatement::collected(table, pool_of(&context))
             }
             Statement::ShowSeries(show) => {
-                let database = on_database(show.on.as_ref(), request.database)?;
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
                 let (schema, context) = self.open(request, &database).await?;
-                show::series(&context, &schema, show, request.params)
+                let table = show::series(&context, &schema, show, params)
                     .await
-                    .map_err(failed)
+                    .map_err(failed)?;
+                StartedStatement::collected(table, pool_of(&context))
             }
             Statement::ShowFieldKeys(show) => {
-                let database = on_database(show.on.as_ref(), request.database)?;
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
                 let (schema, _) = self.open(request, &database).await?;
-                show::field_keys(&schema, show).map_err(failed)
+                let table = show::field_keys(&schema, show).map_err(failed)?;
+                StartedStatement::collected(table, self.config.memory_pool())
             }
         }
     }
@@ -257,7 +274,7 @@ impl QueryEngine {
     /// The schema of a database the caller may read, and a session over it.
     async fn open(
         &self,
-        request: &InfluxqlRequest<'_>,
+        request: &InfluxqlRequest,
         database: &str,
     ) -> Result<(Arc<DatabaseSchema>, SessionContext)> {
         let refused = || {
@@ -284,6 +301,157 @@ impl QueryEngine {
     }
 }
 
+/// A statement planned and started, not yet under the request's limits.
+struct StartedStatement {
+    layout: SeriesLayout,
+    schema: SchemaRef,
+    batches: SendableRecordBatchStream,
+    /// The statement's memory pool.
+    pool: Arc<dyn MemoryPool>,
+}
+
+impl StartedStatement {
+    fn streaming(
+        layout: SeriesLayout,
+        batches: SendableRecordBatchStream,
+        pool: Arc<dyn MemoryPool>,
+    ) -> Self {
+        StartedStatement {
+            layout,
+            schema: batches.schema(),
+            batches,
+            pool,
+        }
+    }
+
+    /// A table computed whole, cut to its LIMIT and OFFSET as it streams.
+    fn collected(table: CollectedTable, pool: Arc<dyn MemoryPool>) -> Result<Self> {
+        let QueryResult { schema, batches } = table.result;
+        let batches = MemoryStream::try_new(batches, schema.clone(), None)
+            .map_err(|e| Error::internal(format!("cannot send an answer: {e}")))?;
+        let memory = MemoryConsumer::new("SHOW").register(&pool);
+        let batches = fill::shape(
+            schema.clone(),
+            Box::pin(batches),
+            &table.layout,
+            table.shaping,
+            memory,
+        )
+        .map_err(|e| Error::internal(format!("cannot send an answer: {e}")))?;
+        Ok(StartedStatement {
+            layout: table.layout,
+            schema,
+            batches,
+            pool,
+        })
+    }
+}
+
+/// The memory pool of a session.
+fn pool_of(context: &SessionContext) -> Arc<dyn MemoryPool> {
+    context.runtime_env().memory_pool.clone()
+}
+
+/// Parses a request's text into its statements; `expected` is how many the caller takes.
+fn statements(text: &str, expected: Option<usize>) -> Result<Vec<Statement>> {
+    let query = parse(text)?;
+    match (query.statements.len(), expected) {
+        (0, _) => Err(Error::invalid(
+            "error parsing query: the query holds no statement; send SELECT or SHOW",
+        )),
+        (n, Some(expected)) if n != expected => Err(Error::invalid(format!(
+            "the query holds {n} statements; send one InfluxQL statement per request"
+        ))),
+        _ => Ok(query.statements),
+    }
+}
+
+/// What a request's answer is made of, in order: for each statement, `Begin`, its `Rows`
+/// and `End`, or `Failed` (before `Begin`, or after some of its rows).
+pub(crate) enum Event {
+    Begin {
+        id: usize,
+        layout: SeriesLayout,
+        schema: SchemaRef,
+        /// For what a writer of the answer holds, in the statement's memory pool.
+        memory: MemoryReservation,
+    },
+    Rows(RecordBatch),
+    End,
+    Failed {
+        id: usize,
+        error: Error,
+    },
+}
+
+/// The answer to a request's statements, each run when the one before has been read to its
+/// end. Its `system.queries` entry (all statements' rows, the first error) is written when
+/// the last statement ends, or as abandoned if the answer is dropped before.
+pub struct InfluxqlAnswer {
+    engine: QueryEngine,
+    request: InfluxqlRequest,
+    statements: std::iter::Enumerate<std::vec::IntoIter<Statement>>,
+    /// The statement being read, and its id.
+    current: Option<(usize, QueryStream)>,
+    record: PendingRecord,
+}
+
+impl InfluxqlAnswer {
+    /// What comes next; `None` after the last statement.
+    pub(crate) async fn next(&mut self) -> Option<Event> {
+        if let Some((id, rows)) = &mut self.current {
+            let id = *id;
+            return Some(match rows.next().await {
+                Some(Ok(batch)) => {
+                    self.record.add_rows(batch.num_rows());
+                    Event::Rows(batch)
+                }
+                Some(Err(error)) => {
+                    self.current = None;
+                    self.record.note_error(&error);
+                    Event::Failed { id, error }
+                }
+                None => {
+                    self.current = None;
+                    Event::End
+                }
+            });
+        }
+        let Some((id, statement)) = self.statements.next() else {
+            self.record.finish();
+            return None;
+        };
+        Some(
+            match self.engine.run_statement(&self.request, &statement).await {
+                Ok(table) => {
+                    let memory = table.rows.memory("1.x answer");
+                    let schema = table.rows.schema();
+                    self.current = Some((id, table.rows));
+                    Event::Begin {
+                        id,
+                        layout: table.layout,
+                        schema,
+                        memory,
+                    }
+                }
+                Err(error) => {
+                    self.record.note_error(&error);
+                    Event::Failed { id, error }
+                }
+            },
+        )
+    }
+
+    /// Ends the statement being read with `error`, which the answer's writer met; returns
+    /// the `Failed` event that says so.
+    pub(crate) fn fail_statement(&mut self, error: Error) -> Option<Event> {
+        let (id, mut rows) = self.current.take()?;
+        rows.end(Some(&error));
+        self.record.note_error(&error);
+        Some(Event::Failed { id, error })
+    }
+}
+
 /// The database of `ON db`, else the request's.
 fn on_database(on: Option<&strata_influxql::Ident>, request: Option<&str>) -> Result<String> {
     on.map(|d| d.value.clone())
@@ -303,7 +471,7 @@ fn database_required() -> Error {
 }
 
 /// A table of string columns, for the SHOW statements.
-fn string_table(columns: Vec<(&str, Vec<String>)>, layout: SeriesLayout) -> InfluxqlTable {
+fn string_table(columns: Vec<(&str, Vec<String>)>, layout: SeriesLayout) -> CollectedTable {
     let fields: Vec<Field> = columns
         .iter()
         .map(|(name, _)| Field::new(*name, DataType::Utf8, false))
@@ -314,11 +482,12 @@ fn string_table(columns: Vec<(&str, Vec<String>)>, layout: SeriesLayout) -> Infl
         .map(|(_, values)| Arc::new(StringArray::from(values)) as ArrayRef)
         .collect();
     let batch = RecordBatch::try_new(schema.clone(), arrays).expect("columns of equal length");
-    InfluxqlTable {
+    CollectedTable {
         result: QueryResult {
             schema,
             batches: vec![batch],
         },
         layout,
+        shaping: fill::Shaping::default(),
     }
 }

@@ -12,9 +12,12 @@ use datafusion::common::{Column, ScalarValue};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::functions_aggregate::expr_fn::{avg, count, max, median, min, stddev, sum};
 use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, SortExpr, cast, col, lit};
+use datafusion::physical_plan::EmptyRecordBatchStream;
+use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::prelude::SessionContext;
 use strata_influxql::{
     Call, DimensionKind, Expr as QlExpr, ExprKind, Field, Fill, Literal, MeasurementName,
@@ -24,8 +27,7 @@ use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
 
 use super::expr::{self, Scope, TimeRange, column_kind};
 use super::fill::{FillSpec, Shaping, shape};
-use super::{InfluxqlTable, MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
-use crate::QueryResult;
+use super::{MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
 
 /// The database a SELECT reads: the one its `FROM` names (`db.rp.m`), else the request's.
 pub(super) fn database_of(
@@ -105,12 +107,13 @@ pub(super) fn now() -> i64 {
 /// years.
 const MAX_INTERVALS: i64 = 1_000_000;
 
+/// Plans a SELECT and starts it: how its rows split into series, and the rows as they come.
 pub(super) async fn run(
     context: &SessionContext,
     schema: &DatabaseSchema,
     select: &SelectStatement,
     params: &HashMap<String, Literal>,
-) -> Result<InfluxqlTable> {
+) -> Result<(SeriesLayout, SendableRecordBatchStream)> {
     if let Some(zone) = &select.timezone
         && !matches!(zone.as_str(), "UTC" | "Etc/UTC")
     {
@@ -232,7 +235,7 @@ pub(super) async fn run(
     };
     let mut plans = plans.into_iter();
     let Some(mut frame) = plans.next() else {
-        return Ok(empty(&layout));
+        return Ok(empty(layout));
     };
     for other in plans {
         frame = frame.union_by_name(other)?;
@@ -269,12 +272,8 @@ pub(super) async fn run(
     if one_series && (limit.is_some() || offset > 0) {
         frame = frame.limit(offset, limit)?;
     }
-    let result_schema = frame.schema().inner().clone();
-    let batches = crate::collect(frame).await?;
-    let result = QueryResult {
-        schema: result_schema,
-        batches,
-    };
+    let schema = frame.schema().inner().clone();
+    let rows = crate::execute(frame).await?;
     let shaping = Shaping {
         fill,
         limit: if one_series { None } else { limit },
@@ -283,11 +282,14 @@ pub(super) async fn run(
         soffset: select.soffset.unwrap_or(0) as usize,
         descending,
     };
-    let result = shape(result, &layout, &shaping)?;
-    Ok(InfluxqlTable { result, layout })
+    let memory =
+        MemoryConsumer::new("InfluxQL series").register(&context.runtime_env().memory_pool);
+    let rows = shape(schema, rows, &layout, shaping, memory)?;
+    Ok((layout, rows))
 }
 
-fn empty(layout: &SeriesLayout) -> InfluxqlTable {
+/// The answer of a SELECT that reads no measurement: no rows.
+fn empty(layout: SeriesLayout) -> (SeriesLayout, SendableRecordBatchStream) {
     let schema = Arc::new(Schema::new(vec![
         ArrowField::new(MEASUREMENT_COLUMN, DataType::Utf8, false),
         ArrowField::new(
@@ -296,13 +298,7 @@ fn empty(layout: &SeriesLayout) -> InfluxqlTable {
             false,
         ),
     ]));
-    InfluxqlTable {
-        result: QueryResult {
-            schema,
-            batches: Vec::new(),
-        },
-        layout: layout.clone(),
-    }
+    (layout, Box::pin(EmptyRecordBatchStream::new(schema)))
 }
 
 pub(super) fn time_literal(t: i64) -> Expr {

@@ -19,9 +19,9 @@ use strata_influxql::{
 use strata_types::{ColumnType, DatabaseSchema, Status, TIME_COLUMN, TableSchema};
 
 use super::expr::{self, Scope, TimeRange};
-use super::fill::{Shaping, shape};
+use super::fill::Shaping;
 use super::select::{compile, measurements as resolve, now};
-use super::{InfluxqlTable, MEASUREMENT_COLUMN, ReadAccess, SeriesLayout, string_table};
+use super::{CollectedTable, MEASUREMENT_COLUMN, ReadAccess, SeriesLayout, string_table};
 use crate::QueryEngine;
 
 fn by_measurement() -> SeriesLayout {
@@ -32,23 +32,24 @@ fn by_measurement() -> SeriesLayout {
 }
 
 /// `LIMIT`/`OFFSET` of a SHOW statement, per measurement.
-fn limited(table: InfluxqlTable, limit: Option<u64>, offset: Option<u64>) -> Result<InfluxqlTable> {
+fn limited(
+    table: CollectedTable,
+    limit: Option<u64>,
+    offset: Option<u64>,
+) -> Result<CollectedTable> {
     let shaping = Shaping {
         limit: limit.map(|l| l as usize),
         offset: offset.unwrap_or(0) as usize,
         ..Shaping::default()
     };
-    Ok(InfluxqlTable {
-        result: shape(table.result, &table.layout, &shaping)?,
-        layout: table.layout,
-    })
+    Ok(CollectedTable { shaping, ..table })
 }
 
 /// `SHOW DATABASES`: the active databases the caller may read.
 pub(super) async fn databases(
     engine: &QueryEngine,
     access: &dyn ReadAccess,
-) -> strata_types::Result<InfluxqlTable> {
+) -> strata_types::Result<CollectedTable> {
     let mut names: Vec<String> = engine
         .catalog
         .list_databases(Some(Status::Active))
@@ -78,7 +79,7 @@ fn go_duration(ns: i64) -> String {
 
 /// `SHOW RETENTION POLICIES`: one policy per database, its retention period (`0s`:
 /// forever); `db/rp` databases name theirs.
-pub(super) fn retention_policies(schema: &DatabaseSchema) -> InfluxqlTable {
+pub(super) fn retention_policies(schema: &DatabaseSchema) -> CollectedTable {
     const HOUR: i64 = 3_600_000_000_000;
     let retention = schema.database.retention_period_ns;
     let shard_group = match retention {
@@ -108,7 +109,7 @@ pub(super) fn retention_policies(schema: &DatabaseSchema) -> InfluxqlTable {
         Arc::new(BooleanArray::from(vec![true])),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns).expect("one row per column");
-    InfluxqlTable {
+    CollectedTable {
         result: crate::QueryResult {
             schema,
             batches: vec![batch],
@@ -117,6 +118,7 @@ pub(super) fn retention_policies(schema: &DatabaseSchema) -> InfluxqlTable {
             has_measurement: false,
             tag_columns: Vec::new(),
         },
+        shaping: Shaping::default(),
     }
 }
 
@@ -206,7 +208,7 @@ pub(super) async fn measurements(
     schema: &DatabaseSchema,
     show: &ShowMeasurements,
     params: &HashMap<String, Literal>,
-) -> Result<InfluxqlTable> {
+) -> Result<CollectedTable> {
     let regex = match &show.with_measurement {
         Some(WithMeasurement::Regex(regex)) => Some(compile(&regex.pattern)?),
         _ => None,
@@ -246,7 +248,7 @@ pub(super) async fn tag_keys(
     schema: &DatabaseSchema,
     show: &ShowTagKeys,
     params: &HashMap<String, Literal>,
-) -> Result<InfluxqlTable> {
+) -> Result<CollectedTable> {
     let (mut measurement, mut keys) = (Vec::new(), Vec::new());
     for table in from(schema, &show.from)? {
         let tags = columns_of(table, |t| t == ColumnType::Tag);
@@ -304,7 +306,7 @@ pub(super) async fn tag_values(
     schema: &DatabaseSchema,
     show: &ShowTagValues,
     params: &HashMap<String, Literal>,
-) -> Result<InfluxqlTable> {
+) -> Result<CollectedTable> {
     let regex = match &show.with_key {
         WithKey::EqRegex(r) | WithKey::NotEqRegex(r) => Some(compile(&r.pattern)?),
         _ => None,
@@ -362,7 +364,7 @@ pub(super) async fn series(
     schema: &DatabaseSchema,
     show: &ShowSeries,
     params: &HashMap<String, Literal>,
-) -> Result<InfluxqlTable> {
+) -> Result<CollectedTable> {
     let mut keys: Vec<String> = Vec::new();
     for table in from(schema, &show.from)? {
         let name = table.table.name.as_str();
@@ -446,7 +448,7 @@ fn field_type(column: ColumnType) -> &'static str {
 }
 
 /// `SHOW FIELD KEYS`: each measurement's fields and their types.
-pub(super) fn field_keys(schema: &DatabaseSchema, show: &ShowFieldKeys) -> Result<InfluxqlTable> {
+pub(super) fn field_keys(schema: &DatabaseSchema, show: &ShowFieldKeys) -> Result<CollectedTable> {
     let tables = from(schema, &show.from)?;
     let (mut measurement, mut keys, mut types) = (Vec::new(), Vec::new(), Vec::new());
     for table in tables {

@@ -1,16 +1,33 @@
-//! InfluxDB 1.x `/query` answers: `{"results":[{"statement_id":0,"series":[{"name",
-//! "tags","columns","values"}]}]}` as one document or in chunks, and the 1.x CSV shape.
+//! InfluxDB 1.x `/query` answers, written as the statements' rows stream in:
+//! `{"results":[{"statement_id":0,"series":[{"name","tags","columns","values"}]}]}` as one
+//! document or in chunks of JSON lines (`chunked=true`), and the 1.x CSV shape.
+//!
+//! JSON is written directly through serde_json's formatter, never built as a tree: the bytes
+//! are those serde_json writes for the document (keys in its maps' order, numbers as it prints
+//! them). An error after a statement's first rows is still the statement's: the document
+//! closes the statement's series and gives its `error`; chunks end with a line holding it; CSV
+//! gives an `error` row. Only the chunk being filled is held (in the statement's memory pool).
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use std::ops::Range;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampNanosecondArray, UInt64Array,
+};
 use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, Float64Type, Int64Type, TimeUnit, TimestampNanosecondType, UInt64Type,
+    DataType, Float64Type, Int64Type, SchemaRef, TimeUnit, TimestampNanosecondType, UInt64Type,
 };
+use bytes::Bytes;
 use chrono::DateTime;
-use serde_json::{Map, Value, json};
+use datafusion::execution::memory_pool::MemoryReservation;
+use futures::StreamExt;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use strata_types::{Error, Result};
 
-use super::{InfluxqlTable, MEASUREMENT_COLUMN};
+use super::{Event, InfluxqlAnswer, MEASUREMENT_COLUMN, SeriesLayout};
+use crate::ByteStream;
+use crate::format::csv_field;
 
 /// The `epoch` parameter: times as integers in this unit instead of RFC 3339 strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,33 +69,345 @@ impl Epoch {
     }
 }
 
-/// One series: rows of one measurement and tag set.
-#[derive(Debug, Clone, PartialEq)]
-struct Series {
-    name: Option<String>,
-    /// Present when the statement grouped by tags (missing tags are "").
-    tags: Option<Vec<(String, String)>>,
-    columns: Vec<String>,
-    values: Vec<Vec<Value>>,
+/// What the caller is told of an error (internal details belong in the server's log).
+pub type Describe = fn(Error) -> String;
+
+/// The answer as one JSON document (indented when `pretty`).
+pub fn encode_json(
+    answer: InfluxqlAnswer,
+    epoch: Option<Epoch>,
+    pretty: bool,
+    describe: Describe,
+) -> ByteStream {
+    if pretty {
+        written(
+            answer,
+            Document::new(PrettyFormatter::new(), epoch),
+            describe,
+        )
+    } else {
+        written(answer, Document::new(CompactFormatter, epoch), describe)
+    }
 }
 
-impl Series {
-    fn to_json(&self, values: &[Vec<Value>], partial: bool) -> Value {
-        let mut object = Map::new();
-        if let Some(name) = &self.name {
-            object.insert("name".into(), json!(name));
+/// The answer in chunks of at most `chunk_size` rows, one JSON document per line, as 1.x
+/// sends `chunked=true`: a series split over chunks says `"partial": true` in all but its
+/// last, and so does a statement with more to come.
+pub fn encode_json_chunks(
+    answer: InfluxqlAnswer,
+    epoch: Option<Epoch>,
+    chunk_size: usize,
+    describe: Describe,
+) -> ByteStream {
+    let chunks = Chunks {
+        epoch,
+        chunk_size: chunk_size.max(1),
+        out: Vec::new(),
+        statement: None,
+    };
+    written(answer, chunks, describe)
+}
+
+/// The answer in 1.x CSV: `name,tags,time,…` headers, times in nanoseconds (or `epoch`), a
+/// blank line between statements, and errors as `error` rows.
+pub fn encode_csv(answer: InfluxqlAnswer, epoch: Option<Epoch>, describe: Describe) -> ByteStream {
+    let csv = Csv {
+        epoch: epoch.unwrap_or(Epoch::Nanoseconds),
+        out: Vec::new(),
+        statement: None,
+    };
+    written(answer, csv, describe)
+}
+
+/// One way of writing an answer, event by event.
+trait AnswerWriter: Send + 'static {
+    fn begin(&mut self, statement: Statement, memory: MemoryReservation);
+    /// Fails when the rows cannot be written (a chunk larger than the memory pool allows).
+    fn rows(&mut self, batch: &RecordBatch) -> Result<()>;
+    fn end(&mut self);
+    /// Statement `id` failed with `message`, before its first rows or after some.
+    fn failed(&mut self, id: usize, message: &str);
+    fn finish(&mut self);
+    /// The bytes written since the last call.
+    fn take(&mut self) -> Vec<u8>;
+}
+
+/// `answer` through `writer`, a chunk of bytes for each event that writes some.
+fn written(answer: InfluxqlAnswer, writer: impl AnswerWriter, describe: Describe) -> ByteStream {
+    futures::stream::unfold(Some((answer, writer)), move |state| async move {
+        let (mut answer, mut writer) = state?;
+        loop {
+            let Some(event) = answer.next().await else {
+                writer.finish();
+                let bytes = writer.take();
+                return (!bytes.is_empty()).then(|| (Ok(Bytes::from(bytes)), None));
+            };
+            match event {
+                Event::Begin {
+                    id,
+                    layout,
+                    schema,
+                    memory,
+                } => writer.begin(Statement::new(id, layout, &schema), memory),
+                Event::Rows(batch) => {
+                    if let Err(error) = writer.rows(&batch)
+                        && let Some(Event::Failed { id, error }) = answer.fail_statement(error)
+                    {
+                        writer.failed(id, &describe(error));
+                    }
+                }
+                Event::End => writer.end(),
+                Event::Failed { id, error } => writer.failed(id, &describe(error)),
+            }
+            let bytes = writer.take();
+            if !bytes.is_empty() {
+                return Some((Ok(Bytes::from(bytes)), Some((answer, writer))));
+            }
         }
-        if let Some(tags) = &self.tags {
-            let tags: Map<String, Value> =
-                tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            object.insert("tags".into(), Value::Object(tags));
+    })
+    .boxed()
+}
+
+/// A statement being written: what its rows look like and where its series begin.
+struct Statement {
+    id: usize,
+    layout: SeriesLayout,
+    /// The columns shown as values (all but the series key).
+    columns: Vec<String>,
+    /// The key of the series the last row belonged to.
+    last: Option<SeriesKey>,
+}
+
+/// A series' name and, when the statement groups by tags, its tags.
+#[derive(Debug, Clone, PartialEq)]
+struct SeriesKey {
+    name: Option<String>,
+    tags: Option<Vec<(String, String)>>,
+}
+
+/// A batch as the writers read it: series keys as text, and the values.
+struct Rows {
+    len: usize,
+    name: Option<ArrayRef>,
+    tags: Vec<(String, ArrayRef)>,
+    values: Vec<ArrayRef>,
+}
+
+impl Statement {
+    fn new(id: usize, layout: SeriesLayout, schema: &SchemaRef) -> Self {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|name| !is_key(&layout, name))
+            .collect();
+        Statement {
+            id,
+            layout,
+            columns,
+            last: None,
         }
-        object.insert("columns".into(), json!(self.columns));
-        object.insert("values".into(), json!(values));
-        if partial {
-            object.insert("partial".into(), json!(true));
+    }
+
+    fn rows(&self, batch: &RecordBatch) -> Result<Rows> {
+        let text = |column: &ArrayRef| {
+            cast(column, &DataType::Utf8)
+                .map_err(|e| Error::internal(format!("formatting failed: {e}")))
+        };
+        let name = match batch.column_by_name(MEASUREMENT_COLUMN) {
+            Some(column) if self.layout.has_measurement => Some(text(column)?),
+            _ => None,
+        };
+        let mut tags = Vec::new();
+        for tag in &self.layout.tag_columns {
+            if let Some(column) = batch.column_by_name(tag) {
+                tags.push((tag.clone(), text(column)?));
+            }
         }
-        Value::Object(object)
+        let values = self
+            .columns
+            .iter()
+            .map(|name| {
+                let column = batch.column_by_name(name).ok_or_else(|| {
+                    Error::internal(format!("formatting failed: no column {name}"))
+                })?;
+                if Cell::is_shown_as_is(column.data_type()) {
+                    Ok(column.clone())
+                } else {
+                    text(column)
+                }
+            })
+            .collect::<Result<_>>()?;
+        Ok(Rows {
+            len: batch.num_rows(),
+            name,
+            tags,
+            values,
+        })
+    }
+
+    /// The runs of rows of one series in `rows`, each with its key when it begins a series
+    /// (the first may continue the last batch's).
+    fn series_runs(&mut self, rows: &Rows) -> Vec<(Range<usize>, Option<SeriesKey>)> {
+        let mut runs: Vec<(Range<usize>, Option<SeriesKey>)> = Vec::new();
+        for row in 0..rows.len {
+            let continues = self.last.as_ref().is_some_and(|key| key.is_at(rows, row));
+            match runs.last_mut() {
+                Some((run, _)) if continues => run.end = row + 1,
+                _ if continues => runs.push((row..row + 1, None)),
+                _ => {
+                    let key = SeriesKey::at(&self.layout, rows, row);
+                    self.last = Some(key.clone());
+                    runs.push((row..row + 1, Some(key)));
+                }
+            }
+        }
+        runs
+    }
+}
+
+fn is_key(layout: &SeriesLayout, name: &str) -> bool {
+    (layout.has_measurement && name == MEASUREMENT_COLUMN)
+        || layout.tag_columns.iter().any(|t| t == name)
+}
+
+/// The string value of a series-key column at a row ("" when null).
+fn key_text(column: &ArrayRef, row: usize) -> &str {
+    if column.is_null(row) {
+        return "";
+    }
+    column.as_string::<i32>().value(row)
+}
+
+impl SeriesKey {
+    fn at(layout: &SeriesLayout, rows: &Rows, row: usize) -> Self {
+        SeriesKey {
+            name: rows.name.as_ref().map(|c| key_text(c, row).to_string()),
+            tags: (!layout.tag_columns.is_empty()).then(|| {
+                rows.tags
+                    .iter()
+                    .map(|(tag, c)| (tag.clone(), key_text(c, row).to_string()))
+                    .collect()
+            }),
+        }
+    }
+
+    /// Whether `row` belongs to this series (compared, not copied: most rows do).
+    fn is_at(&self, rows: &Rows, row: usize) -> bool {
+        self.name.as_deref() == rows.name.as_ref().map(|c| key_text(c, row))
+            && self.tags.as_ref().is_none_or(|tags| {
+                tags.iter()
+                    .zip(&rows.tags)
+                    .all(|((_, value), (_, c))| value == key_text(c, row))
+            })
+    }
+
+    /// The tags as `k=v,k=v`, as 1.x CSV shows them.
+    fn tags_text(&self) -> String {
+        self.tags
+            .iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// One column of a batch, typed for writing.
+enum Cell<'a> {
+    Time(&'a TimestampNanosecondArray),
+    Float(&'a Float64Array),
+    Int(&'a Int64Array),
+    UInt(&'a UInt64Array),
+    Bool(&'a BooleanArray),
+    Text(&'a StringArray),
+    Null,
+}
+
+impl<'a> Cell<'a> {
+    /// Whether a column of this type is written as it is (others as their text).
+    fn is_shown_as_is(data_type: &DataType) -> bool {
+        matches!(
+            data_type,
+            DataType::Timestamp(TimeUnit::Nanosecond, _)
+                | DataType::Float64
+                | DataType::Int64
+                | DataType::UInt64
+                | DataType::Boolean
+                | DataType::Utf8
+                | DataType::Null
+        )
+    }
+
+    /// `column`, which [`Statement::rows`] made of a type shown as is.
+    fn of(column: &'a ArrayRef) -> Self {
+        match column.data_type() {
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                Cell::Time(column.as_primitive::<TimestampNanosecondType>())
+            }
+            DataType::Float64 => Cell::Float(column.as_primitive::<Float64Type>()),
+            DataType::Int64 => Cell::Int(column.as_primitive::<Int64Type>()),
+            DataType::UInt64 => Cell::UInt(column.as_primitive::<UInt64Type>()),
+            DataType::Boolean => Cell::Bool(column.as_boolean()),
+            DataType::Utf8 => Cell::Text(column.as_string::<i32>()),
+            _ => Cell::Null,
+        }
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        match self {
+            Cell::Time(a) => a.is_null(row),
+            Cell::Float(a) => a.is_null(row) || !a.value(row).is_finite(),
+            Cell::Int(a) => a.is_null(row),
+            Cell::UInt(a) => a.is_null(row),
+            Cell::Bool(a) => a.is_null(row),
+            Cell::Text(a) => a.is_null(row),
+            Cell::Null => true,
+        }
+    }
+
+    /// The value at `row` as JSON, as serde_json writes it (non-finite floats as `null`).
+    fn write_json(&self, row: usize, epoch: Option<Epoch>, out: &mut Vec<u8>) {
+        if self.is_null(row) {
+            out.extend_from_slice(b"null");
+            return;
+        }
+        // Writing to a Vec cannot fail.
+        let _ = match self {
+            Cell::Time(a) => match epoch {
+                Some(epoch) => serde_json::to_writer(out, &a.value(row).div_euclid(epoch.nanos())),
+                None => {
+                    out.push(b'"');
+                    out.extend_from_slice(rfc3339(a.value(row)).as_bytes());
+                    out.push(b'"');
+                    Ok(())
+                }
+            },
+            Cell::Float(a) => serde_json::to_writer(out, &a.value(row)),
+            Cell::Int(a) => serde_json::to_writer(out, &a.value(row)),
+            Cell::UInt(a) => serde_json::to_writer(out, &a.value(row)),
+            Cell::Bool(a) => serde_json::to_writer(out, &a.value(row)),
+            Cell::Text(a) => serde_json::to_writer(out, a.value(row)),
+            Cell::Null => Ok(()),
+        };
+    }
+
+    /// The value at `row` as a 1.x CSV field: times as integers, floats as Go prints them
+    /// (10, not 10.0), nothing for null.
+    fn write_csv(&self, row: usize, epoch: Epoch, out: &mut Vec<u8>) {
+        if self.is_null(row) {
+            return;
+        }
+        let text = match self {
+            Cell::Time(a) => a.value(row).div_euclid(epoch.nanos()).to_string(),
+            Cell::Float(a) => a.value(row).to_string(),
+            Cell::Int(a) => a.value(row).to_string(),
+            Cell::UInt(a) => a.value(row).to_string(),
+            Cell::Bool(a) => a.value(row).to_string(),
+            Cell::Text(a) => csv_field(a.value(row)),
+            Cell::Null => String::new(),
+        };
+        out.extend_from_slice(text.as_bytes());
     }
 }
 
@@ -94,313 +423,541 @@ fn rfc3339(ns: i64) -> String {
     format!("{seconds}.{}Z", digits.trim_end_matches('0'))
 }
 
-/// A column's values as JSON.
-fn json_values(column: &ArrayRef, epoch: Option<Epoch>) -> Result<Vec<Value>> {
-    let value_at: Box<dyn Fn(usize) -> Value + '_> = match column.data_type() {
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
-            let array = column.as_primitive::<TimestampNanosecondType>();
-            Box::new(move |i| match epoch {
-                Some(epoch) => json!(array.value(i).div_euclid(epoch.nanos())),
-                None => json!(rfc3339(array.value(i))),
-            })
+/// JSON written as it goes through a serde_json formatter, which keeps the bytes those of
+/// serde_json's own writer (compact, or pretty with its indentation).
+struct Json<F> {
+    out: Vec<u8>,
+    formatter: F,
+    /// For each array or object open: whether its next element is its first.
+    open: Vec<bool>,
+}
+
+impl<F: Formatter> Json<F> {
+    fn new(formatter: F) -> Self {
+        Json {
+            out: Vec::new(),
+            formatter,
+            open: Vec::new(),
         }
-        DataType::Float64 => {
-            let array = column.as_primitive::<Float64Type>();
-            Box::new(|i| {
-                serde_json::Number::from_f64(array.value(i)).map_or(Value::Null, Value::Number)
-            })
+    }
+
+    fn next_is_first(&mut self) -> bool {
+        self.open
+            .last_mut()
+            .map(|first| std::mem::replace(first, false))
+            .unwrap_or(true)
+    }
+
+    // Writing to a Vec cannot fail: the formatter's results are ignored.
+    fn begin_object(&mut self) {
+        let _ = self.formatter.begin_object(&mut self.out);
+        self.open.push(true);
+    }
+
+    /// Opens the value of `key` in the open object; [`Json::end_value`] closes it.
+    fn key(&mut self, key: &str) {
+        let first = self.next_is_first();
+        let _ = self.formatter.begin_object_key(&mut self.out, first);
+        self.string(key);
+        let _ = self.formatter.end_object_key(&mut self.out);
+        let _ = self.formatter.begin_object_value(&mut self.out);
+    }
+
+    fn end_value(&mut self) {
+        let _ = self.formatter.end_object_value(&mut self.out);
+    }
+
+    fn end_object(&mut self) {
+        self.open.pop();
+        let _ = self.formatter.end_object(&mut self.out);
+    }
+
+    fn begin_array(&mut self) {
+        let _ = self.formatter.begin_array(&mut self.out);
+        self.open.push(true);
+    }
+
+    /// Opens the next element of the open array; [`Json::end_element`] closes it.
+    fn element(&mut self) {
+        let first = self.next_is_first();
+        let _ = self.formatter.begin_array_value(&mut self.out, first);
+    }
+
+    fn end_element(&mut self) {
+        let _ = self.formatter.end_array_value(&mut self.out);
+    }
+
+    fn end_array(&mut self) {
+        self.open.pop();
+        let _ = self.formatter.end_array(&mut self.out);
+    }
+
+    fn string(&mut self, text: &str) {
+        let _ = serde_json::to_writer(&mut self.out, text);
+    }
+
+    fn string_field(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.string(value);
+        self.end_value();
+    }
+
+    fn number_field(&mut self, key: &str, value: usize) {
+        self.key(key);
+        let _ = serde_json::to_writer(&mut self.out, &value);
+        self.end_value();
+    }
+
+    fn true_field(&mut self, key: &str) {
+        self.key(key);
+        self.out.extend_from_slice(b"true");
+        self.end_value();
+    }
+
+    /// A series up to its values, which are left open: `{"columns":[…],"name":…,
+    /// ["partial":true,]"tags":{…},"values":[`.
+    fn begin_series(&mut self, key: &SeriesKey, columns: &[String], partial: bool) {
+        self.begin_object();
+        self.key("columns");
+        self.begin_array();
+        for column in columns {
+            self.element();
+            self.string(column);
+            self.end_element();
         }
-        DataType::Int64 => {
-            let array = column.as_primitive::<Int64Type>();
-            Box::new(|i| json!(array.value(i)))
+        self.end_array();
+        self.end_value();
+        if let Some(name) = &key.name {
+            self.string_field("name", name);
         }
-        DataType::UInt64 => {
-            let array = column.as_primitive::<UInt64Type>();
-            Box::new(|i| json!(array.value(i)))
+        if partial {
+            self.true_field("partial");
         }
-        DataType::Boolean => {
-            let array = column.as_boolean();
-            Box::new(|i| json!(array.value(i)))
-        }
-        DataType::Utf8 => {
-            let array = column.as_string::<i32>();
-            Box::new(|i| json!(array.value(i)))
-        }
-        DataType::Null => Box::new(|_| Value::Null),
-        _ => {
-            let text = cast(column, &DataType::Utf8)
-                .map_err(|e| Error::internal(format!("formatting failed: {e}")))?;
-            return json_values(&text, epoch);
-        }
-    };
-    Ok((0..column.len())
-        .map(|i| {
-            if column.is_valid(i) {
-                value_at(i)
-            } else {
-                Value::Null
+        if let Some(tags) = &key.tags {
+            let mut tags: Vec<&(String, String)> = tags.iter().collect();
+            tags.sort();
+            self.key("tags");
+            self.begin_object();
+            for (tag, value) in tags {
+                self.string_field(tag, value);
             }
-        })
-        .collect())
-}
-
-/// The string value of a series-key column at a row ("" when null).
-fn key_text(column: &ArrayRef, row: usize) -> &str {
-    if column.is_null(row) {
-        return "";
-    }
-    column.as_string::<i32>().value(row)
-}
-
-/// A statement's table split into series, in order.
-fn series_of(table: &InfluxqlTable, epoch: Option<Epoch>) -> Result<Vec<Series>> {
-    let layout = &table.layout;
-    let schema = &table.result.schema;
-    let is_key = |name: &str| {
-        (layout.has_measurement && name == MEASUREMENT_COLUMN)
-            || layout.tag_columns.iter().any(|t| t == name)
-    };
-    let columns: Vec<String> = schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .filter(|name| !is_key(name))
-        .collect();
-    let mut series: Vec<Series> = Vec::new();
-    for batch in &table.result.batches {
-        let batch = utf8_keys(batch, layout)?;
-        let name_column = batch
-            .column_by_name(MEASUREMENT_COLUMN)
-            .filter(|_| layout.has_measurement);
-        let tag_columns: Vec<(&String, &ArrayRef)> = layout
-            .tag_columns
-            .iter()
-            .filter_map(|t| batch.column_by_name(t).map(|c| (t, c)))
-            .collect();
-        let mut value_columns = columns
-            .iter()
-            .map(|name| {
-                let column = batch.column_by_name(name).expect("a column of the schema");
-                Ok(json_values(column, epoch)?.into_iter())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for row in 0..batch.num_rows() {
-            let values: Vec<Value> = value_columns
-                .iter_mut()
-                .map(|c| c.next().expect("a value for every row"))
-                .collect();
-            let name = name_column.map(|c| key_text(c, row));
-            // Rows are sorted by series: a row usually continues the last one, and then its
-            // key is only compared, not copied.
-            let continues = series.last().is_some_and(|last| {
-                last.name.as_deref() == name
-                    && last.tags.as_ref().is_none_or(|tags| {
-                        tags.iter()
-                            .zip(&tag_columns)
-                            .all(|((_, value), (_, c))| value == key_text(c, row))
-                    })
-            });
-            if continues {
-                series.last_mut().expect("a series").values.push(values);
-                continue;
-            }
-            let tags = (!layout.tag_columns.is_empty()).then(|| {
-                tag_columns
-                    .iter()
-                    .map(|(t, c)| ((*t).clone(), key_text(c, row).to_string()))
-                    .collect::<Vec<_>>()
-            });
-            series.push(Series {
-                name: name.map(str::to_string),
-                tags,
-                columns: columns.clone(),
-                values: vec![values],
-            });
+            self.end_object();
+            self.end_value();
         }
+        self.key("values");
+        self.begin_array();
     }
-    Ok(series)
-}
 
-/// The batch with its series-key columns as plain strings.
-fn utf8_keys(batch: &RecordBatch, layout: &super::SeriesLayout) -> Result<RecordBatch> {
-    let schema = batch.schema();
-    let mut fields = Vec::new();
-    let mut columns = Vec::new();
-    for (field, column) in schema.fields().iter().zip(batch.columns()) {
-        let key = field.name() == MEASUREMENT_COLUMN || layout.tag_columns.contains(field.name());
-        if key && field.data_type() != &DataType::Utf8 {
-            columns.push(
-                cast(column, &DataType::Utf8)
-                    .map_err(|e| Error::internal(format!("formatting failed: {e}")))?,
-            );
-            fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
-        } else {
-            columns.push(column.clone());
-            fields.push(field.as_ref().clone());
+    /// The values of `rows` at `row`, as the next element of the open values.
+    fn row(&mut self, cells: &[Cell<'_>], row: usize, epoch: Option<Epoch>) {
+        self.element();
+        self.begin_array();
+        for cell in cells {
+            self.element();
+            cell.write_json(row, epoch, &mut self.out);
+            self.end_element();
         }
+        self.end_array();
+        self.end_element();
     }
-    RecordBatch::try_new(
-        std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
-        columns,
-    )
-    .map_err(|e| Error::internal(format!("formatting failed: {e}")))
+
+    /// Closes a series begun by [`Json::begin_series`].
+    fn end_series(&mut self) {
+        self.end_array();
+        self.end_value();
+        self.end_object();
+    }
+
+    /// A whole statement that has only an error: `{"error":…,"statement_id":…}`.
+    fn failed_statement(&mut self, id: usize, message: &str) {
+        self.begin_object();
+        self.string_field("error", message);
+        self.number_field("statement_id", id);
+        self.end_object();
+    }
 }
 
-/// A statement's series, or the message of its error.
-fn statement_series(
-    result: &Result<InfluxqlTable>,
+/// The answer as one document, written as it comes.
+struct Document<F> {
+    json: Json<F>,
     epoch: Option<Epoch>,
-) -> std::result::Result<Vec<Series>, String> {
-    match result {
-        Ok(table) => series_of(table, epoch).map_err(|e| e.message),
-        Err(e) => Err(e.message.clone()),
+    statement: Option<DocumentStatement>,
+}
+
+struct DocumentStatement {
+    statement: Statement,
+    /// Whether `"series":[` is open, and whether a series' values are.
+    series_open: bool,
+    values_open: bool,
+}
+
+impl<F: Formatter> Document<F> {
+    fn new(formatter: F, epoch: Option<Epoch>) -> Self {
+        let mut json = Json::new(formatter);
+        json.begin_object();
+        json.key("results");
+        json.begin_array();
+        Document {
+            json,
+            epoch,
+            statement: None,
+        }
+    }
+
+    /// Closes the open statement's series, if it has any.
+    fn close_series(&mut self) {
+        let Some(open) = &mut self.statement else {
+            return;
+        };
+        if open.values_open {
+            self.json.end_series();
+            self.json.end_element();
+            open.values_open = false;
+        }
+        if open.series_open {
+            self.json.end_array();
+            self.json.end_value();
+            open.series_open = false;
+        }
     }
 }
 
-/// One statement's entry of `results`, whole.
-fn statement_json(id: usize, result: &Result<InfluxqlTable>, epoch: Option<Epoch>) -> Value {
-    let mut object = Map::new();
-    object.insert("statement_id".into(), json!(id));
-    match statement_series(result, epoch) {
-        Ok(series) => {
-            if !series.is_empty() {
-                let series: Vec<Value> =
-                    series.iter().map(|s| s.to_json(&s.values, false)).collect();
-                object.insert("series".into(), Value::Array(series));
+impl<F: Formatter + Send + 'static> AnswerWriter for Document<F> {
+    fn begin(&mut self, statement: Statement, _memory: MemoryReservation) {
+        self.json.element();
+        self.json.begin_object();
+        self.statement = Some(DocumentStatement {
+            statement,
+            series_open: false,
+            values_open: false,
+        });
+    }
+
+    fn rows(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(open) = &mut self.statement else {
+            return Ok(());
+        };
+        let rows = open.statement.rows(batch)?;
+        let cells: Vec<Cell<'_>> = rows.values.iter().map(Cell::of).collect();
+        for (range, starts) in open.statement.series_runs(&rows) {
+            if let Some(key) = starts {
+                if open.values_open {
+                    self.json.end_series();
+                    self.json.end_element();
+                }
+                if !open.series_open {
+                    self.json.key("series");
+                    self.json.begin_array();
+                    open.series_open = true;
+                }
+                self.json.element();
+                self.json.begin_series(&key, &open.statement.columns, false);
+                open.values_open = true;
+            }
+            for row in range {
+                self.json.row(&cells, row, self.epoch);
             }
         }
-        Err(message) => {
-            object.insert("error".into(), json!(message));
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        self.close_series();
+        if let Some(open) = self.statement.take() {
+            self.json.number_field("statement_id", open.statement.id);
+            self.json.end_object();
+            self.json.end_element();
         }
     }
-    Value::Object(object)
-}
 
-/// The whole answer as one JSON document.
-pub fn encode_json(
-    results: &[Result<InfluxqlTable>],
-    epoch: Option<Epoch>,
-    pretty: bool,
-) -> Vec<u8> {
-    let statements: Vec<Value> = results
-        .iter()
-        .enumerate()
-        .map(|(id, result)| statement_json(id, result, epoch))
-        .collect();
-    let document = json!({ "results": statements });
-    let mut out = if pretty {
-        serde_json::to_vec_pretty(&document)
-    } else {
-        serde_json::to_vec(&document)
+    fn failed(&mut self, id: usize, message: &str) {
+        self.close_series();
+        match self.statement.take() {
+            // After some rows: the statement's series so far, then its error.
+            Some(_) => {
+                self.json.string_field("error", message);
+                self.json.number_field("statement_id", id);
+                self.json.end_object();
+            }
+            None => {
+                self.json.element();
+                self.json.failed_statement(id, message);
+            }
+        }
+        self.json.end_element();
     }
-    .expect("JSON values serialize");
-    out.push(b'\n');
-    out
+
+    fn finish(&mut self) {
+        self.json.end_array();
+        self.json.end_value();
+        self.json.end_object();
+        self.json.out.push(b'\n');
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.json.out)
+    }
 }
 
-/// The answer in chunks of at most `chunk_size` rows, one JSON document per line, as 1.x
-/// sends `chunked=true`: a series split over chunks says `"partial": true` in all but its
-/// last, and so does a statement with more to come.
-pub fn encode_json_chunks(
-    results: &[Result<InfluxqlTable>],
+/// The answer in JSON lines of at most `chunk_size` rows each.
+struct Chunks {
     epoch: Option<Epoch>,
     chunk_size: usize,
-) -> Vec<Vec<u8>> {
-    let chunk_size = chunk_size.max(1);
-    let line = |statement: Value| {
-        let mut out = serde_json::to_vec(&json!({ "results": [statement] })).expect("JSON");
-        out.push(b'\n');
-        out
-    };
-    let mut chunks = Vec::new();
-    for (id, result) in results.iter().enumerate() {
-        let series = match statement_series(result, epoch) {
-            Ok(series) if !series.is_empty() => series,
-            _ => {
-                chunks.push(line(statement_json(id, result, epoch)));
-                continue;
+    /// Lines written.
+    out: Vec<u8>,
+    statement: Option<ChunkedStatement>,
+}
+
+struct ChunkedStatement {
+    statement: Statement,
+    /// The chunk being filled.
+    chunk: Option<Chunk>,
+    /// The chunk's bytes, in the statement's memory pool.
+    memory: MemoryReservation,
+}
+
+/// Rows of one series waiting to go out as a line.
+struct Chunk {
+    key: SeriesKey,
+    /// The rows, as the elements of an open JSON array.
+    values: Json<CompactFormatter>,
+    rows: usize,
+}
+
+impl Chunk {
+    fn new(key: SeriesKey) -> Self {
+        let mut values = Json::new(CompactFormatter);
+        values.open.push(true);
+        Chunk {
+            key,
+            values,
+            rows: 0,
+        }
+    }
+}
+
+/// Writes one line to `out`: `{"results":[` what `write` writes `]}`.
+fn line(out: &mut Vec<u8>, write: impl FnOnce(&mut Json<CompactFormatter>)) {
+    let mut json = Json::new(CompactFormatter);
+    json.begin_object();
+    json.key("results");
+    json.begin_array();
+    json.element();
+    write(&mut json);
+    json.end_element();
+    json.end_array();
+    json.end_value();
+    json.end_object();
+    out.append(&mut json.out);
+    out.push(b'\n');
+}
+
+impl ChunkedStatement {
+    /// Sends the chunk being filled, if any, and returns its series' key; `more_of_series`
+    /// and `more_of_statement` say whether rows of its series, and of its statement, are
+    /// still to come.
+    fn send(
+        &mut self,
+        out: &mut Vec<u8>,
+        more_of_series: bool,
+        more_of_statement: bool,
+    ) -> Option<SeriesKey> {
+        let chunk = self.chunk.take()?;
+        self.memory.free();
+        let (id, columns) = (self.statement.id, &self.statement.columns);
+        line(out, |json| {
+            json.begin_object();
+            if more_of_statement {
+                json.true_field("partial");
             }
+            json.key("series");
+            json.begin_array();
+            json.element();
+            json.begin_series(&chunk.key, columns, more_of_series);
+            json.out.extend_from_slice(&chunk.values.out);
+            json.end_series();
+            json.end_element();
+            json.end_array();
+            json.end_value();
+            json.number_field("statement_id", id);
+            json.end_object();
+        });
+        Some(chunk.key)
+    }
+}
+
+impl AnswerWriter for Chunks {
+    fn begin(&mut self, statement: Statement, memory: MemoryReservation) {
+        self.statement = Some(ChunkedStatement {
+            statement,
+            chunk: None,
+            memory,
+        });
+    }
+
+    fn rows(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(open) = &mut self.statement else {
+            return Ok(());
         };
-        for (index, one) in series.iter().enumerate() {
-            let pieces: Vec<&[Vec<Value>]> = one.values.chunks(chunk_size).collect();
-            for (piece_index, piece) in pieces.iter().enumerate() {
-                let more_of_series = piece_index + 1 < pieces.len();
-                let more_of_statement = more_of_series || index + 1 < series.len();
-                let mut statement = Map::new();
-                statement.insert("statement_id".into(), json!(id));
-                statement.insert("series".into(), json!([one.to_json(piece, more_of_series)]));
-                if more_of_statement {
-                    statement.insert("partial".into(), json!(true));
+        let rows = open.statement.rows(batch)?;
+        let cells: Vec<Cell<'_>> = rows.values.iter().map(Cell::of).collect();
+        for (range, starts) in open.statement.series_runs(&rows) {
+            let mut starts = starts;
+            for row in range {
+                let full = open
+                    .chunk
+                    .as_ref()
+                    .is_some_and(|chunk| chunk.rows == self.chunk_size);
+                let key = match starts.take() {
+                    Some(key) => {
+                        open.send(&mut self.out, false, true);
+                        Some(key)
+                    }
+                    None if full => open.send(&mut self.out, true, true),
+                    None => None,
+                };
+                if let Some(key) = key {
+                    open.chunk = Some(Chunk::new(key));
                 }
-                chunks.push(line(Value::Object(statement)));
+                let chunk = open.chunk.as_mut().ok_or_else(|| {
+                    Error::internal("formatting failed: a row continues no series")
+                })?;
+                chunk.values.row(&cells, row, self.epoch);
+                chunk.rows += 1;
             }
         }
+        let held = open.chunk.as_ref().map_or(0, |c| c.values.out.capacity());
+        open.memory.try_resize(held).map_err(|e| {
+            Error::invalid(format!(
+                "a chunk of {} rows needs more memory than a query may use ({e}); ask for a smaller chunk_size",
+                self.chunk_size
+            ))
+        })
     }
-    chunks
-}
 
-/// A CSV field, quoted when it must be.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-/// The answer in 1.x CSV: `name,tags,time,…` headers, times in nanoseconds (or `epoch`), a
-/// blank line between statements, and errors as `error` rows.
-pub fn encode_csv(results: &[Result<InfluxqlTable>], epoch: Option<Epoch>) -> Vec<u8> {
-    let epoch = Some(epoch.unwrap_or(Epoch::Nanoseconds));
-    let mut out = String::new();
-    for (id, result) in results.iter().enumerate() {
-        if id > 0 {
-            out.push('\n');
-        }
-        let series = match statement_series(result, epoch) {
-            Ok(series) => series,
-            Err(message) => {
-                out.push_str(&format!("error\n{}\n", csv_field(&message)));
-                continue;
-            }
+    fn end(&mut self) {
+        let Some(mut open) = self.statement.take() else {
+            return;
         };
-        let mut header: Option<&Vec<String>> = None;
-        for one in &series {
-            if header != Some(&one.columns) {
-                let names: Vec<String> = ["name", "tags"]
-                    .into_iter()
-                    .map(String::from)
-                    .chain(one.columns.iter().map(|c| csv_field(c)))
-                    .collect();
-                out.push_str(&names.join(","));
-                out.push('\n');
-                header = Some(&one.columns);
-            }
-            let tags = one
-                .tags
-                .iter()
-                .flatten()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(",");
-            for row in &one.values {
-                let mut fields = vec![
-                    csv_field(one.name.as_deref().unwrap_or("")),
-                    csv_field(&tags),
-                ];
-                fields.extend(row.iter().map(|v| match v {
-                    Value::Null => String::new(),
-                    Value::String(s) => csv_field(s),
-                    // Floats as Go prints them: 10, not 10.0.
-                    Value::Number(n) if n.is_f64() => n.as_f64().unwrap_or_default().to_string(),
-                    other => other.to_string(),
-                }));
-                out.push_str(&fields.join(","));
-                out.push('\n');
-            }
+        if open.send(&mut self.out, false, false).is_none() {
+            // No rows: the statement alone.
+            let id = open.statement.id;
+            line(&mut self.out, |json| {
+                json.begin_object();
+                json.number_field("statement_id", id);
+                json.end_object();
+            });
         }
     }
-    out.into_bytes()
+
+    fn failed(&mut self, id: usize, message: &str) {
+        if let Some(mut open) = self.statement.take() {
+            // The rows held were to be followed by more: they go out as partial.
+            open.send(&mut self.out, true, true);
+        }
+        line(&mut self.out, |json| json.failed_statement(id, message));
+    }
+
+    fn finish(&mut self) {}
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// The answer in 1.x CSV.
+struct Csv {
+    epoch: Epoch,
+    out: Vec<u8>,
+    statement: Option<CsvStatement>,
+}
+
+struct CsvStatement {
+    statement: Statement,
+    /// Whether the header is out.
+    header: bool,
+    /// The `name` and `tags` fields of the series being written.
+    series: (String, String),
+}
+
+impl Csv {
+    /// The blank line that separates a statement from the one before.
+    fn separate(&mut self, id: usize) {
+        if id > 0 {
+            self.out.push(b'\n');
+        }
+    }
+
+    fn error(&mut self, message: &str) {
+        self.out.extend_from_slice(b"error\n");
+        self.out.extend_from_slice(csv_field(message).as_bytes());
+        self.out.push(b'\n');
+    }
+}
+
+impl AnswerWriter for Csv {
+    fn begin(&mut self, statement: Statement, _memory: MemoryReservation) {
+        self.separate(statement.id);
+        self.statement = Some(CsvStatement {
+            statement,
+            header: false,
+            series: Default::default(),
+        });
+    }
+
+    fn rows(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(open) = &mut self.statement else {
+            return Ok(());
+        };
+        let rows = open.statement.rows(batch)?;
+        let cells: Vec<Cell<'_>> = rows.values.iter().map(Cell::of).collect();
+        for (range, starts) in open.statement.series_runs(&rows) {
+            if let Some(key) = starts {
+                if !open.header {
+                    let names: Vec<String> = ["name", "tags"]
+                        .into_iter()
+                        .map(String::from)
+                        .chain(open.statement.columns.iter().map(|c| csv_field(c)))
+                        .collect();
+                    self.out.extend_from_slice(names.join(",").as_bytes());
+                    self.out.push(b'\n');
+                    open.header = true;
+                }
+                open.series = (
+                    csv_field(key.name.as_deref().unwrap_or("")),
+                    csv_field(&key.tags_text()),
+                );
+            }
+            for row in range {
+                self.out.extend_from_slice(open.series.0.as_bytes());
+                self.out.push(b',');
+                self.out.extend_from_slice(open.series.1.as_bytes());
+                for cell in &cells {
+                    self.out.push(b',');
+                    cell.write_csv(row, self.epoch, &mut self.out);
+                }
+                self.out.push(b'\n');
+            }
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        self.statement = None;
+    }
+
+    fn failed(&mut self, id: usize, message: &str) {
+        if self.statement.take().is_none() {
+            self.separate(id);
+        }
+        self.error(message);
+    }
+
+    fn finish(&mut self) {}
+
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
 }
 
 #[cfg(test)]
@@ -426,12 +983,5 @@ mod tests {
             Epoch::parse("d").unwrap_err().message,
             "epoch \"d\" is not a time unit; use ns, u, µ, ms, s, m or h"
         );
-    }
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }

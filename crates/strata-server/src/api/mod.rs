@@ -8,6 +8,7 @@ pub mod health;
 pub mod idp;
 pub mod management_tokens;
 pub mod query;
+mod streamed;
 pub mod tables;
 pub mod tokens;
 pub mod users;

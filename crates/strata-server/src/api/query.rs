@@ -3,20 +3,21 @@
 //! Errors are InfluxDB 3's `{"error": …}`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use strata_auth::Principal;
 use strata_query::influxql::{InfluxqlRequest, params_from_json};
-use strata_query::{OutputFormat, QueryResult};
+use strata_query::{OutputFormat, QueryStream};
 use strata_types::{Action, Error};
 
 use super::read_query_body;
+use super::streamed::{Marker, streamed};
 use crate::AppState;
 use crate::auth::Source;
 use crate::data_auth::{
@@ -209,7 +210,7 @@ async fn run(
     };
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let origin = query_origin(&principal, header(DEBUG_HEADER), header(SCAN_ONLY_HEADER));
-    let result: Result<QueryResult, Error> = match language {
+    let rows: Result<QueryStream, Error> = match language {
         Language::Sql => match database {
             Some(database) => state.query.sql(&database, &query, &origin).await,
             None => Err(Error::invalid(
@@ -222,26 +223,29 @@ async fn run(
                 Err(e) => return v3_error_response(e),
             };
             let request = InfluxqlRequest {
-                database: database.as_deref(),
-                query: &query,
-                params: &params,
-                access: &DataReader(&principal),
+                database,
+                query,
+                params,
+                access: Arc::new(DataReader(principal)),
                 origin,
             };
             state
                 .query
-                .influxql_one(&request)
+                .influxql_one(request)
                 .await
-                .map(|table| table.result)
+                .map(|table| table.rows)
         }
     };
-    let result = match result {
-        Ok(result) => result,
+    let rows = match rows {
+        Ok(rows) => rows,
         Err(e) => return v3_error_response(e),
     };
-    match tokio::task::spawn_blocking(move || format.encode(&result)).await {
-        Ok(Ok(body)) => ([(CONTENT_TYPE, format.content_type())], body).into_response(),
-        Ok(Err(e)) => v3_error_response(e),
-        Err(e) => v3_error_response(Error::internal(format!("encoding a result failed: {e}"))),
-    }
+    let marker: Marker = Arc::new(move |message| format.error_marker(message));
+    streamed(
+        format.encode(rows),
+        format.content_type(),
+        marker,
+        v3_error_response,
+    )
+    .await
 }

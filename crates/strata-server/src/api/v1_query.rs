@@ -8,18 +8,20 @@
 //! or the query does not parse.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use strata_query::influxql::v1::{Epoch, encode_csv, encode_json, encode_json_chunks};
 use strata_query::influxql::{InfluxqlRequest, database_name, params_from_json};
 use strata_types::{Action, Error};
 
 use super::read_query_body;
+use super::streamed::streamed;
 use crate::AppState;
 use crate::auth::Source;
 use crate::data_auth::{
@@ -156,40 +158,31 @@ pub async fn query(
         None => HashMap::new(),
     };
     let request = InfluxqlRequest {
-        database: database.as_deref(),
-        query: text,
-        params: &bound,
-        access: &DataReader(&principal),
+        database,
+        query: text.clone(),
+        params: bound,
         origin: query_origin(
             &principal,
             None,
             headers.get(SCAN_ONLY_HEADER).and_then(|v| v.to_str().ok()),
         ),
+        access: Arc::new(DataReader(principal)),
     };
-    let results = match state.query.influxql(&request).await {
-        Ok(results) => results,
+    let answer = match state.query.influxql(request) {
+        Ok(answer) => answer,
         Err(e) => return v1_error(e),
     };
-    match encoding {
-        Encoding::Csv => (
-            [(CONTENT_TYPE, "application/csv")],
-            encode_csv(&results, epoch),
-        )
-            .into_response(),
-        Encoding::Json if chunked => {
-            let chunks = encode_json_chunks(&results, epoch, chunk_size);
-            let stream = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
-            (
-                StatusCode::OK,
-                [(CONTENT_TYPE, "application/json")],
-                Body::from_stream(stream),
-            )
-                .into_response()
-        }
+    let (body, content_type) = match encoding {
+        Encoding::Csv => (encode_csv(answer, epoch, caller_message), "application/csv"),
+        Encoding::Json if chunked => (
+            encode_json_chunks(answer, epoch, chunk_size, caller_message),
+            "application/json",
+        ),
         Encoding::Json => (
-            [(CONTENT_TYPE, "application/json")],
-            encode_json(&results, epoch, pretty),
-        )
-            .into_response(),
-    }
+            encode_json(answer, epoch, pretty, caller_message),
+            "application/json",
+        ),
+    };
+    // Errors are in the answer, in the statements' places: nothing to mark.
+    streamed(body, content_type, Arc::new(|_| None), v1_error).await
 }
