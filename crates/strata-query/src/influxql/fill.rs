@@ -186,7 +186,7 @@ impl Shaper {
             self.keys.iter().map(|&i| batch.column(i).clone()).collect();
         let runs = if key_columns.is_empty() {
             // No series key: the whole answer is one series.
-            vec![0..batch.num_rows()]
+            std::iter::once(0..batch.num_rows()).collect()
         } else {
             partition(&key_columns)?.ranges()
         };

@@ -18,6 +18,7 @@ mod postgres;
 mod query;
 mod server;
 mod shortcuts;
+mod streaming;
 mod tables;
 mod tokens;
 mod write;
