@@ -26,9 +26,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { echo "bench-query: $*" >&2; }
-
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/strata-target}"
+bench_name=bench-query
+source scripts/bench-lib.sh
 workload=${STRATA_BENCH_WORKLOAD:-fleet}
 case $workload in
 fleet)
@@ -68,21 +67,9 @@ if ((interval_ms == 0 || bulk_rounds <= 0)); then
     exit 2
 fi
 
-if [[ ${STRATA_BENCH_BUILD:-1} != 0 ]]; then
-    say "building ($profile)"
-    cargo build --profile "$profile" -p strata -p strata-loadgen >&2
-fi
-bin="$CARGO_TARGET_DIR/$([[ $profile == dev ]] && echo debug || echo "$profile")"
+build_binaries "$profile"
 
 data=$(mktemp -d /tmp/strata-bench.XXXXXX)
-server=""
-stop_server() {
-    if [[ -n $server ]]; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-        server=""
-    fi
-}
 cleanup() {
     stop_server
     if [[ ${STRATA_BENCH_KEEP:-0} == 1 ]]; then
@@ -93,23 +80,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Sets $server and $url. Only the buffer's size makes it persist: the interval is a day.
-start_server() {
-    local log="$data/serve-$1.log"
-    STRATA_LOG=info "$bin/strata" serve --data-dir "$data" --http-bind 127.0.0.1:0 \
-        --log-format json --persist-interval 24h --persist-buffer-bytes "$persist_bytes" \
-        >>"$data/serve.out" 2>"$log" &
-    server=$!
-    url=""
-    for _ in $(seq 600); do
-        url=$(sed -n 's/.*"listening on \(http:[^"]*\)".*/\1/p' "$log" | head -1)
-        [[ -n $url ]] && return
-        kill -0 "$server" 2>/dev/null || break
-        sleep 0.1
-    done
-    say "the server did not start"
-    cat "$log" >&2
-    exit 1
+# Only the buffer's size makes the server persist: the interval is a day.
+start_bench_server() {
+    start_server "$1" --persist-interval 24h --persist-buffer-bytes "$persist_bytes"
 }
 
 # Waits until only the WAL segment of the active buffer is left: every frozen one is persisted.
@@ -132,18 +105,9 @@ write_rounds() {
         --duration 24h --progress 10s >"$3" || { cat "$3"; exit 1; }
 }
 
-start_server 1
+start_bench_server 1
 say "server at $url, data in $data, persisting every $persist_bytes buffered bytes"
-mgmt=$("$bin/strata" admin management-token create --data-dir "$data" --description bench-query)
-api() {
-    curl -sS --fail-with-body -H "Authorization: Bearer $mgmt" \
-        -H 'Content-Type: application/json' -d "$2" "$url$1"
-}
-api /api/v0/databases '{"name": "bench"}' >/dev/null
-token=$(api /api/v0/tokens '{"description": "bench-query", "permissions": [
-    {"action": "read", "resource": "bench"}, {"action": "write", "resource": "bench"}]}' |
-    sed -n 's/.*"accessToken" *: *"\([^"]*\)".*/\1/p')
-[[ -n $token ]] || { say "no database token in the answer"; exit 1; }
+create_bench_database
 
 start=$(date -u -d "@$(($(date +%s) - span))" +%Y-%m-%dT%H:%M:%SZ)
 say "writing $((series * bulk_rounds)) lines of the $workload workload: $series series x $bulk_rounds rounds, ${interval_ms}ms apart from $start"
@@ -151,8 +115,9 @@ write_rounds 0 $((series * bulk_rounds)) "$data/write-bulk.txt"
 wait_for_persistence
 say "restarting the server, which persists what is still buffered"
 stop_server
-start_server 2
+start_bench_server 2
 wait_for_persistence
+rss_restarted=$(rss_mb "$server")
 if ((tail_rounds > 0)); then
     say "writing the newest $tail_rounds rounds, to stay buffered"
     write_rounds "$bulk_rounds" $((series * tail_rounds)) "$data/write-tail.txt"
@@ -197,6 +162,7 @@ echo "== storage"
 echo "persisted:        $persisted_rows rows in $files Parquet files ($file_mb MB)"
 echo "buffered:         $((lines - persisted_rows)) rows (WAL $wal_mb MB)"
 echo "cpu rows (SQL):   $cpu_rows"
+echo "server RSS:       $rss_restarted MB after the restart, $(rss_mb "$server") MB after the queries (peak $(peak_rss_mb "$server") MB)"
 echo
 echo "== queries: $warmup untimed, then $runs timed runs each"
 cat "$data/queries.txt"

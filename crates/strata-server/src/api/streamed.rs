@@ -31,8 +31,9 @@ pub async fn streamed(
 ) -> Response {
     let first = match body.next().await {
         Some(Err(e)) => return refuse(e),
-        Some(Ok(first)) => Some(first),
-        None => None,
+        Some(Ok(first)) => first,
+        // An empty answer (JSON lines of no rows): an encoder is not polled again once ended.
+        None => return ([(CONTENT_TYPE, content_type)], Body::empty()).into_response(),
     };
     let rest = futures::stream::unfold(Sending::Body(body), move |state| {
         let marker = marker.clone();
@@ -58,7 +59,7 @@ pub async fn streamed(
             }
         }
     });
-    let chunks = futures::stream::iter(first.map(Ok)).chain(rest);
+    let chunks = futures::stream::once(async { Ok(first) }).chain(rest);
     ([(CONTENT_TYPE, content_type)], Body::from_stream(chunks)).into_response()
 }
 

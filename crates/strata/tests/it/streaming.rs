@@ -216,3 +216,31 @@ async fn an_answer_that_fails_after_its_first_rows_ends_with_the_error_and_a_bro
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!([{"one": 1}]));
 }
+
+#[tokio::test]
+async fn an_answer_of_no_rows_is_answered_in_every_format() {
+    let server = Server::start();
+    let (_, token) = server.database_with_token("db").await;
+    let none = "SELECT value FROM generate_series(1, 0)";
+    for (format, expected) in [("json", "[]"), ("jsonl", ""), ("csv", "value\n")] {
+        let response = query_sql(
+            &server,
+            &token,
+            &[("db", "db"), ("q", none), ("format", format)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{format}");
+        assert_eq!(response.text().await.unwrap(), expected, "{format}");
+    }
+    for format in ["pretty", "parquet"] {
+        let response = query_sql(
+            &server,
+            &token,
+            &[("db", "db"), ("q", none), ("format", format)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{format}");
+        assert!(!response.bytes().await.unwrap().is_empty(), "{format}");
+    }
+    assert!(!server.logs().contains("panicked"), "{}", server.logs());
+}
