@@ -15,9 +15,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use arrow::array::AsArray;
+use arrow::compute::concat_batches;
 use arrow::datatypes::TimestampNanosecondType;
 use arrow::record_batch::RecordBatch;
-use strata_types::{Result, TIME_COLUMN};
+use strata_types::{Error, Result, TIME_COLUMN};
 use tokio::sync::Notify;
 
 use crate::memory::batch_bytes;
@@ -174,20 +175,45 @@ impl BufferedPart {
             return Ok(None);
         }
         if folded.batches < self.batches.len() {
-            let new = self.batches[folded.batches..]
-                .iter()
-                .map(SeriesStats::of_rows)
-                .collect::<Result<Vec<_>>>()?;
-            let mut sources: Vec<(u64, &SeriesStats)> = Vec::new();
-            if let Some(stats) = &folded.stats {
-                sources.push((0, stats));
+            let mut stats = folded.stats.clone();
+            for run in runs_to_summarize(&self.batches[folded.batches..]) {
+                let rows = concat_batches(&run[0].schema(), run)
+                    .map_err(|e| Error::internal(format!("summarizing buffered rows: {e}")))?;
+                let new = SeriesStats::of_rows(&rows)?;
+                stats = Some(Arc::new(match &stats {
+                    Some(old) => SeriesStats::merge(&[(0, old), (1, &new)])?,
+                    None => new,
+                }));
             }
-            sources.extend(new.iter().enumerate().map(|(i, s)| (i as u64 + 1, s)));
-            folded.stats = Some(Arc::new(SeriesStats::merge(&sources)?));
+            folded.stats = stats;
             folded.batches = self.batches.len();
         }
         Ok(folded.stats.clone())
     }
+}
+
+/// Rows summarized at once when a query first needs a part's statistics: each write's batch
+/// names most series of a table again, so its rows are summarized with its neighbours' (one
+/// merge per run, not per write), in runs small enough to copy.
+const SUMMARY_RUN_BYTES: usize = 32 << 20;
+
+/// Consecutive batches of one schema, up to [`SUMMARY_RUN_BYTES`] a run (at least one batch).
+fn runs_to_summarize(batches: &[RecordBatch]) -> Vec<&[RecordBatch]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, batch) in batches.iter().enumerate() {
+        let size = batch_bytes(batch);
+        let same_schema = batches[start].schema() == batch.schema();
+        if i > start && (!same_schema || bytes + size > SUMMARY_RUN_BYTES) {
+            runs.push(&batches[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < batches.len() {
+        runs.push(&batches[start..]);
+    }
+    runs
 }
 
 impl Buffer {
@@ -353,6 +379,37 @@ mod tests {
         let batch = RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap();
         buffer.append((1, 1), batch);
         buffer.freeze(segment + 1).expect("rows were appended");
+    }
+
+    fn batch_of(column: &str, rows: i64) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            column,
+            DataType::Int64,
+            false,
+        )]));
+        let values = Int64Array::from_iter_values(0..rows);
+        RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap()
+    }
+
+    #[test]
+    fn batches_are_summarized_in_runs_of_one_schema_and_a_bounded_size() {
+        let small = || batch_of("v", 1000);
+        let wider = batch_of("w", 1000);
+        // Each a quarter of a run's bytes: the small batch before them and three fill a run.
+        let big = || batch_of("v", (SUMMARY_RUN_BYTES / 8 / 4) as i64);
+        let batches = vec![small(), small(), wider, small(), big(), big(), big(), big()];
+        let lengths: Vec<usize> = runs_to_summarize(&batches)
+            .iter()
+            .map(|run| run.len())
+            .collect();
+        assert_eq!(lengths, vec![2, 1, 4, 1]);
+        let huge = vec![batch_of("v", (SUMMARY_RUN_BYTES / 4) as i64)];
+        assert_eq!(
+            runs_to_summarize(&huge).len(),
+            1,
+            "a batch over a run's size is its own run"
+        );
+        assert!(runs_to_summarize(&[]).is_empty());
     }
 
     #[tokio::test]
