@@ -465,27 +465,33 @@ impl Storage {
             ),
             _ => (None, &data.files[..]),
         };
-        let mut loaded = Vec::with_capacity(new_files.len());
-        let mut bytes = base.as_ref().map_or(0, |b| b.memory_size());
-        for file in new_files {
+        // Files' statistics are merged a few at a time, so only the merged statistics and
+        // those of the files in hand are held, never those of every file at once.
+        let mut merged = base;
+        let mut pending: Vec<Arc<SeriesStats>> = Vec::new();
+        let mut pending_bytes = 0;
+        for (i, file) in new_files.iter().enumerate() {
             let stats = self.file_stats(file).await?;
-            bytes += stats.memory_size();
-            if !self.stats.fits(bytes) {
-                return Ok(None);
+            pending_bytes += stats.memory_size();
+            pending.push(stats);
+            let held = merged.as_ref().map_or(0, |m| m.memory_size()) + pending_bytes;
+            if held > self.stats.capacity() / 4 || i + 1 == new_files.len() {
+                let sources: Vec<Arc<SeriesStats>> =
+                    merged.into_iter().chain(pending.drain(..)).collect();
+                merged = Some(Arc::new(merge_in_order(sources).await?));
+                pending_bytes = 0;
+                if !self
+                    .stats
+                    .fits(merged.as_ref().map_or(0, |m| m.memory_size()))
+                {
+                    return Ok(None);
+                }
             }
-            loaded.push(stats);
         }
-        let merged = tokio::task::spawn_blocking(move || {
-            let ranked: Vec<(u64, &SeriesStats)> = base
-                .iter()
-                .chain(&loaded)
-                .enumerate()
-                .map(|(rank, s)| (rank as u64, s.as_ref()))
-                .collect();
-            SeriesStats::merge(&ranked)
-        })
-        .await
-        .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))??;
+        let Some(merged) = merged else {
+            return Ok(Some(Arc::new(SeriesStats::merge(&[])?)));
+        };
+        let merged = Arc::unwrap_or_clone(merged);
         // Files persisted one after another may overlap in time without sharing a point.
         let merged = if merged.inexact().true_count() > 0
             && self.files_share_points(&data.files).await? == Some(false)
@@ -838,6 +844,20 @@ fn oldest_allowed(schema: &DatabaseSchema, now: i64) -> Option<i64> {
 }
 
 /// Where a file lives in the object store: `dbs/DB/tables/TABLE/PARTITION/FILE.parquet`.
+/// Statistics merged with each source ranked by its place: later sources were written later.
+async fn merge_in_order(sources: Vec<Arc<SeriesStats>>) -> Result<SeriesStats> {
+    tokio::task::spawn_blocking(move || {
+        let ranked: Vec<(u64, &SeriesStats)> = sources
+            .iter()
+            .enumerate()
+            .map(|(rank, s)| (rank as u64, s.as_ref()))
+            .collect();
+        SeriesStats::merge(&ranked)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
+}
+
 fn object_path(database_id: i64, table_id: i64, partition_key: &str, id: Uuid) -> ObjectPath {
     ObjectPath::from_iter([
         "dbs".to_string(),

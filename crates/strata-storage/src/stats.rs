@@ -532,9 +532,10 @@ impl SeriesStats {
             .as_primitive()
     }
 
-    /// Memory held, in bytes.
+    /// Memory held, in bytes: each allocation once, though statistics read from their stored
+    /// form have every column in one buffer.
     pub fn memory_size(&self) -> usize {
-        self.batch.get_array_memory_size()
+        crate::memory::batch_bytes(&self.batch)
     }
 
     /// The stored form: an Arrow IPC file of one batch.

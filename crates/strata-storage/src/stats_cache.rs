@@ -53,6 +53,11 @@ impl StatsCache {
         }
     }
 
+    /// The bytes it may hold.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Whether statistics of this size may be kept at all.
     pub(crate) fn fits(&self, bytes: usize) -> bool {
         bytes <= self.capacity / 2
