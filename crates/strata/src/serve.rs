@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use axum_server::accept::NoDelayAcceptor;
 use clap::Args;
 use strata_auth::Authenticator;
 use strata_identity::{
@@ -460,6 +461,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
     tracing::info!("listening on {scheme}://{local}");
+    // Answers stream in chunks: without TCP_NODELAY a chunk written while the one before is
+    // unacknowledged waits for the client's delayed ACK (40 ms) before it is sent.
     match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();
@@ -472,13 +475,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                         key.display()
                     )
                 })?;
-            axum_server::from_tcp_rustls(listener, tls)?
+            let acceptor =
+                axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor);
+            axum_server::from_tcp(listener)?
+                .acceptor(acceptor)
                 .handle(handle)
                 .serve(app)
                 .await?;
         }
         (None, None) => {
             axum_server::from_tcp(listener)?
+                .acceptor(NoDelayAcceptor)
                 .handle(handle)
                 .serve(app)
                 .await?
