@@ -250,7 +250,14 @@ async fn a_node_killed_at_any_moment_loses_and_doubles_nothing() {
     // The directory outlives every server started on it.
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_path_buf();
-    let Fixture { mut server, token } = Fixture::start(compacting(3).data_dir(&data_dir)).await;
+    // A partition left with fewer new files than start a compaction is compacted once cold.
+    let node = || {
+        compacting(3)
+            .arg("--compaction-cold-after")
+            .arg("2s")
+            .data_dir(&data_dir)
+    };
+    let Fixture { mut server, token } = Fixture::start(node()).await;
     // Each round writes a generation, then the node is killed a little later each time:
     // before, during or after persistence and compaction.
     for round in 0..8u64 {
@@ -259,7 +266,7 @@ async fn a_node_killed_at_any_moment_loses_and_doubles_nothing() {
             .await;
         std::thread::sleep(Duration::from_millis(150 * round + 600));
         assert!(!server.terminate("KILL"));
-        server = compacting(3).data_dir(&data_dir).start();
+        server = node().start();
     }
     let fx = Fixture { server, token };
     let settled = eventually(Duration::from_secs(60), async || fx.files().await <= 2).await;
