@@ -7,6 +7,12 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
+/// Arrow's buffers are large and short-lived and come from many threads at once; glibc's
+/// allocator keeps an arena per thread and gives little of them back, so a node under
+/// sustained writes held far more than it used. jemalloc returns freed memory.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Everything this process creates (catalog, WAL, keys, pepper, objects) is its user's alone:
 /// files 0600, directories 0700.
 fn private_files() {
