@@ -63,3 +63,13 @@ create_bench_database() {
 # The resident memory of process $1 now, and its peak, in MB.
 rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 peak_rss_mb() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+# Stops the server and deletes $data unless STRATA_BENCH_KEEP=1; run on exit.
+bench_cleanup() {
+    stop_server
+    if [[ ${STRATA_BENCH_KEEP:-0} == 1 ]]; then
+        say "kept $data"
+    else
+        rm -rf "$data"
+    fi
+}

@@ -70,15 +70,7 @@ fi
 build_binaries "$profile"
 
 data=$(mktemp -d /tmp/strata-bench.XXXXXX)
-cleanup() {
-    stop_server
-    if [[ ${STRATA_BENCH_KEEP:-0} == 1 ]]; then
-        say "kept $data"
-    else
-        rm -rf "$data"
-    fi
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 # Only the buffer's size makes the server persist: the interval is a day.
 start_bench_server() {

@@ -35,12 +35,7 @@ data=$(mktemp -d /tmp/strata-soak.XXXXXX)
 sampler=""
 cleanup() {
     [[ -n $sampler ]] && kill "$sampler" 2>/dev/null || true
-    stop_server
-    if [[ ${STRATA_BENCH_KEEP:-0} == 1 ]]; then
-        say "kept $data"
-    else
-        rm -rf "$data"
-    fi
+    bench_cleanup
 }
 trap cleanup EXIT
 

@@ -33,11 +33,6 @@ pub(crate) struct Answer {
     pub text: String,
 }
 
-fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
-    let seconds = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
-    seconds.trim().parse().ok().map(Duration::from_secs)
-}
-
 /// The `Content-Type` of line protocol bodies.
 pub(crate) const LINE_PROTOCOL_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
@@ -264,7 +259,7 @@ impl Client {
             let response = request.send().await?;
             let status = response.status();
             let headers = header_pairs(response.headers());
-            let retry_after = retry_after(response.headers());
+            let retry_after = crate::retry::retry_after(response.headers());
             let text = response.text().await?;
             Ok::<_, reqwest::Error>((status, headers, retry_after, text))
         }

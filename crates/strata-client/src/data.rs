@@ -2,9 +2,8 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::Retryable;
 use bytes::Bytes;
 use reqwest::Method;
 use serde::Deserialize;
@@ -14,6 +13,7 @@ use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::flight::{self, QueryLanguage, QueryOptions, QueryResult};
 use crate::observe::redact;
+use crate::retry::write_backoff;
 
 /// The unit of a write's timestamps (the `precision` query parameter).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -197,16 +197,6 @@ impl DataClient {
         let endpoint = flight::endpoint(self.config())?;
         flight::query(self.config(), &endpoint, database, query, options).await
     }
-}
-
-/// Waits between the attempts of a write the server asked to retry: doubling from 250 ms to
-/// at most 10 s, jittered so that many writers do not come back at once.
-fn write_backoff(retries: usize) -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(250))
-        .with_max_delay(Duration::from_secs(10))
-        .with_max_times(retries)
-        .with_jitter()
 }
 
 /// A refused write: InfluxDB's `{code, line, message}`, or what the body was if not that.

@@ -52,6 +52,7 @@ mod error;
 mod flight;
 pub mod oauth;
 mod observe;
+pub mod retry;
 mod types;
 
 pub use client::Client;

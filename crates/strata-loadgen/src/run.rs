@@ -4,12 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::Retryable;
 use bytes::Bytes;
-use reqwest::header::{
-    AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER,
-};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode, Url};
+use strata_client::retry::{retry_after, write_backoff};
 use tokio::sync::{Mutex, mpsc};
 
 use strata_loadgen::data::{Batch, Batches};
@@ -311,12 +310,7 @@ async fn post(client: &Client, url: &Url, body: Bytes) -> Result<(), Failure> {
         .await
         .map_err(Failure::Unanswered)?;
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-        .map(Duration::from_secs);
+    let retry_after = retry_after(response.headers());
     let body = response.bytes().await.map_err(Failure::Unanswered)?;
     if status.is_success() {
         return Ok(());
@@ -326,16 +320,6 @@ async fn post(client: &Client, url: &Url, body: Bytes) -> Result<(), Failure> {
         body,
         retry_after,
     })
-}
-
-/// Waits before a body is sent again: doubling from 250 ms to at most 10 s, jittered, and never
-/// shorter than the answer's `Retry-After`.
-fn write_backoff(retries: usize) -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(250))
-        .with_max_delay(Duration::from_secs(10))
-        .with_max_times(retries)
-        .with_jitter()
 }
 
 /// One connection's worth of load: post bodies one after another until the deadline, the last

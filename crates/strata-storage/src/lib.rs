@@ -421,6 +421,9 @@ impl Storage {
         let Some(files) = self.files_stats(data).await? else {
             return Ok(None);
         };
+        if data.parts.is_empty() {
+            return Ok(Some(files));
+        }
         let parts = data.parts.clone();
         tokio::task::spawn_blocking(move || {
             let mut sources: Vec<Arc<SeriesStats>> = vec![files];
@@ -430,12 +433,7 @@ impl Storage {
                     None => return Ok(None),
                 }
             }
-            let ranked: Vec<(u64, &SeriesStats)> = sources
-                .iter()
-                .enumerate()
-                .map(|(rank, s)| (rank as u64, s.as_ref()))
-                .collect();
-            Ok(Some(Arc::new(SeriesStats::merge(&ranked)?)))
+            Ok(Some(Arc::new(merge_ranked(&sources)?)))
         })
         .await
         .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
@@ -474,8 +472,9 @@ impl Storage {
             let stats = self.file_stats(file).await?;
             pending_bytes += stats.memory_size();
             pending.push(stats);
-            let held = merged.as_ref().map_or(0, |m| m.memory_size()) + pending_bytes;
-            if held > self.stats.capacity() / 4 || i + 1 == new_files.len() {
+            // Merged statistics stay under half the cache (checked below), so files in hand
+            // up to a quarter more keep what is held bounded without merging after each file.
+            if pending_bytes > self.stats.capacity() / 4 || i + 1 == new_files.len() {
                 let sources: Vec<Arc<SeriesStats>> =
                     merged.into_iter().chain(pending.drain(..)).collect();
                 merged = Some(Arc::new(merge_in_order(sources).await?));
@@ -843,21 +842,24 @@ fn oldest_allowed(schema: &DatabaseSchema, now: i64) -> Option<i64> {
     (retention > 0).then(|| now.saturating_sub(retention))
 }
 
-/// Where a file lives in the object store: `dbs/DB/tables/TABLE/PARTITION/FILE.parquet`.
 /// Statistics merged with each source ranked by its place: later sources were written later.
-async fn merge_in_order(sources: Vec<Arc<SeriesStats>>) -> Result<SeriesStats> {
-    tokio::task::spawn_blocking(move || {
-        let ranked: Vec<(u64, &SeriesStats)> = sources
-            .iter()
-            .enumerate()
-            .map(|(rank, s)| (rank as u64, s.as_ref()))
-            .collect();
-        SeriesStats::merge(&ranked)
-    })
-    .await
-    .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
+fn merge_ranked(sources: &[Arc<SeriesStats>]) -> Result<SeriesStats> {
+    let ranked: Vec<(u64, &SeriesStats)> = sources
+        .iter()
+        .enumerate()
+        .map(|(rank, s)| (rank as u64, s.as_ref()))
+        .collect();
+    SeriesStats::merge(&ranked)
 }
 
+/// [`merge_ranked`] off the async threads.
+async fn merge_in_order(sources: Vec<Arc<SeriesStats>>) -> Result<SeriesStats> {
+    tokio::task::spawn_blocking(move || merge_ranked(&sources))
+        .await
+        .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
+}
+
+/// Where a file lives in the object store: `dbs/DB/tables/TABLE/PARTITION/FILE.parquet`.
 fn object_path(database_id: i64, table_id: i64, partition_key: &str, id: Uuid) -> ObjectPath {
     ObjectPath::from_iter([
         "dbs".to_string(),

@@ -36,6 +36,20 @@ async fn query_sql(server: &Server, token: &str, params: &[(&str, &str)]) -> req
         .unwrap()
 }
 
+/// A Flight client of `server` sending `token` as a bearer token.
+async fn flight_client(server: &Server, token: &str) -> FlightClient {
+    let channel = Channel::from_shared(server.base.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = FlightClient::new(channel);
+    client
+        .add_header("authorization", &format!("Bearer {token}"))
+        .unwrap();
+    client
+}
+
 /// The body of `response` read chunk by chunk without keeping it: its lines, its last
 /// `keep` bytes, and the error that ended it if it did not end cleanly.
 async fn read_through(
@@ -88,15 +102,7 @@ async fn an_answer_many_times_the_query_memory_limit_streams_whole_over_http_and
 
     // Flight's DoGet sends the same rows as Arrow batches.
     let before = server.peak_memory();
-    let channel = Channel::from_shared(server.base.clone())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut client = FlightClient::new(channel);
-    client
-        .add_header("authorization", &format!("Bearer {token}"))
-        .unwrap();
+    let mut client = flight_client(&server, &token).await;
     let ticket = json!({"database": "db", "sql_query": sql, "query_type": "sql"});
     let mut batches = client
         .do_get(Ticket::new(ticket.to_string()))
@@ -185,15 +191,7 @@ async fn an_answer_that_fails_after_its_first_rows_ends_with_the_error_and_a_bro
     }
 
     // Flight ends the stream with the error's status.
-    let channel = Channel::from_shared(server.base.clone())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut client = FlightClient::new(channel);
-    client
-        .add_header("authorization", &format!("Bearer {token}"))
-        .unwrap();
+    let mut client = flight_client(&server, &token).await;
     let ticket = json!({"database": "db", "sql_query": endless});
     let mut batches = client
         .do_get(Ticket::new(ticket.to_string()))
