@@ -6,9 +6,10 @@
 //! key; each partition becomes one Parquet file with column statistics.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, UInt32Array, new_null_array};
-use arrow::compute::{concat_batches, take_record_batch};
+use arrow::compute::{concat_batches, interleave, take};
 use arrow::datatypes::{Schema, TimestampNanosecondType};
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
 use bytes::Bytes;
@@ -38,38 +39,28 @@ pub struct EncodedFile {
 }
 
 /// Encodes a table's buffered batches as one file per partition, partitions in parallel.
+///
+/// The rows are never copied whole: only their tags and times are gathered to sort them, and
+/// each file is written a slice of sorted rows at a time, so persisting takes a small part of
+/// the memory the batches take.
 pub(crate) fn encode_table(
     batches: &[RecordBatch],
     template: &PartitionTemplate,
 ) -> Result<Vec<EncodedFile>> {
-    let batch = align_and_concat(batches)?;
-    if batch.num_rows() == 0 {
+    let rows = Rows::of(batches)?;
+    if rows.count() == 0 {
         return Ok(Vec::new());
     }
-    let sorted = sort(&batch)?;
-    // The unsorted copy goes before the files are made: persistence's memory is the buffer's.
-    drop(batch);
-    let mut partitions = partition_rows(&sorted, template);
-    if let [(_, rows)] = partitions.as_slice()
-        && rows.len() == sorted.num_rows()
-    {
-        // One partition holding every row, in order (the usual case): no copy needed.
-        let (partition_key, _) = partitions.remove(0);
-        return Ok(vec![encode_file(partition_key, sorted)?]);
-    }
+    let partitions = partition_rows(&rows.key, template);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut files = Vec::with_capacity(partitions.len());
     for chunk in partitions.chunks(threads) {
         let encoded = std::thread::scope(|scope| {
             let running: Vec<_> = chunk
                 .iter()
-                .map(|(partition_key, rows)| {
-                    let sorted = &sorted;
-                    scope.spawn(move || {
-                        let indices = UInt32Array::from(rows.clone());
-                        let part = take_record_batch(sorted, &indices).map_err(arrow_error)?;
-                        encode_file(partition_key.clone(), part)
-                    })
+                .map(|(partition_key, members)| {
+                    let rows = &rows;
+                    scope.spawn(move || rows.encode(partition_key.clone(), members))
                 })
                 .collect();
             running
@@ -84,35 +75,182 @@ pub(crate) fn encode_table(
     Ok(files)
 }
 
-/// One partition's rows as a Parquet file and its statistics, computed side by side.
-fn encode_file(partition_key: String, part: RecordBatch) -> Result<EncodedFile> {
-    let (min_time, max_time) = time_range(&part);
-    let (bytes, stats) = std::thread::scope(|scope| {
-        let stats = scope.spawn(|| SeriesStats::of_rows(&part));
-        let bytes = write_parquet(&part);
-        let stats = stats
-            .join()
-            .map_err(|_| panicked("computing series statistics"));
-        (bytes, stats)
-    });
-    Ok(EncodedFile {
-        id: Uuid::new_v4(),
-        partition_key,
-        rows: part.num_rows(),
-        bytes: bytes?,
-        stats: stats??,
-        min_time,
-        max_time,
-    })
+/// Sorted rows written to a file at a time: enough to keep Parquet's encoders busy, few
+/// enough that a slice is a small part of what is persisted.
+const SLICE_ROWS: usize = 64 * 1024;
+
+/// A table's buffered rows under one schema, with what sorting them needs.
+struct Rows {
+    /// The batches, aligned to `schema`.
+    batches: Vec<RecordBatch>,
+    schema: Arc<Schema>,
+    /// Where each batch's rows start in the numbering of all rows, and the total last.
+    starts: Vec<usize>,
+    /// The tag and time columns of all rows, one after another (tags under one dictionary).
+    key: RecordBatch,
+    /// For each column of `schema`, its place in `key` if it is a tag or the time.
+    in_key: Vec<Option<usize>>,
+    /// Each row's series, numbered in the order of their tags ([`SeriesIds`]).
+    series: Vec<u32>,
+}
+
+impl Rows {
+    fn of(batches: &[RecordBatch]) -> Result<Rows> {
+        let (schema, batches) = align(batches)?;
+        let mut starts = vec![0];
+        for batch in &batches {
+            starts.push(starts.last().expect("starts at 0") + batch.num_rows());
+        }
+        let key_columns: Vec<usize> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(column_type_of(f), Some(ColumnType::Tag | ColumnType::Time)))
+            .map(|(i, _)| i)
+            .collect();
+        let key_schema = Arc::new(schema.project(&key_columns).map_err(arrow_error)?);
+        let projected = batches
+            .iter()
+            .map(|b| b.project(&key_columns))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(arrow_error)?;
+        let key = concat_batches(&key_schema, &projected).map_err(arrow_error)?;
+        let tags: Vec<ArrayRef> = key_schema
+            .fields()
+            .iter()
+            .zip(key.columns())
+            .filter(|(field, _)| column_type_of(field) == Some(ColumnType::Tag))
+            .map(|(_, column)| column.clone())
+            .collect();
+        let series = SeriesIds::of(&tags, key.num_rows())?.of_row;
+        let in_key = (0..schema.fields().len())
+            .map(|c| key_columns.iter().position(|&k| k == c))
+            .collect();
+        Ok(Rows {
+            batches,
+            schema,
+            starts,
+            key,
+            in_key,
+            series,
+        })
+    }
+
+    fn count(&self) -> usize {
+        self.key.num_rows()
+    }
+
+    fn times(&self) -> &[i64] {
+        match self.key.column_by_name(TIME_COLUMN) {
+            Some(column) => column.as_primitive::<TimestampNanosecondType>().values(),
+            None => &[],
+        }
+    }
+
+    /// One partition's rows (`members`, numbers of rows) as a Parquet file sorted by every tag
+    /// (in column order), then time, with its statistics. Rows of the same series and time
+    /// are one point: as in InfluxDB, a point written again replaces the values it names and
+    /// keeps the others, so each column takes the value of the last row (in write order) that
+    /// has one.
+    fn encode(&self, partition_key: String, members: &[u32]) -> Result<EncodedFile> {
+        let times = self.times();
+        let time_of = |row: u32| times.get(row as usize).copied().unwrap_or(0);
+        // Sorted by (series, time, row): a plain integer sort.
+        let mut keys: Vec<(u32, i64, u32)> = members
+            .iter()
+            .map(|&row| (self.series[row as usize], time_of(row), row))
+            .collect();
+        keys.sort_unstable();
+        let mut points: Vec<&[(u32, i64, u32)]> = Vec::new();
+        let mut start = 0;
+        for end in 1..=keys.len() {
+            if end == keys.len() || (keys[end].0, keys[end].1) != (keys[start].0, keys[start].1) {
+                points.push(&keys[start..end]);
+                start = end;
+            }
+        }
+
+        let mut out = Vec::new();
+        let mut writer = ArrowWriter::try_new(
+            &mut out,
+            self.schema.clone(),
+            Some(properties(&self.schema)),
+        )
+        .map_err(parquet_error)?;
+        let mut stats = Vec::new();
+        let (mut min_time, mut max_time) = (i64::MAX, i64::MIN);
+        for slice in points.chunks(SLICE_ROWS) {
+            let part = self.gather(slice)?;
+            let (first, last) = time_range(&part);
+            (min_time, max_time) = (min_time.min(first), max_time.max(last));
+            writer.write(&part).map_err(parquet_error)?;
+            stats.push(SeriesStats::of_rows(&part)?);
+        }
+        writer.close().map_err(parquet_error)?;
+        // A series cut between slices has earlier times in the first: the parts share no point.
+        let ranked: Vec<(u64, &SeriesStats)> = stats.iter().map(|s| (0, s)).collect();
+        Ok(EncodedFile {
+            id: Uuid::new_v4(),
+            partition_key,
+            rows: points.len(),
+            bytes: Bytes::from(out),
+            stats: SeriesStats::merge(&ranked)?,
+            min_time,
+            max_time,
+        })
+    }
+
+    /// One row per point, each column's value from the point's last row that has one.
+    fn gather(&self, points: &[&[(u32, i64, u32)]]) -> Result<RecordBatch> {
+        // A point's rows share their tags and time: those come from its newest row.
+        let newest = UInt32Array::from_iter_values(points.iter().map(|p| p[p.len() - 1].2));
+        // Field values come from the batches, each point's rows as (batch, row in batch).
+        let place = |&(_, _, row): &(u32, i64, u32)| {
+            let row = row as usize;
+            let batch = self.starts.partition_point(|&start| start <= row) - 1;
+            (batch, row - self.starts[batch])
+        };
+        let placed: Vec<(usize, usize)> = points.iter().flat_map(|p| p.iter().map(place)).collect();
+        let mut ends = Vec::with_capacity(points.len());
+        let mut end = 0;
+        for point in points {
+            end += point.len();
+            ends.push(end);
+        }
+        let columns = (0..self.schema.fields().len())
+            .map(|c| {
+                if let Some(k) = self.in_key[c] {
+                    return take(self.key.column(k), &newest, None).map_err(arrow_error);
+                }
+                let sources: Vec<&dyn Array> =
+                    self.batches.iter().map(|b| b.column(c).as_ref()).collect();
+                let mut start = 0;
+                let chosen: Vec<(usize, usize)> = ends
+                    .iter()
+                    .map(|&end| {
+                        let rows = &placed[start..end];
+                        start = end;
+                        rows.iter()
+                            .rev()
+                            .copied()
+                            .find(|&(b, r)| sources[b].is_valid(r))
+                            .unwrap_or(rows[rows.len() - 1])
+                    })
+                    .collect();
+                interleave(&sources, &chosen).map_err(arrow_error)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        RecordBatch::try_new(self.schema.clone(), columns).map_err(arrow_error)
+    }
 }
 
 fn panicked(what: &str) -> Error {
     Error::internal(format!("{what} for Parquet failed: the thread panicked"))
 }
 
-/// The union of the batches' columns in file order (tags, fields, time) and the rows of all
-/// batches under it.
-fn align_and_concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
+/// The batches under the union of their columns in file order (tags, fields, time), missing
+/// columns as nulls.
+fn align(batches: &[RecordBatch]) -> Result<(Arc<Schema>, Vec<RecordBatch>)> {
     let mut columns: BTreeMap<(u8, String), ColumnType> = BTreeMap::new();
     for batch in batches {
         for field in batch.schema().fields() {
@@ -147,74 +285,7 @@ fn align_and_concat(batches: &[RecordBatch]) -> Result<RecordBatch> {
             RecordBatch::try_new(schema.clone(), arrays).map_err(arrow_error)
         })
         .collect::<Result<Vec<_>>>()?;
-    concat_batches(&schema, &aligned).map_err(arrow_error)
-}
-
-/// Sorts by every tag (in column order), then time, merging rows with the same series and
-/// time (see [`merge_duplicates`]): rows are numbered by series ([`SeriesIds`]), and sorted by
-/// (series number, time, position), a plain integer sort.
-fn sort(batch: &RecordBatch) -> Result<RecordBatch> {
-    let schema = batch.schema();
-    let tags: Vec<ArrayRef> = schema
-        .fields()
-        .iter()
-        .zip(batch.columns())
-        .filter(|(field, _)| column_type_of(field) == Some(ColumnType::Tag))
-        .map(|(_, column)| column.clone())
-        .collect();
-    let times = match batch.column_by_name(TIME_COLUMN) {
-        Some(column) => column
-            .as_primitive::<TimestampNanosecondType>()
-            .values()
-            .clone(),
-        None => return Ok(batch.clone()),
-    };
-    let series = SeriesIds::of(&tags, batch.num_rows())?.of_row;
-    let mut keys: Vec<(u32, i64, u32)> = series
-        .iter()
-        .zip(times.iter())
-        .enumerate()
-        .map(|(row, (series, time))| (*series, *time, row as u32))
-        .collect();
-    keys.sort_unstable();
-    if keys
-        .windows(2)
-        .all(|w| (w[0].0, w[0].1) != (w[1].0, w[1].1))
-    {
-        let order = UInt32Array::from_iter_values(keys.into_iter().map(|(_, _, row)| row));
-        return take_record_batch(batch, &order).map_err(arrow_error);
-    }
-    merge_duplicates(batch, &keys)
-}
-
-/// Takes the rows in `keys` order, folding the rows of each (series, time) into one: as in
-/// InfluxDB, a point written again replaces the values it names and keeps the others, so each
-/// column takes the value of the last row (in write order) that has one.
-fn merge_duplicates(batch: &RecordBatch, keys: &[(u32, i64, u32)]) -> Result<RecordBatch> {
-    let mut groups: Vec<&[(u32, i64, u32)]> = Vec::new();
-    let mut start = 0;
-    for end in 1..=keys.len() {
-        if end == keys.len() || (keys[end].0, keys[end].1) != (keys[start].0, keys[start].1) {
-            groups.push(&keys[start..end]);
-            start = end;
-        }
-    }
-    let columns = batch
-        .columns()
-        .iter()
-        .map(|column| {
-            let indices = UInt32Array::from_iter_values(groups.iter().map(|group| {
-                group
-                    .iter()
-                    .rev()
-                    .find(|(_, _, row)| column.is_valid(*row as usize))
-                    .unwrap_or(&group[group.len() - 1])
-                    .2
-            }));
-            arrow::compute::take(column.as_ref(), &indices, None).map_err(arrow_error)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    RecordBatch::try_new(batch.schema(), columns).map_err(arrow_error)
+    Ok((schema, aligned))
 }
 
 /// The statistics of a stored Parquet file, from its rows.
@@ -231,16 +302,6 @@ pub(crate) fn stats_of_parquet(bytes: Bytes) -> Result<SeriesStats> {
 
 /// Rows per Parquet data page, at most.
 const PAGE_ROWS: usize = 4096;
-
-fn write_parquet(batch: &RecordBatch) -> Result<Bytes> {
-    let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2);
-    let mut writer =
-        ArrowWriter::try_new(&mut out, batch.schema(), Some(properties(&batch.schema())))
-            .map_err(parquet_error)?;
-    writer.write(batch).map_err(parquet_error)?;
-    writer.close().map_err(parquet_error)?;
-    Ok(Bytes::from(out))
-}
 
 /// How every file is written: Snappy, page statistics, small pages, sorted by tags then time.
 pub(crate) fn properties(schema: &Schema) -> WriterProperties {
@@ -303,6 +364,17 @@ mod tests {
         RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), arrays).unwrap()
     }
 
+    /// A file's rows in one batch.
+    fn read(file: &EncodedFile) -> RecordBatch {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file.bytes.clone())
+            .unwrap()
+            .build()
+            .unwrap();
+        let schema = reader.schema();
+        let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().unwrap();
+        concat_batches(&schema, &batches).unwrap()
+    }
+
     const T: i64 = 1_700_000_000_000_000_000;
     const DAY: i64 = 86_400_000_000_000;
 
@@ -315,12 +387,7 @@ mod tests {
         let day1 = &files[0];
         assert_eq!(day1.partition_key, "2023-11-14");
         assert_eq!((day1.rows, day1.min_time, day1.max_time), (3, T, T + 2));
-        let reader = ParquetRecordBatchReaderBuilder::try_new(day1.bytes.clone())
-            .unwrap()
-            .build()
-            .unwrap();
-        let read: Vec<RecordBatch> = reader.collect::<Result<_, _>>().unwrap();
-        let read = &read[0];
+        let read = read(day1);
         let names: Vec<_> = read
             .schema()
             .fields()
@@ -382,18 +449,95 @@ mod tests {
             ],
         )
         .unwrap();
-        let sorted = sort(&batch).unwrap();
+        let files = encode_table(&[batch], &default_template()).unwrap();
+        let sorted = read(&files[0]);
         assert_eq!(
             sorted.num_rows(),
             3,
             "the three writes of a@T are one point"
         );
-        let usage = sorted.column(1).as_primitive::<Float64Type>();
-        assert_eq!(usage.values().to_vec(), vec![2.0, 4.0, 1.0]);
-        let idle = sorted.column(2).as_primitive::<Float64Type>();
+        let column = |name| {
+            sorted
+                .column_by_name(name)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+        };
+        assert_eq!(column("usage").values().to_vec(), vec![2.0, 4.0, 1.0]);
+        let idle = column("idle");
         assert_eq!(
             (idle.is_null(0), idle.value(1), idle.is_null(2)),
             (true, 50.0, true)
         );
+    }
+
+    #[test]
+    fn rows_of_many_batches_are_written_in_slices_with_the_statistics_of_the_whole_file() {
+        // Three hosts, a point a second each, the hosts interleaved; the second batch writes
+        // every tenth point of the first again with a new value.
+        let day = T - T.rem_euclid(DAY);
+        let times: Vec<i64> = (0..SLICE_ROWS as i64 * 2)
+            .map(|i| day + i / 3 * 1_000_000_000)
+            .collect();
+        let hosts: Vec<&str> = (0..times.len()).map(|i| ["c", "a", "b"][i % 3]).collect();
+        let first = batch(&hosts, &times, true);
+        let again: Vec<usize> = (0..times.len()).step_by(10).collect();
+        let mut second = batch(
+            &again.iter().map(|&i| hosts[i]).collect::<Vec<_>>(),
+            &again.iter().map(|&i| times[i]).collect::<Vec<_>>(),
+            true,
+        );
+        let rewritten: Vec<f64> = (0..again.len()).map(|i| -(i as f64)).collect();
+        second = RecordBatch::try_new(
+            second.schema(),
+            vec![
+                second.column(0).clone(),
+                Arc::new(Float64Array::from(rewritten)),
+                second.column(2).clone(),
+            ],
+        )
+        .unwrap();
+        let third = batch(&["a"], &[day + DAY * 3 / 4], false);
+        let files = encode_table(&[first, second, third], &default_template()).unwrap();
+        assert_eq!(files.len(), 1);
+        let file = &files[0];
+        assert_eq!(
+            file.rows,
+            times.len() + 1,
+            "points written again are one row"
+        );
+
+        let rows = read(file);
+        assert_eq!(rows.num_rows(), file.rows);
+        let host = arrow::compute::cast(rows.column(0), &arrow::datatypes::DataType::Utf8).unwrap();
+        let host = host.as_string::<i32>();
+        let time = rows.column(2).as_primitive::<TimestampNanosecondType>();
+        for row in 1..rows.num_rows() {
+            let before = (host.value(row - 1), time.value(row - 1));
+            assert!(
+                before < (host.value(row), time.value(row)),
+                "sorted at row {row}"
+            );
+        }
+        let usage = rows.column(1).as_primitive::<Float64Type>();
+        let negative = (0..usage.len()).filter(|&r| usage.is_valid(r) && usage.value(r) < 0.0);
+        // The rewrite of point 0 wrote -0.0, which is not below 0.
+        assert_eq!(negative.count(), again.len() - 1, "the latest writes win");
+
+        let whole = SeriesStats::of_rows(&rows).unwrap();
+        let stats = &file.stats;
+        assert_eq!(stats.series(), 3);
+        assert_eq!(stats.tag("host").unwrap(), whole.tag("host").unwrap());
+        assert_eq!(stats.rows(), whole.rows());
+        assert_eq!(stats.min_time(), whole.min_time());
+        assert_eq!(stats.max_time(), whole.max_time());
+        assert_eq!(stats.inexact(), whole.inexact());
+        assert!(stats.inexact().iter().all(|i| i == Some(false)));
+        let (field, expected) = (stats.field("usage").unwrap(), whole.field("usage").unwrap());
+        assert_eq!(field.count, expected.count);
+        assert_eq!(field.min, expected.min);
+        assert_eq!(field.max, expected.max);
+        assert_eq!(field.last, expected.last);
+        assert_eq!(field.last_time, expected.last_time);
+        assert_eq!((file.min_time, file.max_time), (day, day + DAY * 3 / 4));
     }
 }

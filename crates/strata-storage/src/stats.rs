@@ -254,7 +254,10 @@ impl SeriesStats {
 
         // Rows of the same series next to each other, in rank order.
         let tags: Vec<ArrayRef> = (0..tag_names.len()).map(|i| all[i].clone()).collect();
-        let keys = tag_rows(&tags, rank.len())?;
+        let keys = match tags.is_empty() {
+            true => None,
+            false => Some(tag_rows(&tags, rank.len())?),
+        };
         let mut order: Vec<u32> = (0..rank.len() as u32).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
@@ -586,17 +589,36 @@ pub(crate) struct SeriesIds {
 }
 
 impl SeriesIds {
-    /// The series of `rows` rows with these tag columns. A table has far fewer series than
-    /// rows, so tag values are compared once per series: each row's tags are encoded in
-    /// Arrow's byte-comparable row format, and distinct encodings are numbered in sorted order.
+    /// The series of `rows` rows with these tag columns, numbered in the order of their tag
+    /// values (column by column, a missing value first). A table has far fewer series than
+    /// rows, so values are compared once per distinct value: each dictionary-encoded column's
+    /// values are ranked, and the ranks are combined column by column.
     pub(crate) fn of(tags: &[ArrayRef], rows: usize) -> Result<SeriesIds> {
-        let Some(encoded) = tag_rows(tags, rows)? else {
-            return Ok(SeriesIds {
-                of_row: vec![0; rows],
-                first_row: if rows == 0 { vec![] } else { vec![0] },
-                count: usize::from(rows > 0),
-            });
+        let mut series = Ranks {
+            of_row: vec![0; rows],
+            count: 1,
         };
+        for column in tags {
+            let Some(ranks) = value_ranks(column) else {
+                return SeriesIds::of_encoded_rows(tags, rows);
+            };
+            series = combine_ranks(&series, &ranks);
+        }
+        let mut first_row = vec![u32::MAX; series.count as usize];
+        for (row, &id) in series.of_row.iter().enumerate().rev() {
+            first_row[id as usize] = row as u32;
+        }
+        Ok(SeriesIds {
+            of_row: series.of_row,
+            first_row,
+            count: series.count as usize,
+        })
+    }
+
+    /// [`SeriesIds::of`] for tag columns of any type: each row's tags are encoded in Arrow's
+    /// byte-comparable row format, and distinct encodings are numbered in sorted order.
+    fn of_encoded_rows(tags: &[ArrayRef], rows: usize) -> Result<SeriesIds> {
+        let encoded = tag_rows(tags, rows)?;
         let mut ids: HashMap<&[u8], u32> = HashMap::new();
         let mut of_row: Vec<u32> = Vec::with_capacity(rows);
         let mut first_row: Vec<u32> = Vec::new();
@@ -626,11 +648,90 @@ impl SeriesIds {
     }
 }
 
-/// Tag values in Arrow's row format (a missing tag sorts first); `None` without tags.
-fn tag_rows(tags: &[ArrayRef], rows: usize) -> Result<Option<Rows>> {
-    if tags.is_empty() {
-        return Ok(None);
+/// Each row's rank among some distinct values (or combinations of values), and how many
+/// ranks there are.
+struct Ranks {
+    of_row: Vec<u32>,
+    count: u32,
+}
+
+/// Each row's rank among a dictionary-encoded string column's distinct values, a missing
+/// value (rank 0) before every value; `None` for a column of another type.
+fn value_ranks(column: &ArrayRef) -> Option<Ranks> {
+    let dictionary = column.as_dictionary_opt::<arrow::datatypes::Int32Type>()?;
+    let values = dictionary.values().as_string_opt::<i32>()?;
+    let mut order: Vec<u32> = (0..values.len() as u32)
+        .filter(|&i| values.is_valid(i as usize))
+        .collect();
+    order.sort_unstable_by_key(|&i| values.value(i as usize));
+    // Equal values (a dictionary may repeat one) share a rank.
+    let mut rank_of_key = vec![0u32; values.len()];
+    let mut rank = 0;
+    let mut previous: Option<&str> = None;
+    for &i in &order {
+        let value = values.value(i as usize);
+        if previous != Some(value) {
+            rank += 1;
+            previous = Some(value);
+        }
+        rank_of_key[i as usize] = rank;
     }
+    let keys = dictionary.keys();
+    let of_row = (0..keys.len())
+        .map(|row| match keys.is_valid(row) {
+            true => rank_of_key
+                .get(keys.value(row) as usize)
+                .copied()
+                .unwrap_or(0),
+            false => 0,
+        })
+        .collect();
+    Some(Ranks {
+        of_row,
+        count: rank + 1,
+    })
+}
+
+/// Ranks of each row's pair (its rank in `left`, its rank in `right`), in the pairs' order:
+/// the ranks of rows by several columns, one column at a time. Only the pairs that occur get
+/// a rank.
+fn combine_ranks(left: &Ranks, right: &Ranks) -> Ranks {
+    let pair = |row: usize| {
+        u64::from(left.of_row[row]) * u64::from(right.count) + u64::from(right.of_row[row])
+    };
+    let rows = left.of_row.len();
+    let pairs = u64::from(left.count) * u64::from(right.count);
+    // A table indexed by pair when it is no larger than a few times the rows, else a map.
+    let rank_of_pair: Box<dyn Fn(u64) -> u32> = if pairs <= (4 * rows as u64).max(1 << 16) {
+        let mut seen = vec![false; pairs as usize];
+        (0..rows).for_each(|row| seen[pair(row) as usize] = true);
+        let mut rank = 0u32;
+        let table: Vec<u32> = seen
+            .iter()
+            .map(|&seen| {
+                rank += u32::from(seen);
+                rank.wrapping_sub(1)
+            })
+            .collect();
+        Box::new(move |p| table[p as usize])
+    } else {
+        let mut distinct: Vec<u64> = (0..rows).map(pair).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let ranks: HashMap<u64, u32> = distinct
+            .iter()
+            .enumerate()
+            .map(|(rank, &p)| (p, rank as u32))
+            .collect();
+        Box::new(move |p| ranks[&p])
+    };
+    let of_row: Vec<u32> = (0..rows).map(|row| rank_of_pair(pair(row))).collect();
+    let count = of_row.iter().max().map_or(0, |m| m + 1);
+    Ranks { of_row, count }
+}
+
+/// Tag values in Arrow's row format (a missing tag sorts first).
+fn tag_rows(tags: &[ArrayRef], rows: usize) -> Result<Rows> {
     let fields = tags
         .iter()
         .map(|t| {
@@ -646,7 +747,7 @@ fn tag_rows(tags: &[ArrayRef], rows: usize) -> Result<Option<Rows>> {
     let converter = RowConverter::new(fields).map_err(arrow_error)?;
     let encoded = converter.convert_columns(tags).map_err(arrow_error)?;
     debug_assert_eq!(encoded.num_rows(), rows);
-    Ok(Some(encoded))
+    Ok(encoded)
 }
 
 /// Which series hold a point more than once; only those whose rows did not come in
@@ -767,6 +868,60 @@ mod tests {
 
     fn floats(array: &ArrayRef) -> Vec<Option<f64>> {
         array.as_primitive::<Float64Type>().iter().collect()
+    }
+
+    /// A dictionary column whose dictionary repeats a value, holds one no row uses, and a
+    /// null, as dictionaries concatenated from several batches may.
+    fn tag_column(rows: &[Option<u8>]) -> ArrayRef {
+        let values = StringArray::from(vec![
+            Some("b"),
+            Some("a"),
+            None,
+            Some("b"),
+            Some("c"),
+            Some("unused"),
+        ]);
+        let keys = arrow::array::Int32Array::from_iter(rows.iter().map(|r| r.map(i32::from)));
+        Arc::new(
+            arrow::array::DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap(),
+        )
+    }
+
+    #[test]
+    fn series_numbered_from_dictionary_ranks_match_the_row_format_numbering() {
+        // Three columns of keys drawn from a fixed pseudo-random sequence, some rows null.
+        let mut state = 7u32;
+        let mut next = |rows: usize| -> Vec<Option<u8>> {
+            (0..rows)
+                .map(|_| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    let k = (state >> 16) % 6;
+                    (k != 5).then_some(k as u8)
+                })
+                .collect()
+        };
+        for rows in [0, 1, 7, 500] {
+            let tags: Vec<ArrayRef> = (0..3).map(|_| tag_column(&next(rows))).collect();
+            let by_ranks = SeriesIds::of(&tags, rows).unwrap();
+            let by_rows = SeriesIds::of_encoded_rows(&tags, rows).unwrap();
+            assert_eq!(by_ranks.of_row, by_rows.of_row, "{rows} rows");
+            assert_eq!(by_ranks.first_row, by_rows.first_row, "{rows} rows");
+            assert_eq!(by_ranks.count, by_rows.count, "{rows} rows");
+        }
+    }
+
+    #[test]
+    fn ranks_of_many_possible_pairs_are_combined_through_a_map() {
+        let left = Ranks {
+            of_row: vec![900_000, 3, 900_000, 3],
+            count: 1 << 20,
+        };
+        let right = Ranks {
+            of_row: vec![5, 800_000, 4, 800_000],
+            count: 1 << 20,
+        };
+        let combined = combine_ranks(&left, &right);
+        assert_eq!((combined.of_row, combined.count), (vec![2, 0, 1, 0], 3));
     }
 
     #[test]
