@@ -68,6 +68,7 @@ pub fn partition_rows(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut key = String::new();
     let mut day_cache: Option<(i64, String)> = None;
+    let mut last: Option<usize> = None;
     for row in 0..batch.num_rows() {
         key.clear();
         for (i, part) in parts.iter().enumerate() {
@@ -97,13 +98,21 @@ pub fn partition_rows(
                 },
             }
         }
-        match index.get(key.as_str()) {
-            Some(&g) => groups[g].1.push(row as u32),
+        // Neighbouring rows are mostly in the same partition: no lookup for those.
+        if let Some(g) = last.filter(|&g| groups[g].0 == key) {
+            groups[g].1.push(row as u32);
+            continue;
+        }
+        let g = match index.get(key.as_str()) {
+            Some(&g) => g,
             None => {
                 index.insert(key.clone(), groups.len());
-                groups.push((key.clone(), vec![row as u32]));
+                groups.push((key.clone(), Vec::new()));
+                groups.len() - 1
             }
-        }
+        };
+        groups[g].1.push(row as u32);
+        last = Some(g);
     }
     groups
 }

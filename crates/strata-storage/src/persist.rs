@@ -92,6 +92,7 @@ struct Rows {
     in_key: Vec<Option<usize>>,
     /// Each row's series, numbered in the order of their tags ([`SeriesIds`]).
     series: Vec<u32>,
+    series_count: usize,
 }
 
 impl Rows {
@@ -122,7 +123,7 @@ impl Rows {
             .filter(|(field, _)| column_type_of(field) == Some(ColumnType::Tag))
             .map(|(_, column)| column.clone())
             .collect();
-        let series = SeriesIds::of(&tags, key.num_rows())?.of_row;
+        let series = SeriesIds::of(&tags, key.num_rows())?;
         let in_key = (0..schema.fields().len())
             .map(|c| key_columns.iter().position(|&k| k == c))
             .collect();
@@ -132,7 +133,8 @@ impl Rows {
             starts,
             key,
             in_key,
-            series,
+            series: series.of_row,
+            series_count: series.count,
         })
     }
 
@@ -155,12 +157,10 @@ impl Rows {
     fn encode(&self, partition_key: String, members: &[u32]) -> Result<EncodedFile> {
         let times = self.times();
         let time_of = |row: u32| times.get(row as usize).copied().unwrap_or(0);
-        // Sorted by (series, time, row): a plain integer sort.
-        let mut keys: Vec<(u32, i64, u32)> = members
-            .iter()
-            .map(|&row| (self.series[row as usize], time_of(row), row))
-            .collect();
-        keys.sort_unstable();
+        let key_of = |row: u32| (self.series[row as usize], time_of(row), row);
+        let keys = sort_by_series(members.len(), self.series_count, || {
+            members.iter().map(|&row| key_of(row))
+        });
         let mut points: Vec<&[(u32, i64, u32)]> = Vec::new();
         let mut start = 0;
         for end in 1..=keys.len() {
@@ -170,30 +170,41 @@ impl Rows {
             }
         }
 
-        let mut out = Vec::new();
-        let mut writer = ArrowWriter::try_new(
-            &mut out,
-            self.schema.clone(),
-            Some(properties(&self.schema)),
-        )
-        .map_err(parquet_error)?;
-        let mut stats = Vec::new();
-        let (mut min_time, mut max_time) = (i64::MAX, i64::MIN);
-        for slice in points.chunks(SLICE_ROWS) {
-            let part = self.gather(slice)?;
-            let (first, last) = time_range(&part);
-            (min_time, max_time) = (min_time.min(first), max_time.max(last));
-            writer.write(&part).map_err(parquet_error)?;
-            stats.push(SeriesStats::of_rows(&part)?);
-        }
-        writer.close().map_err(parquet_error)?;
+        // Slices are gathered and summarized on this thread while another encodes them.
+        let (to_writer, slices) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
+        let schema = self.schema.clone();
+        let (written, stats, (min_time, max_time)) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || write_parquet(schema, slices));
+            let summarized = (|| {
+                let mut stats = Vec::new();
+                let (mut min_time, mut max_time) = (i64::MAX, i64::MIN);
+                for slice in points.chunks(SLICE_ROWS) {
+                    let part = self.gather(slice)?;
+                    let (first, last) = time_range(&part);
+                    (min_time, max_time) = (min_time.min(first), max_time.max(last));
+                    if to_writer.send(part.clone()).is_err() {
+                        // The writer failed: its error is the one to report.
+                        break;
+                    }
+                    stats.push(SeriesStats::of_rows(&part)?);
+                }
+                Ok::<_, Error>((stats, (min_time, max_time)))
+            })();
+            drop(to_writer);
+            let written = writer
+                .join()
+                .map_err(|_| panicked("writing a file"))
+                .and_then(|w| w);
+            summarized.map(|(stats, range)| (written, stats, range))
+        })?;
+        let out = written?;
         // A series cut between slices has earlier times in the first: the parts share no point.
         let ranked: Vec<(u64, &SeriesStats)> = stats.iter().map(|s| (0, s)).collect();
         Ok(EncodedFile {
             id: Uuid::new_v4(),
             partition_key,
             rows: points.len(),
-            bytes: Bytes::from(out),
+            bytes: out,
             stats: SeriesStats::merge(&ranked)?,
             min_time,
             max_time,
@@ -242,6 +253,58 @@ impl Rows {
             .collect::<Result<Vec<_>>>()?;
         RecordBatch::try_new(self.schema.clone(), columns).map_err(arrow_error)
     }
+}
+
+/// `(series, time, row)` keys, sorted. A series' rows come mostly in time order, so rows are
+/// placed by series first (a counting sort), and then each series' few rows are put in order.
+fn sort_by_series<I: Iterator<Item = (u32, i64, u32)>>(
+    len: usize,
+    series_count: usize,
+    keys: impl Fn() -> I,
+) -> Vec<(u32, i64, u32)> {
+    if series_count > len.saturating_mul(4) {
+        // Few rows of many series: counting would cost more than sorting.
+        let mut sorted: Vec<_> = keys().collect();
+        sorted.sort_unstable();
+        return sorted;
+    }
+    let mut starts = vec![0usize; series_count + 1];
+    for (series, _, _) in keys() {
+        starts[series as usize + 1] += 1;
+    }
+    for s in 1..starts.len() {
+        starts[s] += starts[s - 1];
+    }
+    let mut sorted = vec![(0, 0, 0); len];
+    let mut next = starts.clone();
+    for key in keys() {
+        let at = &mut next[key.0 as usize];
+        sorted[*at] = key;
+        *at += 1;
+    }
+    for bounds in starts.windows(2) {
+        let rows = &mut sorted[bounds[0]..bounds[1]];
+        if !rows.is_sorted() {
+            rows.sort_unstable();
+        }
+    }
+    sorted
+}
+
+/// The slices, in order, as one Parquet file.
+fn write_parquet(
+    schema: Arc<Schema>,
+    slices: std::sync::mpsc::Receiver<RecordBatch>,
+) -> Result<Bytes> {
+    let mut out = Vec::new();
+    let properties = properties(&schema);
+    let mut writer =
+        ArrowWriter::try_new(&mut out, schema, Some(properties)).map_err(parquet_error)?;
+    for slice in slices {
+        writer.write(&slice).map_err(parquet_error)?;
+    }
+    writer.close().map_err(parquet_error)?;
+    Ok(Bytes::from(out))
 }
 
 fn panicked(what: &str) -> Error {
@@ -471,6 +534,19 @@ mod tests {
     }
 
     #[test]
+    fn keys_sorted_by_series_are_in_the_order_a_plain_sort_gives() {
+        let keys: Vec<(u32, i64, u32)> = (0..200u32)
+            .map(|row| (row * 7 % 5, i64::from(row * 13 % 11), row))
+            .collect();
+        let mut expected = keys.clone();
+        expected.sort_unstable();
+        for series_count in [5, 10_000] {
+            let sorted = sort_by_series(keys.len(), series_count, || keys.iter().copied());
+            assert_eq!(sorted, expected, "{series_count} series");
+        }
+    }
+
+    #[test]
     fn rows_of_many_batches_are_written_in_slices_with_the_statistics_of_the_whole_file() {
         // Three hosts, a point a second each, the hosts interleaved; the second batch writes
         // every tenth point of the first again with a new value.
@@ -539,5 +615,69 @@ mod tests {
         assert_eq!(field.last, expected.last);
         assert_eq!(field.last_time, expected.last_time);
         assert_eq!((file.min_time, file.max_time), (day, day + DAY * 3 / 4));
+    }
+}
+
+/// How long persisting takes, printed: `cargo test --release -p strata-storage --lib
+/// persist::benchmark -- --ignored --nocapture`.
+#[cfg(test)]
+mod benchmark {
+    use super::*;
+    use crate::columns::arrow_field;
+    use crate::partition::default_template;
+    use arrow::array::{Float64Array, StringDictionaryBuilder, TimestampNanosecondArray};
+    use arrow::datatypes::Int32Type;
+
+    /// 430 writes of one point for each of 10,000 series (three tags, four fields), as one
+    /// generation of the soak benchmark holds them.
+    #[test]
+    #[ignore = "a benchmark: run on demand"]
+    fn encoding_a_generation_of_ten_thousand_series() {
+        let series = 10_000;
+        let t0 = 1_700_000_000_000_000_000i64;
+        let batches: Vec<RecordBatch> = (0..430)
+            .map(|round| {
+                let mut tags: Vec<StringDictionaryBuilder<Int32Type>> =
+                    (0..3).map(|_| StringDictionaryBuilder::new()).collect();
+                for s in 0..series {
+                    tags[0].append_value(format!("dc{}", s % 7));
+                    tags[1].append_value(format!("host{s}"));
+                    tags[2].append_value(format!("region{}", s % 3));
+                }
+                let mut fields = vec![
+                    arrow_field("dc", ColumnType::Tag),
+                    arrow_field("host", ColumnType::Tag),
+                    arrow_field("region", ColumnType::Tag),
+                ];
+                let mut arrays: Vec<ArrayRef> = tags
+                    .iter_mut()
+                    .map(|t| Arc::new(t.finish()) as ArrayRef)
+                    .collect();
+                for f in ["a", "b", "c", "d"] {
+                    fields.push(arrow_field(f, ColumnType::Float));
+                    arrays.push(Arc::new(Float64Array::from_iter_values(
+                        (0..series).map(|s| (s * round) as f64 * 0.37),
+                    )));
+                }
+                fields.push(arrow_field("time", ColumnType::Time));
+                arrays.push(Arc::new(
+                    TimestampNanosecondArray::from_iter_values(
+                        (0..series).map(|_| t0 + round as i64 * 1_000_000),
+                    )
+                    .with_timezone("UTC"),
+                ));
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap()
+            })
+            .collect();
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let files = encode_table(&batches, &default_template()).unwrap();
+            eprintln!(
+                "{} rows in {:?}, {} bytes",
+                files[0].rows,
+                started.elapsed(),
+                files[0].bytes.len()
+            );
+        }
     }
 }

@@ -660,8 +660,18 @@ struct Ranks {
 fn value_ranks(column: &ArrayRef) -> Option<Ranks> {
     let dictionary = column.as_dictionary_opt::<arrow::datatypes::Int32Type>()?;
     let values = dictionary.values().as_string_opt::<i32>()?;
+    let keys = dictionary.keys();
+    // Only the values rows use are ranked: a slice of rows may share a large dictionary.
+    let mut used = vec![false; values.len()];
+    for row in 0..keys.len() {
+        if keys.is_valid(row)
+            && let Some(used) = used.get_mut(keys.value(row) as usize)
+        {
+            *used = true;
+        }
+    }
     let mut order: Vec<u32> = (0..values.len() as u32)
-        .filter(|&i| values.is_valid(i as usize))
+        .filter(|&i| used[i as usize] && values.is_valid(i as usize))
         .collect();
     order.sort_unstable_by_key(|&i| values.value(i as usize));
     // Equal values (a dictionary may repeat one) share a rank.
@@ -676,7 +686,6 @@ fn value_ranks(column: &ArrayRef) -> Option<Ranks> {
         }
         rank_of_key[i as usize] = rank;
     }
-    let keys = dictionary.keys();
     let of_row = (0..keys.len())
         .map(|row| match keys.is_valid(row) {
             true => rank_of_key
