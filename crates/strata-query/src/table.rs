@@ -201,7 +201,8 @@ impl datafusion::catalog::TableProvider for StrataTable {
         // The buffer is newer than every file, and its batches are oldest first.
         let mut next = files.len() as u64;
         let mut batches = Vec::new();
-        for batch in &data.buffered {
+        let mut repeats_within = Vec::new();
+        for (batch, &unique) in data.buffered.iter().zip(&data.buffered_points_unique) {
             let times = batch
                 .column_by_name(TIME_COLUMN)
                 .map(|c| c.as_primitive::<TimestampNanosecondType>());
@@ -211,16 +212,20 @@ impl datafusion::catalog::TableProvider for StrataTable {
                 spans.push((range.0, range.1, Source::Batch(batches.len())));
                 let batch = align(batch, &self.schema)?;
                 batches.push(with_sequence(&batch, &scan.sequenced, next)?);
+                repeats_within.push(!unique);
             }
             next += batch.num_rows() as u64;
         }
 
         let mut plain = Vec::new();
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
-        // Groups of buffered batches alone are merged into one: a batch may repeat a point
-        // within itself, so each needs merging anyway, and one sort over all of them beats a
-        // sort and a plan branch per write.
+        // Groups of buffered batches alone are merged into one: one sort over all of them
+        // beats a sort and a plan branch per write. Those groups do not overlap in time, so
+        // their windows apply to all of them.
         let mut buffered_alone = Vec::new();
+        let mut buffered_alone_windows = Vec::new();
+        // Batches none of whose points may be anywhere else, read as they are.
+        let mut plain_batches = Vec::new();
         let files_disjoint = files.len() > 1
             && self
                 .storage
@@ -238,37 +243,53 @@ impl datafusion::catalog::TableProvider for StrataTable {
                 .filter(|s| group.contains(&s.2))
                 .copied()
                 .collect();
-            let windows = conflict_windows(&group_spans, files_disjoint);
+            let windows = conflict_windows(&group_spans, files_disjoint, |b| repeats_within[b]);
             let mut merged_files = Vec::new();
             let mut alone_files = Vec::new();
-            let mut group_batches = Vec::new();
-            for source in group {
+            let mut merged_batches = Vec::new();
+            let mut alone_batches = Vec::new();
+            for &(first, last, source) in &group_spans {
+                let range = (first, last);
+                let in_a_window = windows.iter().any(|w| overlaps(*w, range));
+                let only_in_windows = windows.iter().any(|w| contains(*w, range));
                 match source {
                     Source::File(i) => {
-                        let file = files[i];
-                        let range = (file.min_time, file.max_time);
-                        if windows.iter().any(|w| overlaps(*w, range)) {
-                            merged_files.push((i as u64, file));
+                        if in_a_window {
+                            merged_files.push((i as u64, files[i]));
                         }
-                        if !windows.iter().any(|w| contains(*w, range)) {
-                            alone_files.push(file);
+                        if !only_in_windows {
+                            alone_files.push(files[i]);
                         }
                     }
-                    Source::Batch(i) => group_batches.push(batches[i].clone()),
+                    Source::Batch(i) if !in_a_window => plain_batches.push(batches[i].clone()),
+                    Source::Batch(i) => {
+                        merged_batches.push(batches[i].clone());
+                        if !only_in_windows {
+                            alone_batches.push(batches[i].clone());
+                        }
+                    }
                 }
             }
-            if merged_files.is_empty() && alone_files.is_empty() {
-                buffered_alone.extend(group_batches);
-                continue;
-            }
-            // Rows outside every window where sources overlap are in one file only.
+            // Rows outside every window where sources overlap are in one source only.
             if !alone_files.is_empty() {
                 inputs.push(scan.files(&alone_files, partitions, &windows)?);
             }
-            inputs.push(scan.deduplicated(&merged_files, group_batches, &windows)?);
+            if !alone_batches.is_empty() {
+                inputs.push(scan.batches(alone_batches, partitions, &windows)?);
+            }
+            if merged_files.is_empty() {
+                buffered_alone.extend(merged_batches);
+                buffered_alone_windows.extend(windows);
+            } else {
+                inputs.push(scan.deduplicated(&merged_files, merged_batches, &windows)?);
+            }
         }
         if !buffered_alone.is_empty() {
-            inputs.push(scan.deduplicated(&[], buffered_alone, &[])?);
+            buffered_alone_windows.sort_unstable();
+            inputs.push(scan.deduplicated(&[], buffered_alone, &buffered_alone_windows)?);
+        }
+        if !plain_batches.is_empty() {
+            inputs.push(scan.batches(plain_batches, partitions, &[])?);
         }
         if !plain.is_empty() {
             inputs.push(scan.files(&plain, partitions, &[])?);
@@ -304,33 +325,40 @@ impl datafusion::catalog::TableProvider for StrataTable {
 }
 
 /// The time windows (both ends included) where a point may be in more than one of a group's
-/// sources: where two sources' ranges overlap (files known to share no point excepted), and
-/// everywhere a buffered batch is (a batch may repeat a point within itself). Sorted and
-/// apart.
-fn conflict_windows(spans: &[(i64, i64, Source)], files_disjoint: bool) -> Vec<(i64, i64)> {
+/// sources, or twice in one: where two sources' ranges overlap (files known to share no point
+/// excepted), and everywhere a buffered batch is that may repeat a point within itself
+/// (`repeats_within`, by batch). Sorted and apart.
+fn conflict_windows(
+    spans: &[(i64, i64, Source)],
+    files_disjoint: bool,
+    repeats_within: impl Fn(usize) -> bool,
+) -> Vec<(i64, i64)> {
     let mut windows: Vec<(i64, i64)> = spans
         .iter()
-        .filter(|s| matches!(s.2, Source::Batch(_)))
+        .filter(|s| matches!(s.2, Source::Batch(b) if repeats_within(b)))
         .map(|s| (s.0, s.1))
         .collect();
-    if !files_disjoint {
-        // Where at least two sources cover a time: ends are exclusive here, and a source that
-        // ends where another starts does not overlap it.
-        let mut edges: Vec<(i128, i32)> = spans
-            .iter()
-            .flat_map(|s| [(s.0 as i128, 1), (s.1 as i128 + 1, -1)])
-            .collect();
-        edges.sort();
-        let mut covering = 0;
-        let mut start = 0;
-        for (at, step) in edges {
-            let before = covering;
-            covering += step;
-            if before < 2 && covering >= 2 {
-                start = at;
-            } else if before >= 2 && covering < 2 {
-                windows.push((start as i64, (at - 1) as i64));
-            }
+    // Where at least two sources cover a time, and one of them a batch when files share no
+    // point. Ends are exclusive here: a source that ends where another starts does not
+    // overlap it.
+    let mut edges: Vec<(i128, i32, i32)> = spans
+        .iter()
+        .flat_map(|s| {
+            let batch = i32::from(matches!(s.2, Source::Batch(_)));
+            [(s.0 as i128, 1, batch), (s.1 as i128 + 1, -1, -batch)]
+        })
+        .collect();
+    edges.sort();
+    let conflict = |covering: i32, batches: i32| covering >= 2 && (!files_disjoint || batches > 0);
+    let (mut covering, mut batches, mut start) = (0, 0, 0);
+    for (at, step, batch_step) in edges {
+        let before = conflict(covering, batches);
+        covering += step;
+        batches += batch_step;
+        match (before, conflict(covering, batches)) {
+            (false, true) => start = at,
+            (true, false) if at > start => windows.push((start as i64, (at - 1) as i64)),
+            _ => {}
         }
     }
     windows.sort_unstable();
@@ -546,6 +574,33 @@ impl Scan {
         })
     }
 
+    /// Buffered batches (with their sequence column) read as they are: those that share no
+    /// point with another source, or their rows outside `windows` where they may.
+    fn batches(
+        &self,
+        batches: Vec<RecordBatch>,
+        partitions: usize,
+        windows: &[(i64, i64)],
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions.clamp(1, batches.len())];
+        for (i, batch) in batches.into_iter().enumerate() {
+            let part = i % parts.len();
+            parts[part].push(batch);
+        }
+        let read = MemorySourceConfig::try_new_exec(
+            &parts,
+            self.sequenced.clone(),
+            Some(self.columns.clone()),
+        )?;
+        Ok(match windows {
+            [] => read,
+            _ => {
+                let outside = not(in_windows(windows, self.time_in(&self.columns)))?;
+                Arc::new(FilterExecBuilder::new(outside, read).build()?)
+            }
+        })
+    }
+
     /// The `time` column among `columns` (table column indices), for an expression over them.
     fn time_in(&self, columns: &[usize]) -> Arc<Column> {
         let time = *self.key.last().expect("the key ends with time");
@@ -609,8 +664,20 @@ impl Scan {
             });
         }
         if !batches.is_empty() {
-            // Buffered rows the key filters refuse need no sorting.
-            let buffered: Arc<dyn ExecutionPlan> = match &self.key_predicate {
+            // Buffered rows the key filters refuse, or outside the windows, need no sorting.
+            let inside = (!windows.is_empty()).then(|| {
+                let time = Arc::new(Column::new(TIME_COLUMN, self.key[self.key.len() - 1]));
+                in_windows(windows, time)
+            });
+            let predicate = match (&self.key_predicate, inside) {
+                (Some(key), Some(inside)) => Some(Arc::new(PhysicalBinary::new(
+                    key.clone(),
+                    Operator::And,
+                    inside,
+                )) as Arc<dyn PhysicalExpr>),
+                (key, inside) => key.clone().or(inside),
+            };
+            let buffered: Arc<dyn ExecutionPlan> = match &predicate {
                 Some(predicate) => Arc::new(
                     FilterExecBuilder::new(
                         predicate.clone(),
@@ -839,25 +906,55 @@ mod tests {
             (20, 25, Source::File(3)),
         ];
         assert_eq!(
-            conflict_windows(&spans, false),
+            conflict_windows(&spans, false, |_| true),
             vec![(5, 10), (20, 20), (30, 40)],
             "files 0 and 1 overlap in 5..=10, 1 and 3 at 20; the batch is merged whole"
         );
         assert_eq!(
-            conflict_windows(&spans, true),
+            conflict_windows(&spans, true, |_| true),
             vec![(30, 40)],
             "files that share no point need merging only with the batch"
         );
-        assert!(conflict_windows(&[(i64::MIN, i64::MAX, Source::File(0))], false).is_empty());
+        assert!(
+            conflict_windows(&[(i64::MIN, i64::MAX, Source::File(0))], false, |_| true).is_empty()
+        );
         assert_eq!(
             conflict_windows(
                 &[
                     (i64::MIN, i64::MAX, Source::File(0)),
                     (0, i64::MAX, Source::File(1))
                 ],
-                false
+                false,
+                |_| true
             ),
             vec![(0, i64::MAX)]
+        );
+    }
+
+    #[test]
+    fn batches_that_hold_each_point_once_are_merged_only_where_they_overlap_another_source() {
+        let spans = [
+            (0, 10, Source::File(0)),
+            (5, 6, Source::File(1)),
+            (8, 12, Source::Batch(0)),
+            (20, 20, Source::Batch(1)),
+            (20, 25, Source::Batch(2)),
+            (30, 30, Source::Batch(3)),
+        ];
+        assert_eq!(
+            conflict_windows(&spans, false, |_| false),
+            vec![(5, 6), (8, 10), (20, 20)],
+            "the files overlap in 5..=6, file 0 and batch 0 in 8..=10, batches 1 and 2 at 20"
+        );
+        assert_eq!(
+            conflict_windows(&spans, true, |_| false),
+            vec![(8, 10), (20, 20)],
+            "files that share no point overlap each other without a window"
+        );
+        assert_eq!(
+            conflict_windows(&spans, true, |b| b == 3),
+            vec![(8, 10), (20, 20), (30, 30)],
+            "a batch that may repeat a point is merged whole"
         );
     }
 

@@ -40,6 +40,8 @@ pub struct Generation {
 #[derive(Debug, Default, Clone)]
 pub struct TableBuffer {
     pub batches: Vec<RecordBatch>,
+    /// For each batch, whether it holds no point twice.
+    pub points_unique: Vec<bool>,
     pub rows: usize,
     pub min_time: i64,
     pub max_time: i64,
@@ -62,7 +64,7 @@ impl Generation {
         }
     }
 
-    pub(crate) fn append(&mut self, key: TableKey, batch: RecordBatch) {
+    pub(crate) fn append(&mut self, key: TableKey, batch: RecordBatch, points_unique: bool) {
         if batch.num_rows() == 0 {
             return;
         }
@@ -77,6 +79,7 @@ impl Generation {
         table.min_time = table.min_time.min(min);
         table.max_time = table.max_time.max(max);
         table.batches.push(batch);
+        table.points_unique.push(points_unique);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -151,6 +154,8 @@ impl Drop for PersistingMemory<'_> {
 #[derive(Debug, Default, Clone)]
 pub struct BufferedTable {
     pub batches: Vec<RecordBatch>,
+    /// For each batch, whether it holds no point twice.
+    pub points_unique: Vec<bool>,
     /// WAL segments whose rows are included; files this node registered for them must not be
     /// read as well.
     pub segments: Vec<i64>,
@@ -227,8 +232,12 @@ impl Buffer {
         }
     }
 
-    pub(crate) fn append(&self, key: TableKey, batch: RecordBatch) {
-        self.state.write().unwrap().active.append(key, batch);
+    pub(crate) fn append(&self, key: TableKey, batch: RecordBatch, points_unique: bool) {
+        self.state
+            .write()
+            .unwrap()
+            .active
+            .append(key, batch, points_unique);
     }
 
     pub(crate) fn active_is_empty(&self) -> bool {
@@ -356,6 +365,7 @@ impl Buffer {
             out.segments.push(generation.segment);
             if let Some(table) = generation.tables.get(&key) {
                 out.batches.extend(table.batches.iter().cloned());
+                out.points_unique.extend(&table.points_unique);
                 out.parts.push(BufferedPart {
                     batches: table.batches.clone(),
                     stats: table.stats.clone(),
@@ -377,7 +387,7 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![Field::new("v", DataType::Int64, false)]));
         let values = Int64Array::from_iter_values(0..1000);
         let batch = RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap();
-        buffer.append((1, 1), batch);
+        buffer.append((1, 1), batch, false);
         buffer.freeze(segment + 1).expect("rows were appended");
     }
 

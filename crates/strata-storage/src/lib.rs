@@ -162,6 +162,9 @@ pub struct TableData {
     pub table_id: i64,
     /// Buffered batches, oldest first: newer than every file.
     pub buffered: Vec<RecordBatch>,
+    /// For each buffered batch, whether it holds no point twice (it may still repeat points
+    /// of other batches and files).
+    pub buffered_points_unique: Vec<bool>,
     /// Files in the order they were written.
     pub files: Vec<ParquetFile>,
     parts: Vec<BufferedPart>,
@@ -281,7 +284,7 @@ impl Storage {
                 let ipc = ingested
                     .tables
                     .iter()
-                    .map(|t| wal::encode_ipc(&t.batch))
+                    .map(|t| Ok((wal::encode_ipc(&t.batch)?, stats::points_unique(&t.batch))))
                     .collect::<Result<Vec<_>>>();
                 (ingested, ipc)
             })
@@ -320,10 +323,11 @@ impl Storage {
                     .tables
                     .into_iter()
                     .zip(ipc?)
-                    .map(|(t, ipc)| WalTable {
+                    .map(|(t, (ipc, points_unique))| WalTable {
                         table_id: t.table_id.expect("every table was registered"),
                         batch: t.batch,
                         ipc,
+                        points_unique,
                     })
                     .collect();
                 self.wal
@@ -405,6 +409,7 @@ impl Storage {
             database_id,
             table_id,
             buffered: buffered.batches,
+            buffered_points_unique: buffered.points_unique,
             files,
             parts: buffered.parts,
         })
@@ -909,7 +914,8 @@ fn replay(dir: &Path, persisted: Option<i64>) -> Result<(Vec<Generation>, i64)> 
         for record in records {
             for (table_id, batches) in record.tables {
                 for batch in batches {
-                    generation.append((record.database_id, table_id), batch);
+                    let unique = stats::points_unique(&batch);
+                    generation.append((record.database_id, table_id), batch, unique);
                 }
             }
         }

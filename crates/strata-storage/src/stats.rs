@@ -648,6 +648,38 @@ impl SeriesIds {
     }
 }
 
+/// Whether no point (series and time) is in more than one of the batch's rows; `false` when
+/// that cannot be told.
+pub(crate) fn points_unique(batch: &RecordBatch) -> bool {
+    let rows = batch.num_rows();
+    let tags: Vec<ArrayRef> = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .filter(|(field, _)| column_type_of(field) == Some(ColumnType::Tag))
+        .map(|(_, column)| column.clone())
+        .collect();
+    let Ok(series) = SeriesIds::of(&tags, rows) else {
+        return false;
+    };
+    if series.count == rows {
+        // A series a row: the usual write, one point of each series.
+        return true;
+    }
+    let Some(times) = batch.column_by_name(TIME_COLUMN) else {
+        return false;
+    };
+    let times = times.as_primitive::<TimestampNanosecondType>().values();
+    let mut points: Vec<(u32, i64)> = series
+        .of_row
+        .into_iter()
+        .zip(times.iter().copied())
+        .collect();
+    points.sort_unstable();
+    points.windows(2).all(|w| w[0] != w[1])
+}
+
 /// Each row's rank among some distinct values (or combinations of values), and how many
 /// ranks there are.
 struct Ranks {
@@ -917,6 +949,36 @@ mod tests {
             assert_eq!(by_ranks.first_row, by_rows.first_row, "{rows} rows");
             assert_eq!(by_ranks.count, by_rows.count, "{rows} rows");
         }
+    }
+
+    #[test]
+    fn a_batch_holds_its_points_once_unless_a_series_repeats_a_time() {
+        let hosts = |rows: &[u8]| tag_column(&rows.iter().map(|&r| Some(r)).collect::<Vec<_>>());
+        let batch = |host: ArrayRef, times: Vec<i64>| {
+            RecordBatch::try_new(
+                Arc::new(Schema::new(vec![
+                    crate::columns::arrow_field("host", ColumnType::Tag),
+                    crate::columns::arrow_field("time", ColumnType::Time),
+                ])),
+                vec![
+                    host,
+                    Arc::new(
+                        arrow::array::TimestampNanosecondArray::from(times).with_timezone("UTC"),
+                    ),
+                ],
+            )
+            .unwrap()
+        };
+        assert!(
+            points_unique(&batch(hosts(&[0, 1, 4]), vec![5, 5, 5])),
+            "a series a row"
+        );
+        assert!(
+            points_unique(&batch(hosts(&[0, 1, 0]), vec![5, 5, 6])),
+            "one series, two times"
+        );
+        // Keys 0 and 3 are both "b": the same series at the same time.
+        assert!(!points_unique(&batch(hosts(&[0, 1, 3]), vec![5, 6, 5])));
     }
 
     #[test]

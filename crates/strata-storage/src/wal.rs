@@ -43,6 +43,8 @@ pub(crate) struct WalTable {
     pub batch: RecordBatch,
     /// The batch as an Arrow IPC stream.
     pub ipc: Vec<u8>,
+    /// Whether no point is in the batch twice ([`crate::stats::points_unique`]).
+    pub points_unique: bool,
 }
 
 /// A batch as an Arrow IPC stream (schema, dictionaries, rows).
@@ -240,8 +242,11 @@ impl Writer {
             Ok(()) => {
                 for (record, reply) in group.drain(..) {
                     for table in record.tables {
-                        self.buffer
-                            .append((record.database_id, table.table_id), table.batch);
+                        self.buffer.append(
+                            (record.database_id, table.table_id),
+                            table.batch,
+                            table.points_unique,
+                        );
                     }
                     let _ = reply.send(Ok(()));
                 }
@@ -443,6 +448,7 @@ mod tests {
                 table_id: 7,
                 ipc: encode_ipc(&batch(values)).unwrap(),
                 batch: batch(values),
+                points_unique: false,
             }],
         }
     }

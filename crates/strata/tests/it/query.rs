@@ -490,6 +490,60 @@ async fn a_point_written_again_while_its_first_write_is_in_parquet_is_one_row() 
 }
 
 #[tokio::test]
+async fn buffered_writes_that_share_no_point_are_read_without_merging() {
+    let fx = Fixture::start(Server::builder().arg("--persist-interval").arg("1h")).await;
+    let later = T + 10;
+    fx.write(&format!("cpu,host=a usage=1 {T}\ncpu,host=b usage=2 {T}\n"))
+        .await;
+    fx.write(&format!(
+        "cpu,host=a usage=3 {later}\ncpu,host=b usage=4 {later}\n"
+    ))
+    .await;
+    let sql = "SELECT host, usage FROM cpu ORDER BY time, host";
+    let usage = |rows: Vec<serde_json::Value>| -> Vec<(String, f64)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r["host"].as_str().unwrap().to_owned(),
+                    r["usage"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let expected = |pairs: &[(&str, f64)]| -> Vec<(String, f64)> {
+        pairs.iter().map(|(h, u)| (h.to_string(), *u)).collect()
+    };
+    assert_eq!(
+        usage(fx.rows(sql).await),
+        expected(&[("a", 1.0), ("b", 2.0), ("a", 3.0), ("b", 4.0)])
+    );
+    let plan = fx.physical_plan(sql).await;
+    assert!(!plan.contains("DedupeExec"), "nothing to merge: {plan}");
+
+    // A write naming one point twice is merged: its later line wins.
+    let last = T + 20;
+    fx.write(&format!(
+        "cpu,host=c usage=5 {last}\ncpu,host=c usage=6 {last}\n"
+    ))
+    .await;
+    assert_eq!(
+        usage(
+            fx.rows("SELECT host, usage FROM cpu WHERE host = 'c'")
+                .await
+        ),
+        expected(&[("c", 6.0)])
+    );
+    let plan = fx.physical_plan(sql).await;
+    assert!(plan.contains("DedupeExec"), "{plan}");
+    // And a later write of a point already buffered replaces it.
+    fx.write(&format!("cpu,host=a usage=7 {T}\n")).await;
+    assert_eq!(
+        usage(fx.rows(sql).await),
+        expected(&[("a", 7.0), ("b", 2.0), ("a", 3.0), ("b", 4.0), ("c", 6.0)])
+    );
+}
+
+#[tokio::test]
 async fn filters_on_time_and_tags_return_the_same_rows_from_the_buffer_and_from_parquet() {
     const HOUR: i64 = 3_600_000_000_000;
     let data = tempfile::tempdir().unwrap();
