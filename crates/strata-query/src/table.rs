@@ -219,9 +219,9 @@ impl datafusion::catalog::TableProvider for StrataTable {
 
         let mut plain = Vec::new();
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
-        // Groups of buffered batches alone are merged into one: one sort over all of them
-        // beats a sort and a plan branch per write. Those groups do not overlap in time, so
-        // their windows apply to all of them.
+        // Batches to merge in groups where no file needs merging are merged as one: one sort
+        // beats a sort and a plan branch per group. Their windows lie within their groups'
+        // batches, which no other group's batches overlap, so the windows apply to all.
         let mut buffered_alone = Vec::new();
         let mut buffered_alone_windows = Vec::new();
         // Batches none of whose points may be anywhere else, read as they are.
