@@ -649,33 +649,48 @@ impl SeriesIds {
 }
 
 /// Whether no point (series and time) is in more than one of the batch's rows; `false` when
-/// that cannot be told.
+/// that cannot be told cheaply. Run on every write, so series are told apart by their tag
+/// dictionaries' keys, not by sorting values: each dictionary must hold each value once (as
+/// ingest builds them), which is checked.
 pub(crate) fn points_unique(batch: &RecordBatch) -> bool {
     let rows = batch.num_rows();
-    let tags: Vec<ArrayRef> = batch
-        .schema()
-        .fields()
-        .iter()
-        .zip(batch.columns())
-        .filter(|(field, _)| column_type_of(field) == Some(ColumnType::Tag))
-        .map(|(_, column)| column.clone())
-        .collect();
-    let Ok(series) = SeriesIds::of(&tags, rows) else {
-        return false;
-    };
-    if series.count == rows {
-        // A series a row: the usual write, one point of each series.
-        return true;
+    // Each row's series as one number: its keys, a digit each, in mixed radix.
+    let mut series = vec![0u64; rows];
+    let mut radix = 1u64;
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if column_type_of(field) != Some(ColumnType::Tag) {
+            continue;
+        }
+        let Some(dictionary) = column.as_dictionary_opt::<arrow::datatypes::Int32Type>() else {
+            return false;
+        };
+        let Some(values) = dictionary.values().as_string_opt::<i32>() else {
+            return false;
+        };
+        let mut seen = std::collections::HashSet::with_capacity(values.len());
+        if !values.iter().all(|value| seen.insert(value)) {
+            return false;
+        }
+        // A missing tag is a digit of its own.
+        let digits = values.len() as u64 + 1;
+        let Some(next) = radix.checked_mul(digits) else {
+            return false;
+        };
+        let keys = dictionary.keys();
+        for (row, id) in series.iter_mut().enumerate() {
+            let digit = match keys.is_valid(row) {
+                true => keys.value(row) as u64 + 1,
+                false => 0,
+            };
+            *id += digit * radix;
+        }
+        radix = next;
     }
     let Some(times) = batch.column_by_name(TIME_COLUMN) else {
         return false;
     };
     let times = times.as_primitive::<TimestampNanosecondType>().values();
-    let mut points: Vec<(u32, i64)> = series
-        .of_row
-        .into_iter()
-        .zip(times.iter().copied())
-        .collect();
+    let mut points: Vec<(u64, i64)> = series.into_iter().zip(times.iter().copied()).collect();
     points.sort_unstable();
     points.windows(2).all(|w| w[0] != w[1])
 }
@@ -953,7 +968,6 @@ mod tests {
 
     #[test]
     fn a_batch_holds_its_points_once_unless_a_series_repeats_a_time() {
-        let hosts = |rows: &[u8]| tag_column(&rows.iter().map(|&r| Some(r)).collect::<Vec<_>>());
         let batch = |host: ArrayRef, times: Vec<i64>| {
             RecordBatch::try_new(
                 Arc::new(Schema::new(vec![
@@ -969,16 +983,34 @@ mod tests {
             )
             .unwrap()
         };
+        // As ingest builds them: each value once in the dictionary.
+        let built = |hosts: &[Option<&str>]| -> ArrayRef {
+            Arc::new(
+                hosts
+                    .iter()
+                    .copied()
+                    .collect::<arrow::array::DictionaryArray<Int32Type>>(),
+            )
+        };
+        let (a, b) = (Some("a"), Some("b"));
         assert!(
-            points_unique(&batch(hosts(&[0, 1, 4]), vec![5, 5, 5])),
+            points_unique(&batch(built(&[a, b, None]), vec![5, 5, 5])),
             "a series a row"
         );
         assert!(
-            points_unique(&batch(hosts(&[0, 1, 0]), vec![5, 5, 6])),
+            points_unique(&batch(built(&[a, b, a]), vec![5, 5, 6])),
             "one series, two times"
         );
-        // Keys 0 and 3 are both "b": the same series at the same time.
-        assert!(!points_unique(&batch(hosts(&[0, 1, 3]), vec![5, 6, 5])));
+        assert!(!points_unique(&batch(built(&[a, b, a]), vec![5, 6, 5])));
+        assert!(!points_unique(&batch(
+            built(&[None, b, None]),
+            vec![5, 6, 5]
+        )));
+        // A dictionary that repeats a value cannot be told apart by keys: not known unique.
+        assert!(!points_unique(&batch(
+            tag_column(&[Some(0), Some(1)]),
+            vec![5, 5]
+        )));
     }
 
     #[test]
