@@ -630,7 +630,8 @@ impl Storage {
     }
 
     async fn persist_generation(&self, generation: &Generation) -> Result<Vec<ParquetFile>> {
-        // Sorting and encoding take about another copy of the rows while they run.
+        // The sort keys, the slices in hand and the encoded files take up to about as much
+        // again while they run (`persist.rs`).
         let _working = self.buffer.persisting(generation.bytes);
         let templates = self.templates(generation).await?;
         // Tables are encoded side by side, as many at once as there are cores, and stored in turn.
