@@ -860,12 +860,15 @@ async fn a_write_naming_many_columns_costs_memory_in_proportion_to_its_body() {
     }
 }
 
-/// A write of about 100 kB may raise the server's peak memory by a few MB, no more.
+/// A write of about 100 kB may raise the server's peak memory by a few MB, no more. The peak
+/// is the process's resident high-water mark: under a loaded test run a write may land on a
+/// thread whose allocator arena is new, which alone takes several MB, hence the margin (a
+/// write whose columns multiplied its rows would take gigabytes).
 #[track_caller]
 fn assert_grew_little(server: &Server, before: u64) {
     let grown = server.peak_memory().saturating_sub(before);
     assert!(
-        grown < 16 << 20,
+        grown < 24 << 20,
         "a 100 kB write grew the server's peak memory by {} MB",
         grown >> 20
     );
