@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch};
-use arrow::compute::{SortOptions, interleave};
+use arrow::compute::SortOptions;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::row::{OwnedRow, RowConverter, SortField};
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -30,6 +30,7 @@ use datafusion::physical_plan::{
     Partitioning, PlanProperties,
 };
 use futures::StreamExt;
+use strata_storage::fold_latest;
 
 /// The ascending, nulls-first order of `columns` of `schema`: the order persisted files are
 /// written in (a missing tag sorts first).
@@ -254,27 +255,11 @@ impl Deduper {
     /// One row per run (`rows[ends[i-1]..ends[i]]`), each column its run's last non-null
     /// value.
     fn fold(&self, rows: &[(usize, usize)], ends: &[usize]) -> Result<RecordBatch> {
-        let single_rows = ends.len() == rows.len();
         let columns = (0..self.schema.fields().len())
             .map(|c| {
                 let arrays: Vec<&dyn Array> =
                     self.held.iter().map(|b| b.column(c).as_ref()).collect();
-                if single_rows {
-                    return interleave(&arrays, rows);
-                }
-                let mut start = 0;
-                let picks: Vec<(usize, usize)> = ends
-                    .iter()
-                    .map(|&end| {
-                        let run = &rows[start..end];
-                        start = end;
-                        *run.iter()
-                            .rev()
-                            .find(|(b, r)| arrays[*b].is_valid(*r))
-                            .unwrap_or(&run[run.len() - 1])
-                    })
-                    .collect();
-                interleave(&arrays, &picks)
+                fold_latest(&arrays, rows, ends)
             })
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(RecordBatch::try_new(self.schema.clone(), columns)?)

@@ -235,24 +235,40 @@ impl Rows {
                 }
                 let sources: Vec<&dyn Array> =
                     self.batches.iter().map(|b| b.column(c).as_ref()).collect();
-                let mut start = 0;
-                let chosen: Vec<(usize, usize)> = ends
-                    .iter()
-                    .map(|&end| {
-                        let rows = &placed[start..end];
-                        start = end;
-                        rows.iter()
-                            .rev()
-                            .copied()
-                            .find(|&(b, r)| sources[b].is_valid(r))
-                            .unwrap_or(rows[rows.len() - 1])
-                    })
-                    .collect();
-                interleave(&sources, &chosen).map_err(arrow_error)
+                fold_latest(&sources, &placed, &ends).map_err(arrow_error)
             })
             .collect::<Result<Vec<_>>>()?;
         RecordBatch::try_new(self.schema.clone(), columns).map_err(arrow_error)
     }
+}
+
+/// One value per point of a column held in several arrays: the points' rows are `rows`
+/// (array, row) in write order, point `i` being `rows[ends[i-1]..ends[i]]`, and each takes the
+/// value of its last row that has one. As in InfluxDB, a point written again replaces the
+/// values it names and keeps the others.
+pub fn fold_latest(
+    arrays: &[&dyn Array],
+    rows: &[(usize, usize)],
+    ends: &[usize],
+) -> std::result::Result<ArrayRef, arrow::error::ArrowError> {
+    if ends.len() == rows.len() {
+        return interleave(arrays, rows);
+    }
+    let mut start = 0;
+    let chosen: Vec<(usize, usize)> = ends
+        .iter()
+        .map(|&end| {
+            let point = &rows[start..end];
+            start = end;
+            point
+                .iter()
+                .rev()
+                .copied()
+                .find(|&(a, r)| arrays[a].is_valid(r))
+                .unwrap_or(point[point.len() - 1])
+        })
+        .collect();
+    interleave(arrays, &chosen)
 }
 
 /// `(series, time, row)` keys, sorted. A series' rows come mostly in time order, so rows are
