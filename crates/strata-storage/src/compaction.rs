@@ -3,9 +3,10 @@
 //!
 //! Persistence writes a file per partition per generation, so a partition that keeps
 //! receiving rows piles up small files, which may overlap in time. A job merges some of a
-//! partition's files into level-1 files of about the target size: the job's inputs are every
-//! file overlapping another input in time, so no file left out can share a point with the
-//! output, and the output takes the write-order place of its newest input. The merge itself
+//! partition's files into level-1 files of about the target size, and the output takes the
+//! write-order place of its newest input: while the partition takes writes, a bounded run of
+//! files that are neighbours in write order; once it is cold, every small file with every
+//! file overlapping it in time (see [`choose_inputs`]). The merge itself
 //! (rows in key order, a point written more than once folded into one) is the query engine's;
 //! its rows come here in key order and are cut into files at series boundaries, so no two
 //! output files share a series. Replaced files stay readable for the deletion grace, for
@@ -42,6 +43,9 @@ pub struct CompactionPolicy {
     /// A partition without a new file for this long is compacted once, when it has files to
     /// merge.
     pub cold_after: Duration,
+    /// The most files a job of a partition still taking writes merges. A merge holds a row
+    /// group of each input at a time, so this bounds its memory.
+    pub max_inputs: usize,
 }
 
 impl Default for CompactionPolicy {
@@ -50,6 +54,7 @@ impl Default for CompactionPolicy {
             target_bytes: 100 << 20,
             max_new_files: 10,
             cold_after: Duration::from_secs(600),
+            max_inputs: 32,
         }
     }
 }
@@ -261,9 +266,16 @@ impl Storage {
     }
 }
 
-/// The files of a partition (in write order) to compact now, if it needs it: the files
-/// persistence wrote, the small compacted ones, and every file overlapping one of those in
-/// time, when there are many new files or the partition has gone cold.
+/// The files of a partition (in write order) to compact now, if it needs it.
+///
+/// Files persistence wrote and small compacted ones are worth merging. While the partition
+/// takes writes and holds many new files, a job merges the oldest run of such files that are
+/// neighbours in write order, at most `max_inputs` of them: no file outside the run is
+/// between two of its files in write order, so the output taking the run's place changes no
+/// point's latest write, whatever the files' times. Once the partition has gone cold, one
+/// job merges every such file together with every file overlapping one of them in time,
+/// transitively: no file left out then shares a point with the output, and the partition
+/// ends as files that no two share a point.
 fn choose_inputs(
     mut files: Vec<ParquetFile>,
     policy: &CompactionPolicy,
@@ -273,21 +285,36 @@ fn choose_inputs(
         return None;
     }
     files.sort_by_key(|f| (f.created_at, f.wal_segment));
-    let small = |f: &ParquetFile| (f.size_bytes as u64) < policy.target_bytes / 2;
+    let mergeable: Vec<bool> = files
+        .iter()
+        .map(|f| f.compaction_level == 0 || (f.size_bytes as u64) < policy.target_bytes / 2)
+        .collect();
     let new = files.iter().filter(|f| f.compaction_level == 0).count();
     let newest = files.iter().map(|f| f.created_at).max()?;
     let cold = (now - newest)
         .to_std()
         .is_ok_and(|age| age >= policy.cold_after);
-    if new < policy.max_new_files && !cold {
+    let chosen = if cold {
+        // A lone small file is what the last job left: nothing to merge it with.
+        if new == 0 && mergeable.iter().filter(|m| **m).count() < 2 {
+            return None;
+        }
+        overlapping_closure(&files, mergeable)
+    } else if new >= policy.max_new_files {
+        oldest_run(&mergeable, policy.max_inputs)
+    } else {
         return None;
-    }
-    let mut chosen: Vec<bool> = files
-        .iter()
-        .map(|f| f.compaction_level == 0 || small(f))
+    };
+    let inputs: Vec<ParquetFile> = files
+        .into_iter()
+        .zip(chosen)
+        .filter_map(|(f, c)| c.then_some(f))
         .collect();
-    // Every file overlapping a chosen one in time joins, transitively: a file left out then
-    // shares no point with the output.
+    (inputs.len() >= 2).then_some(inputs)
+}
+
+/// The chosen files and every file overlapping a chosen one in time, transitively.
+fn overlapping_closure(files: &[ParquetFile], mut chosen: Vec<bool>) -> Vec<bool> {
     loop {
         let mut grew = false;
         for i in 0..files.len() {
@@ -303,15 +330,28 @@ fn choose_inputs(
             }
         }
         if !grew {
-            break;
+            return chosen;
         }
     }
-    let inputs: Vec<ParquetFile> = files
-        .into_iter()
-        .zip(chosen)
-        .filter_map(|(f, c)| c.then_some(f))
-        .collect();
-    (inputs.len() >= 2).then_some(inputs)
+}
+
+/// The first run of at least two neighbouring mergeable files, cut at `max_inputs` files.
+fn oldest_run(mergeable: &[bool], max_inputs: usize) -> Vec<bool> {
+    let mut chosen = vec![false; mergeable.len()];
+    let mut start = 0;
+    while start < mergeable.len() {
+        let length = mergeable[start..]
+            .iter()
+            .take_while(|m| **m)
+            .take(max_inputs)
+            .count();
+        if length >= 2 {
+            chosen[start..start + length].fill(true);
+            break;
+        }
+        start += length + 1;
+    }
+    chosen
 }
 
 /// Writes a job's rows, which come in key order (tags, then time), as files of about the
@@ -480,5 +520,113 @@ impl OpenFile {
     /// Bytes written, and buffered for the row group being written.
     fn size(&self) -> u64 {
         (self.writer.bytes_written() + self.writer.in_progress_size()) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: i64 = 1 << 20;
+
+    /// A file written `order`-th, of `level`, `size` bytes, holding times `min..=max`.
+    fn file(order: i64, level: i32, size: i64, (min, max): (i64, i64)) -> ParquetFile {
+        ParquetFile {
+            id: Uuid::new_v4(),
+            database_id: 1,
+            table_id: 1,
+            partition_key: "2026-12-03".into(),
+            path: format!("file-{order}"),
+            min_time: min,
+            max_time: max,
+            row_count: 1,
+            size_bytes: size,
+            node_id: Uuid::nil(),
+            wal_segment: order,
+            created_at: DateTime::from_timestamp(order, 0).unwrap(),
+            compaction_level: level,
+        }
+    }
+
+    fn policy(max_new_files: usize, max_inputs: usize) -> CompactionPolicy {
+        CompactionPolicy {
+            target_bytes: 100 << 20,
+            max_new_files,
+            cold_after: Duration::from_secs(600),
+            max_inputs,
+        }
+    }
+
+    /// The `path`s of the chosen files, or none.
+    fn chosen(files: Vec<ParquetFile>, policy: &CompactionPolicy, now: i64) -> Vec<String> {
+        let now = DateTime::from_timestamp(now, 0).unwrap();
+        choose_inputs(files, policy, now)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.path)
+            .collect()
+    }
+
+    #[test]
+    fn a_hot_partition_merges_its_oldest_run_of_neighbouring_files() {
+        // Two files of an earlier job (a full one and its small tail), then new files; every
+        // file overlaps every other in time.
+        let files = vec![
+            file(4, 0, MB, (0, 10)),
+            file(1, 1, 90 * MB, (0, 10)),
+            file(2, 1, 10 * MB, (0, 10)),
+            file(3, 0, MB, (0, 10)),
+            file(5, 0, MB, (0, 10)),
+        ];
+        assert_eq!(
+            chosen(files.clone(), &policy(3, 3), 6),
+            ["file-2", "file-3", "file-4"],
+            "the full file stays out although it overlaps; the run is cut at three files"
+        );
+        assert_eq!(
+            chosen(files.clone(), &policy(3, 32), 6),
+            ["file-2", "file-3", "file-4", "file-5"]
+        );
+        assert!(
+            chosen(files, &policy(4, 32), 6).is_empty(),
+            "three new files are not many"
+        );
+
+        // A lone mergeable file between full ones is no run.
+        let files = vec![
+            file(1, 0, MB, (0, 10)),
+            file(2, 1, 90 * MB, (0, 10)),
+            file(3, 0, MB, (20, 30)),
+            file(4, 0, MB, (40, 50)),
+        ];
+        assert_eq!(chosen(files, &policy(3, 32), 5), ["file-3", "file-4"]);
+    }
+
+    #[test]
+    fn a_cold_partition_merges_its_small_files_with_every_file_they_overlap() {
+        let cold = 6 + 600;
+        let files = vec![
+            file(1, 1, 90 * MB, (0, 10)),
+            file(2, 1, 90 * MB, (50, 60)),
+            file(3, 0, MB, (5, 20)),
+            file(4, 0, MB, (20, 30)),
+        ];
+        assert_eq!(
+            chosen(files, &policy(10, 2), cold),
+            ["file-1", "file-3", "file-4"],
+            "the full file it overlaps joins, however many; the one apart stays"
+        );
+
+        // What a job leaves (full files and one small one, all over the same times) is left.
+        let compacted = vec![
+            file(1, 1, 90 * MB, (0, 60)),
+            file(1, 1, 90 * MB, (0, 60)),
+            file(1, 1, 10 * MB, (0, 60)),
+        ];
+        assert!(chosen(compacted.clone(), &policy(10, 32), cold).is_empty());
+        // A second small file is merged with the first, and so with all it overlaps.
+        let mut more = compacted;
+        more.push(file(2, 1, 10 * MB, (70, 80)));
+        assert_eq!(chosen(more, &policy(10, 32), cold).len(), 4);
     }
 }

@@ -382,6 +382,12 @@ pub(crate) fn stats_of_parquet(bytes: Bytes) -> Result<SeriesStats> {
 /// Rows per Parquet data page, at most.
 const PAGE_ROWS: usize = 4096;
 
+/// Rows per Parquet row group, at most. A reader holds a row group's column chunks while it
+/// reads them, and compaction reads all of its inputs at once, so its memory is about this
+/// times the number of inputs; row groups also prune by their statistics, which smaller ones
+/// make sharper. One persistence slice is one row group.
+const ROW_GROUP_ROWS: usize = SLICE_ROWS;
+
 /// How every file is written: Snappy, page statistics, small pages, sorted by tags then time.
 pub(crate) fn properties(schema: &Schema) -> WriterProperties {
     let sorting = schema
@@ -401,6 +407,7 @@ pub(crate) fn properties(schema: &Schema) -> WriterProperties {
         // Small pages, so that a query for one series reads little more than its rows: rows
         // are sorted by series, and the page index prunes by tags and time.
         .set_data_page_row_count_limit(PAGE_ROWS)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_sorting_columns(Some(sorting))
         .build()
 }

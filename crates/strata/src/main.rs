@@ -13,6 +13,14 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options, read before `main`. By default it keeps freed pages for ten seconds
+/// before giving them back, per arena; a node that persists a generation of the buffer every
+/// few seconds then holds several generations' worth of freed pages. A background thread
+/// gives them back after one second instead. (`MALLOC_CONF`'s place in jemalloc's prefixed
+/// build; a C string, so a reference to its first byte.)
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
+
 /// Everything this process creates (catalog, WAL, keys, pepper, objects) is its user's alone:
 /// files 0600, directories 0700.
 fn private_files() {

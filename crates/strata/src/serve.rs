@@ -430,6 +430,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             target_bytes: args.compaction_target_bytes,
             max_new_files: args.compaction_max_new_files as usize,
             cold_after: to_std(args.compaction_cold_after),
+            ..CompactionPolicy::default()
         },
         interval: to_std(args.compaction_interval),
     }));

@@ -20,6 +20,7 @@ fn policy(max_new_files: usize, cold_after: Duration) -> CompactionPolicy {
         target_bytes: 100 << 20,
         max_new_files,
         cold_after,
+        max_inputs: 32,
     }
 }
 
