@@ -4,8 +4,9 @@
 //! Storage decides which partitions need it and writes and swaps the files
 //! ([`strata_storage::CompactionJob`]); here the job's inputs are read in key order, a point
 //! written more than once folded into one row, and the rows streamed into the output files.
-//! Memory stays bounded (one batch per input file at a time), one job runs at a time, and a
-//! job waits while persistence is behind so that ingest keeps the cores. Every job is noted
+//! Memory stays bounded (a row group of each input, and a part of the output, which goes to
+//! the object store as it is written), one job runs at a time, and a job waits while
+//! persistence is behind so that ingest keeps the cores. Every job is noted
 //! for `system.compactor`.
 
 use std::collections::VecDeque;
@@ -15,7 +16,9 @@ use std::time::{Duration, Instant};
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
-use strata_storage::{CompactionJob, CompactionPolicy, CompactionWriter};
+use strata_storage::{
+    CompactedPart, CompactedUpload, CompactionJob, CompactionPolicy, CompactionWriter,
+};
 use strata_types::{Error, ParquetFile, Result};
 
 use crate::table::merged_files;
@@ -142,51 +145,99 @@ impl QueryEngine {
 
     /// Merges a job's inputs into new files and swaps them in; returns the new files.
     async fn compact(&self, job: &CompactionJob, target_bytes: u64) -> Result<Vec<ParquetFile>> {
+        let mut output = Output::default();
+        let result = self.merge_into(job, target_bytes, &mut output).await;
+        if let Err(e) = result {
+            if let Some(upload) = output.open.take() {
+                self.storage.abandon_compacted(upload).await;
+            }
+            for file in &output.files {
+                self.storage.abandon_upload(file).await;
+            }
+            return Err(e);
+        }
+        self.storage.commit_compaction(job, &output.files).await?;
+        Ok(output.files)
+    }
+
+    /// Streams the merged rows of a job's inputs into files on the object store.
+    async fn merge_into(
+        &self,
+        job: &CompactionJob,
+        target_bytes: u64,
+        output: &mut Output,
+    ) -> Result<()> {
         let failed = |e: datafusion::error::DataFusionError| {
             Error::internal(format!("merging files failed: {e}"))
+        };
+        let written = |e: tokio::task::JoinError| {
+            Error::internal(format!("writing compacted rows failed: {e}"))
         };
         let schema = table_schema(&job.table);
         let plan = merged_files(schema.clone(), &job.inputs, self.reader()).map_err(failed)?;
         let task = Arc::new(TaskContext::default().with_runtime(self.runtime()?));
         let mut rows = execute_stream(plan, task).map_err(failed)?;
         let mut writer = CompactionWriter::new(schema, &job.partition_key, target_bytes)?;
-        let mut output = Vec::new();
-        let result: Result<()> = async {
-            loop {
-                while self.storage.ingest_pressure() {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                let Some(batch) = rows.next().await else {
-                    break;
-                };
-                let batch = batch.map_err(failed)?;
-                let (back, finished) = tokio::task::spawn_blocking(move || {
-                    let finished = writer.write(&batch);
-                    (writer, finished)
-                })
-                .await
-                .map_err(|e| Error::internal(format!("writing compacted rows failed: {e}")))?;
-                writer = back;
-                for file in finished? {
-                    output.push(self.storage.upload_compacted(job, file).await?);
-                }
+        loop {
+            while self.storage.ingest_pressure() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            let last = tokio::task::spawn_blocking(move || writer.finish())
-                .await
-                .map_err(|e| Error::internal(format!("writing compacted rows failed: {e}")))??;
-            if let Some(file) = last {
-                output.push(self.storage.upload_compacted(job, file).await?);
-            }
-            Ok(())
+            let Some(batch) = rows.next().await else {
+                break;
+            };
+            let batch = batch.map_err(failed)?;
+            let (back, parts) = tokio::task::spawn_blocking(move || {
+                let parts = writer.write(&batch);
+                (writer, parts)
+            })
+            .await
+            .map_err(written)?;
+            writer = back;
+            self.hand_over(job, parts?, output).await?;
         }
-        .await;
-        if let Err(e) = result {
-            for file in &output {
-                self.storage.abandon_upload(file).await;
-            }
-            return Err(e);
-        }
-        self.storage.commit_compaction(job, &output).await?;
-        Ok(output)
+        let parts = tokio::task::spawn_blocking(move || writer.finish())
+            .await
+            .map_err(written)??;
+        self.hand_over(job, parts, output).await
     }
+
+    /// Sends what the writer has ready to the object store.
+    async fn hand_over(
+        &self,
+        job: &CompactionJob,
+        parts: Vec<CompactedPart>,
+        output: &mut Output,
+    ) -> Result<()> {
+        for part in parts {
+            match part {
+                CompactedPart::Bytes { file, bytes } => {
+                    if output.open.is_none() {
+                        output.open = Some(self.storage.begin_compacted(job, file).await?);
+                    }
+                    output
+                        .open
+                        .as_mut()
+                        .expect("opened above")
+                        .put(bytes)
+                        .await?;
+                }
+                CompactedPart::Finished(summary) => {
+                    let upload = output
+                        .open
+                        .take()
+                        .expect("a file's bytes come before its summary");
+                    let file = self.storage.finish_compacted(job, upload, summary).await?;
+                    output.files.push(file);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A job's output so far: the files uploaded, and the one being uploaded.
+#[derive(Default)]
+struct Output {
+    files: Vec<ParquetFile>,
+    open: Option<CompactedUpload>,
 }

@@ -23,13 +23,16 @@ use arrow::row::{OwnedRow, RowConverter, SortField};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use object_store::ObjectStoreExt;
+use object_store::buffered::BufWriter;
+use object_store::path::Path as ObjectPath;
 use parquet::arrow::ArrowWriter;
-use strata_types::{ColumnType, ParquetFile, Result, Status, TableSchema};
+use strata_types::{ColumnType, Error, ParquetFile, Result, Status, TableSchema};
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use crate::buffer::time_range;
 use crate::columns::column_type_of;
-use crate::persist::{EncodedFile, arrow_error, parquet_error, properties};
+use crate::persist::{EncodedFile, FileSummary, arrow_error, parquet_error, properties};
 use crate::stats::SeriesStats;
 use crate::{Storage, object_path};
 
@@ -122,12 +125,62 @@ impl Storage {
         Ok(jobs)
     }
 
-    /// Uploads a file a job wrote; it is registered when the job commits.
-    pub async fn upload_compacted(
+    /// Starts uploading a file of a job's output, which is written a part at a time; it is
+    /// registered when the job commits.
+    pub async fn begin_compacted(
         &self,
         job: &CompactionJob,
-        file: EncodedFile,
+        file: Uuid,
+    ) -> Result<CompactedUpload> {
+        let path = object_path(
+            job.database_id,
+            job.table.table.id,
+            &job.partition_key,
+            file,
+        );
+        self.begin_upload(&path).await?;
+        let writer = BufWriter::with_capacity(self.store.clone(), path.clone(), UPLOAD_PART_BYTES)
+            .with_max_concurrency(2);
+        Ok(CompactedUpload {
+            path,
+            writer,
+            size: 0,
+        })
+    }
+
+    /// Completes an upload whose bytes are all put; returns the file as the catalog is to
+    /// record it.
+    pub async fn finish_compacted(
+        &self,
+        job: &CompactionJob,
+        mut upload: CompactedUpload,
+        summary: FileSummary,
     ) -> Result<ParquetFile> {
+        if let Err(e) = upload.writer.shutdown().await {
+            self.abandon_compacted(upload).await;
+            return Err(Error::internal(format!(
+                "writing a compacted file to the object store failed: {e}"
+            )));
+        }
+        self.uploaded(
+            summary,
+            upload.size,
+            upload.path,
+            &self.compacted_placement(job),
+        )
+        .await
+    }
+
+    /// Stops an upload that will not be registered and deletes what it wrote.
+    pub async fn abandon_compacted(&self, mut upload: CompactedUpload) {
+        if let Err(e) = upload.writer.abort().await {
+            tracing::warn!(error = %e, path = %upload.path, "aborting an upload failed");
+        }
+        self.delete_objects(upload.path.as_ref()).await;
+    }
+
+    /// Where a job's output goes in write order: the place of its newest input.
+    fn compacted_placement(&self, job: &CompactionJob) -> Placement {
         let newest = job.inputs.last().expect("a job has inputs");
         let wal_segment = job
             .inputs
@@ -136,14 +189,13 @@ impl Storage {
             .map(|f| f.wal_segment)
             .max()
             .unwrap_or(newest.wal_segment);
-        let placed = Placement {
+        Placement {
             database_id: job.database_id,
             table_id: job.table.table.id,
             wal_segment,
             created_at: newest.created_at,
             compaction_level: 1,
-        };
-        self.upload(file, &placed).await
+        }
     }
 
     /// Registers a job's output in place of its inputs. Fails with `Conflict` when an input
@@ -178,6 +230,29 @@ impl Storage {
     }
 }
 
+/// Bytes of a compacted file collected before they go to the store as one part.
+const UPLOAD_PART_BYTES: usize = 8 << 20;
+
+/// A compacted file on its way to the object store, a part at a time.
+pub struct CompactedUpload {
+    path: ObjectPath,
+    writer: BufWriter,
+    size: usize,
+}
+
+impl CompactedUpload {
+    /// Adds the file's next bytes.
+    pub async fn put(&mut self, bytes: Bytes) -> Result<()> {
+        self.size += bytes.len();
+        self.writer.put(bytes).await.map_err(|e| {
+            Error::internal(format!(
+                "writing {} to the object store failed: {e}",
+                self.path
+            ))
+        })
+    }
+}
+
 /// Where an uploaded file belongs and its place in write order.
 pub(crate) struct Placement {
     pub database_id: i64,
@@ -198,32 +273,50 @@ impl Storage {
         let path = object_path(
             placed.database_id,
             placed.table_id,
-            &file.partition_key,
-            file.id,
+            &file.summary.partition_key,
+            file.summary.id,
         );
+        self.begin_upload(&path).await?;
+        let size = file.bytes.len();
+        self.put(&path, file.bytes).await?;
+        self.uploaded(file.summary, size, path, placed).await
+    }
+
+    /// Notes an upload, so that its objects are deleted if it is cut short.
+    async fn begin_upload(&self, path: &ObjectPath) -> Result<()> {
         self.catalog
             .begin_parquet_upload(path.as_ref(), Utc::now())
+            .await
+    }
+
+    async fn put(&self, path: &ObjectPath, bytes: Bytes) -> Result<()> {
+        self.store.put(path, bytes.into()).await.map_err(|e| {
+            Error::internal(format!("writing {path} to the object store failed: {e}"))
+        })?;
+        Ok(())
+    }
+
+    /// Puts the statistics of a file whose bytes are stored; returns the file as the catalog
+    /// is to record it.
+    async fn uploaded(
+        &self,
+        summary: FileSummary,
+        size: usize,
+        path: ObjectPath,
+        placed: &Placement,
+    ) -> Result<ParquetFile> {
+        self.put(&crate::stats_path(path.as_ref())?, summary.stats.to_ipc()?)
             .await?;
-        let size = file.bytes.len();
-        let put = |path: object_store::path::Path, bytes: Bytes| async move {
-            self.store.put(&path, bytes.into()).await.map_err(|e| {
-                strata_types::Error::internal(format!(
-                    "writing {path} to the object store failed: {e}"
-                ))
-            })
-        };
-        put(path.clone(), file.bytes).await?;
-        put(crate::stats_path(path.as_ref())?, file.stats.to_ipc()?).await?;
-        self.stats.put_file(file.id, Arc::new(file.stats));
+        self.stats.put_file(summary.id, Arc::new(summary.stats));
         Ok(ParquetFile {
-            id: file.id,
+            id: summary.id,
             database_id: placed.database_id,
             table_id: placed.table_id,
-            partition_key: file.partition_key,
+            partition_key: summary.partition_key,
             path: path.to_string(),
-            min_time: file.min_time,
-            max_time: file.max_time,
-            row_count: file.rows as i64,
+            min_time: summary.min_time,
+            max_time: summary.max_time,
+            row_count: summary.rows as i64,
             size_bytes: size as i64,
             node_id: self.config.node_id,
             wal_segment: placed.wal_segment,
@@ -354,8 +447,18 @@ fn oldest_run(mergeable: &[bool], max_inputs: usize) -> Vec<bool> {
     chosen
 }
 
+/// What a compaction writer has ready for the object store, in order: each file's bytes a
+/// part at a time, then its summary.
+pub enum CompactedPart {
+    /// The next bytes of file `file`.
+    Bytes { file: Uuid, bytes: Bytes },
+    /// The file whose bytes came before is whole.
+    Finished(FileSummary),
+}
+
 /// Writes a job's rows, which come in key order (tags, then time), as files of about the
-/// target size, each cut where a series ends.
+/// target size, each cut where a series ends. A file's bytes are handed on as its row groups
+/// are written, so the writer holds about one row group, whatever the target.
 pub struct CompactionWriter {
     schema: SchemaRef,
     partition_key: String,
@@ -401,8 +504,8 @@ impl CompactionWriter {
         })
     }
 
-    /// Writes rows; returns the files that became full.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<Vec<EncodedFile>> {
+    /// Writes rows; returns what of the files is ready.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<Vec<CompactedPart>> {
         let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())
             .map_err(arrow_error)?;
         let mut finished = Vec::new();
@@ -426,11 +529,14 @@ impl CompactionWriter {
                 }
             }
         }
+        if let Some(file) = &mut self.open {
+            finished.extend(file.written());
+        }
         Ok(finished)
     }
 
-    /// Closes the last file.
-    pub fn finish(mut self) -> Result<Option<EncodedFile>> {
+    /// Closes the last file; returns the rest of it.
+    pub fn finish(mut self) -> Result<Vec<CompactedPart>> {
         self.close()
     }
 
@@ -499,24 +605,40 @@ impl CompactionWriter {
         Ok(())
     }
 
-    fn close(&mut self) -> Result<Option<EncodedFile>> {
+    /// The rest of the open file and its summary, if a file is open.
+    fn close(&mut self) -> Result<Vec<CompactedPart>> {
         let Some(file) = self.open.take() else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
-        let bytes = file.writer.into_inner().map_err(parquet_error)?;
-        Ok(Some(EncodedFile {
-            id: file.id,
-            partition_key: self.partition_key.clone(),
-            bytes: Bytes::from(bytes),
-            stats: file.stats.expect("an open file has rows"),
-            min_time: file.min_time,
-            max_time: file.max_time,
-            rows: file.rows,
-        }))
+        let rest = file.writer.into_inner().map_err(parquet_error)?;
+        Ok(vec![
+            CompactedPart::Bytes {
+                file: file.id,
+                bytes: Bytes::from(rest),
+            },
+            CompactedPart::Finished(FileSummary {
+                id: file.id,
+                partition_key: self.partition_key.clone(),
+                stats: file.stats.expect("an open file has rows"),
+                min_time: file.min_time,
+                max_time: file.max_time,
+                rows: file.rows,
+            }),
+        ])
     }
 }
 
 impl OpenFile {
+    /// The bytes of the row groups written since the last call. The writer only appends,
+    /// and counts offsets itself, so what it wrote can be taken away.
+    fn written(&mut self) -> Option<CompactedPart> {
+        let bytes = std::mem::take(self.writer.inner_mut());
+        (!bytes.is_empty()).then(|| CompactedPart::Bytes {
+            file: self.id,
+            bytes: Bytes::from(bytes),
+        })
+    }
+
     /// Bytes written, and buffered for the row group being written.
     fn size(&self) -> u64 {
         (self.writer.bytes_written() + self.writer.in_progress_size()) as u64

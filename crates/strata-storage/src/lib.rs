@@ -47,10 +47,12 @@ use uuid::Uuid;
 
 pub use buffer::{Buffer, BufferedTable, Generation, TableBuffer};
 pub use columns::{COLUMN_TYPE_KEY, arrow_field, arrow_schema, arrow_type, column_type_of};
-pub use compaction::{CompactionJob, CompactionPolicy, CompactionWriter};
+pub use compaction::{
+    CompactedPart, CompactedUpload, CompactionJob, CompactionPolicy, CompactionWriter,
+};
 pub use ingest::{MAX_REPORTED_REJECTIONS, RejectReason, Rejection};
 pub use partition::{default_template, key_may_hold, partition_rows, table_template};
-pub use persist::{EncodedFile, fold_latest};
+pub use persist::{EncodedFile, FileSummary, fold_latest};
 pub use retention::GarbageCollected;
 pub use stats::{FieldStats, SeriesStats};
 pub use store::{S3Options, check_object_store, open_object_store};

@@ -26,11 +26,16 @@ use crate::columns::{arrow_schema, column_type_of};
 use crate::partition::partition_rows;
 use crate::stats::{SeriesIds, SeriesStats};
 
-/// One Parquet file's contents and what the catalog records about it.
+/// One Parquet file's contents and what is known of them.
 pub struct EncodedFile {
+    pub bytes: Bytes,
+    pub summary: FileSummary,
+}
+
+/// What the catalog records of a written file, and its statistics.
+pub struct FileSummary {
     pub id: Uuid,
     pub partition_key: String,
-    pub bytes: Bytes,
     /// The file's [`SeriesStats`], stored beside it.
     pub stats: SeriesStats,
     pub min_time: i64,
@@ -201,13 +206,15 @@ impl Rows {
         // A series cut between slices has earlier times in the first: the parts share no point.
         let ranked: Vec<(u64, &SeriesStats)> = stats.iter().map(|s| (0, s)).collect();
         Ok(EncodedFile {
-            id: Uuid::new_v4(),
-            partition_key,
-            rows: points.len(),
             bytes: out,
-            stats: SeriesStats::merge(&ranked)?,
-            min_time,
-            max_time,
+            summary: FileSummary {
+                id: Uuid::new_v4(),
+                partition_key,
+                rows: points.len(),
+                stats: SeriesStats::merge(&ranked)?,
+                min_time,
+                max_time,
+            },
         })
     }
 
@@ -471,8 +478,15 @@ mod tests {
         let files = encode_table(&[first, second], &default_template()).unwrap();
         assert_eq!(files.len(), 2);
         let day1 = &files[0];
-        assert_eq!(day1.partition_key, "2023-11-14");
-        assert_eq!((day1.rows, day1.min_time, day1.max_time), (3, T, T + 2));
+        assert_eq!(day1.summary.partition_key, "2023-11-14");
+        assert_eq!(
+            (
+                day1.summary.rows,
+                day1.summary.min_time,
+                day1.summary.max_time
+            ),
+            (3, T, T + 2)
+        );
         let read = read(day1);
         let names: Vec<_> = read
             .schema()
@@ -493,8 +507,8 @@ mod tests {
             usage.is_null(1) && usage.is_null(2),
             "rows written before the column existed are null"
         );
-        assert_eq!(files[1].partition_key, "2023-11-15");
-        assert_eq!(files[1].rows, 1);
+        assert_eq!(files[1].summary.partition_key, "2023-11-15");
+        assert_eq!(files[1].summary.rows, 1);
     }
 
     #[test]
@@ -600,13 +614,13 @@ mod tests {
         assert_eq!(files.len(), 1);
         let file = &files[0];
         assert_eq!(
-            file.rows,
+            file.summary.rows,
             times.len() + 1,
             "points written again are one row"
         );
 
         let rows = read(file);
-        assert_eq!(rows.num_rows(), file.rows);
+        assert_eq!(rows.num_rows(), file.summary.rows);
         let host = arrow::compute::cast(rows.column(0), &arrow::datatypes::DataType::Utf8).unwrap();
         let host = host.as_string::<i32>();
         let time = rows.column(2).as_primitive::<TimestampNanosecondType>();
@@ -623,7 +637,7 @@ mod tests {
         assert_eq!(negative.count(), again.len() - 1, "the latest writes win");
 
         let whole = SeriesStats::of_rows(&rows).unwrap();
-        let stats = &file.stats;
+        let stats = &file.summary.stats;
         assert_eq!(stats.series(), 3);
         assert_eq!(stats.tag("host").unwrap(), whole.tag("host").unwrap());
         assert_eq!(stats.rows(), whole.rows());
@@ -637,7 +651,10 @@ mod tests {
         assert_eq!(field.max, expected.max);
         assert_eq!(field.last, expected.last);
         assert_eq!(field.last_time, expected.last_time);
-        assert_eq!((file.min_time, file.max_time), (day, day + DAY * 3 / 4));
+        assert_eq!(
+            (file.summary.min_time, file.summary.max_time),
+            (day, day + DAY * 3 / 4)
+        );
     }
 }
 
@@ -697,7 +714,7 @@ mod benchmark {
             let files = encode_table(&batches, &default_template()).unwrap();
             eprintln!(
                 "{} rows in {:?}, {} bytes",
-                files[0].rows,
+                files[0].summary.rows,
                 started.elapsed(),
                 files[0].bytes.len()
             );

@@ -7,10 +7,14 @@ use std::time::Duration;
 use arrow::array::TimestampNanosecondArray;
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringDictionaryBuilder};
 use arrow::datatypes::Int32Type;
+use bytes::Bytes;
 use chrono::{TimeDelta, Utc};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, PutPayload};
-use strata_storage::{CompactionPolicy, CompactionWriter, arrow_schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use strata_storage::{
+    CompactedPart, CompactionPolicy, CompactionWriter, FileSummary, arrow_schema,
+};
 use strata_types::ColumnType;
 
 use crate::*;
@@ -44,6 +48,28 @@ fn sorted_rows(rows: &[(&str, i64, f64)]) -> RecordBatch {
     RecordBatch::try_new(schema, columns).unwrap()
 }
 
+/// The files of a writer's parts: each one's bytes put together, and its summary.
+fn files_of(parts: Vec<CompactedPart>) -> Vec<(Bytes, FileSummary)> {
+    let mut files = Vec::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut open = None;
+    for part in parts {
+        match part {
+            CompactedPart::Bytes { file, bytes: more } => {
+                assert!(open.is_none_or(|id| id == file), "one file at a time");
+                open = Some(file);
+                bytes.extend_from_slice(&more);
+            }
+            CompactedPart::Finished(summary) => {
+                assert_eq!(open.take(), Some(summary.id), "bytes before the summary");
+                files.push((Bytes::from(std::mem::take(&mut bytes)), summary));
+            }
+        }
+    }
+    assert!(open.is_none(), "every file finished");
+    files
+}
+
 #[test]
 fn compacted_files_are_cut_where_a_series_ends() {
     let batch = sorted_rows(&[
@@ -56,14 +82,24 @@ fn compacted_files_are_cut_where_a_series_ends() {
     // Any size is over a one-byte target: a file ends where its series does, never inside
     // one (here the rows come one at a time, so every boundary is seen).
     let mut writer = CompactionWriter::new(batch.schema(), "2023-11-14", 1).unwrap();
-    let mut files = Vec::new();
+    let mut parts = Vec::new();
     for row in 0..batch.num_rows() {
-        files.extend(writer.write(&batch.slice(row, 1)).unwrap());
+        parts.extend(writer.write(&batch.slice(row, 1)).unwrap());
     }
-    files.extend(writer.finish().unwrap());
+    parts.extend(writer.finish().unwrap());
+    let files = files_of(parts);
+    for (bytes, summary) in &files {
+        let rows: usize = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(|b| b.unwrap().num_rows())
+            .sum();
+        assert_eq!(rows, summary.rows, "each file's parts make the whole file");
+    }
     let series: Vec<(Vec<Option<&str>>, usize, i64, i64)> = files
         .iter()
-        .map(|f| {
+        .map(|(_, f)| {
             (
                 f.stats.tag("host").unwrap().iter().collect(),
                 f.rows,
@@ -81,20 +117,69 @@ fn compacted_files_are_cut_where_a_series_ends() {
         ],
         "each series in one file"
     );
-    assert!(files.iter().all(|f| f.partition_key == "2023-11-14"));
+    assert!(files.iter().all(|(_, f)| f.partition_key == "2023-11-14"));
 
     // A file full when a batch comes is cut at the batch's first new series.
     let mut writer = CompactionWriter::new(batch.schema(), "2023-11-14", 1).unwrap();
-    assert!(writer.write(&batch.slice(0, 3)).unwrap().is_empty());
-    let cut = writer.write(&batch.slice(3, 2)).unwrap();
-    let hosts: Vec<Option<&str>> = cut[0].stats.tag("host").unwrap().iter().collect();
-    assert_eq!((hosts, cut[0].rows), (vec![Some("a"), Some("b")], 4));
+    let first = writer.write(&batch.slice(0, 3)).unwrap();
+    assert!(
+        !first
+            .iter()
+            .any(|p| matches!(p, CompactedPart::Finished(_))),
+        "nothing is full before the batch"
+    );
+    let mut parts = first;
+    parts.extend(writer.write(&batch.slice(3, 2)).unwrap());
+    let cut = &files_of(parts)[0].1;
+    let hosts: Vec<Option<&str>> = cut.stats.tag("host").unwrap().iter().collect();
+    assert_eq!((hosts, cut.rows), (vec![Some("a"), Some("b")], 4));
 
     // A large target keeps everything in one file.
     let mut writer = CompactionWriter::new(batch.schema(), "2023-11-14", 1 << 30).unwrap();
-    assert!(writer.write(&batch).unwrap().is_empty());
-    let file = writer.finish().unwrap().unwrap();
-    assert_eq!((file.rows, file.stats.series()), (5, 3));
+    let mut parts = writer.write(&batch).unwrap();
+    assert!(
+        !parts
+            .iter()
+            .any(|p| matches!(p, CompactedPart::Finished(_)))
+    );
+    parts.extend(writer.finish().unwrap());
+    let files = files_of(parts);
+    assert_eq!(files.len(), 1);
+    assert_eq!((files[0].1.rows, files[0].1.stats.series()), (5, 3));
+}
+
+#[test]
+fn a_compacted_file_is_handed_on_as_its_row_groups_are_written() {
+    let rows: Vec<(&str, i64, f64)> = (0..200_000).map(|i| ("a", T + i, i as f64)).collect();
+    let batch = sorted_rows(&rows);
+    let mut writer = CompactionWriter::new(batch.schema(), "2023-11-14", 1 << 30).unwrap();
+    let mut parts = Vec::new();
+    for start in (0..batch.num_rows()).step_by(8192) {
+        let length = 8192.min(batch.num_rows() - start);
+        parts.extend(writer.write(&batch.slice(start, length)).unwrap());
+    }
+    let before_finish: usize = parts
+        .iter()
+        .map(|p| match p {
+            CompactedPart::Bytes { bytes, .. } => bytes.len(),
+            CompactedPart::Finished(_) => 0,
+        })
+        .sum();
+    parts.extend(writer.finish().unwrap());
+    let files = files_of(parts);
+    assert_eq!(files.len(), 1);
+    assert!(
+        before_finish > files[0].0.len() / 2,
+        "most of the file ({} bytes) was handed on before it was finished, not {before_finish}",
+        files[0].0.len()
+    );
+    let read: usize = ParquetRecordBatchReaderBuilder::try_new(files[0].0.clone())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+    assert_eq!((read, files[0].1.rows), (200_000, 200_000));
 }
 
 #[tokio::test]
