@@ -222,10 +222,9 @@ impl QueryEngine {
                         .await?;
                 }
                 CompactedPart::Finished(summary) => {
-                    let upload = output
-                        .open
-                        .take()
-                        .expect("a file's bytes come before its summary");
+                    let upload = output.open.take().ok_or_else(|| {
+                        Error::internal("a compacted file was finished before it was written")
+                    })?;
                     let file = self.storage.finish_compacted(job, upload, summary).await?;
                     output.files.push(file);
                 }

@@ -157,7 +157,8 @@ impl Storage {
         summary: FileSummary,
     ) -> Result<ParquetFile> {
         if let Err(e) = upload.writer.shutdown().await {
-            self.abandon_compacted(upload).await;
+            // A writer that failed to finish cannot be aborted; what it left is deleted.
+            self.delete_objects(upload.path.as_ref()).await;
             return Err(Error::internal(format!(
                 "writing a compacted file to the object store failed: {e}"
             )));
