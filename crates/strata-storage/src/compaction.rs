@@ -471,10 +471,15 @@ pub struct CompactionWriter {
     last_series: Option<OwnedRow>,
 }
 
+/// Statistics of appended batches kept apart before they are merged: merging on every
+/// batch re-sorted the whole file's series each time.
+const STATS_MERGED_EVERY: usize = 64;
+
 struct OpenFile {
     id: Uuid,
     writer: ArrowWriter<Vec<u8>>,
-    stats: Option<SeriesStats>,
+    /// The statistics of what was appended, oldest first; merged now and then.
+    stats: Vec<SeriesStats>,
     rows: usize,
     min_time: i64,
     max_time: i64,
@@ -577,7 +582,7 @@ impl CompactionWriter {
             self.open = Some(OpenFile {
                 id: Uuid::new_v4(),
                 writer,
-                stats: None,
+                stats: Vec::new(),
                 rows: 0,
                 min_time: i64::MAX,
                 max_time: i64::MIN,
@@ -585,11 +590,11 @@ impl CompactionWriter {
         }
         let file = self.open.as_mut().expect("opened above");
         file.writer.write(rows).map_err(parquet_error)?;
-        let stats = SeriesStats::of_rows(rows)?;
-        file.stats = Some(match file.stats.take() {
-            Some(before) => SeriesStats::merge(&[(0, &before), (1, &stats)])?,
-            None => stats,
-        });
+        file.stats.push(SeriesStats::of_rows(rows)?);
+        if file.stats.len() == STATS_MERGED_EVERY {
+            let merged = merged(&file.stats)?;
+            file.stats = vec![merged];
+        }
         let (first, last) = time_range(rows);
         file.rows += rows.num_rows();
         file.min_time = file.min_time.min(first);
@@ -612,6 +617,7 @@ impl CompactionWriter {
             return Ok(Vec::new());
         };
         let rest = file.writer.into_inner().map_err(parquet_error)?;
+        let stats = merged(&file.stats)?;
         Ok(vec![
             CompactedPart::Bytes {
                 file: file.id,
@@ -620,13 +626,19 @@ impl CompactionWriter {
             CompactedPart::Finished(FileSummary {
                 id: file.id,
                 partition_key: self.partition_key.clone(),
-                stats: file.stats.expect("an open file has rows"),
+                stats,
                 min_time: file.min_time,
                 max_time: file.max_time,
                 rows: file.rows,
             }),
         ])
     }
+}
+
+/// Statistics of parts of a file, oldest first, as one.
+fn merged(parts: &[SeriesStats]) -> Result<SeriesStats> {
+    let ranked: Vec<(u64, &SeriesStats)> = (0u64..).zip(parts).collect();
+    SeriesStats::merge(&ranked)
 }
 
 impl OpenFile {
