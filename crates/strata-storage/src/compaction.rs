@@ -6,7 +6,7 @@
 //! partition's files into level-1 files of about the target size, and the output takes the
 //! write-order place of its newest input: while the partition takes writes, a bounded run of
 //! files that are neighbours in write order; once it is cold, every small file with every
-//! file overlapping it in time (see [`choose_inputs`]). The merge itself
+//! file overlapping their span of time (see [`choose_inputs`]). The merge itself
 //! (rows in key order, a point written more than once folded into one) is the query engine's;
 //! its rows come here in key order and are cut into files at series boundaries, so no two
 //! output files share a series. Replaced files stay readable for the deletion grace, for
@@ -367,9 +367,9 @@ impl Storage {
 /// neighbours in write order, at most `max_inputs` of them: no file outside the run is
 /// between two of its files in write order, so the output taking the run's place changes no
 /// point's latest write, whatever the files' times. Once the partition has gone cold, one
-/// job merges every such file together with every file overlapping one of them in time,
-/// transitively: no file left out then shares a point with the output, and the partition
-/// ends as files that no two share a point.
+/// job merges every such file together with every file overlapping the span of their times,
+/// transitively: no file left out then shares a point with the output, or even a time, and
+/// the partition ends as files that no two share a point.
 fn choose_inputs(
     mut files: Vec<ParquetFile>,
     policy: &CompactionPolicy,
@@ -407,19 +407,25 @@ fn choose_inputs(
     (inputs.len() >= 2).then_some(inputs)
 }
 
-/// The chosen files and every file overlapping a chosen one in time, transitively.
+/// The chosen files and every file overlapping the span of their times, until no more join.
+/// The span, not each file's times: the output's files each hold series over the whole span,
+/// so a file left inside it would seem to share points with them, and queries would merge.
 fn overlapping_closure(files: &[ParquetFile], mut chosen: Vec<bool>) -> Vec<bool> {
+    let span = |chosen: &[bool]| {
+        files
+            .iter()
+            .zip(chosen)
+            .filter(|(_, c)| **c)
+            .fold((i64::MAX, i64::MIN), |(min, max), (f, _)| {
+                (min.min(f.min_time), max.max(f.max_time))
+            })
+    };
     loop {
+        let (min, max) = span(&chosen);
         let mut grew = false;
-        for i in 0..files.len() {
-            if chosen[i] {
-                continue;
-            }
-            let overlaps = files.iter().zip(&chosen).any(|(other, c)| {
-                *c && other.min_time <= files[i].max_time && files[i].min_time <= other.max_time
-            });
-            if overlaps {
-                chosen[i] = true;
+        for (file, chosen) in files.iter().zip(chosen.iter_mut()) {
+            if !*chosen && file.min_time <= max && min <= file.max_time {
+                *chosen = true;
                 grew = true;
             }
         }
@@ -759,6 +765,19 @@ mod tests {
             file(1, 1, 10 * MB, (0, 60)),
         ];
         assert!(chosen(compacted.clone(), &policy(10, 32), cold).is_empty());
+        // A file of full size inside the span of the small ones joins them, although it
+        // overlaps neither: the output spans their times.
+        let files = vec![
+            file(1, 0, MB, (0, 5)),
+            file(2, 1, 90 * MB, (10, 20)),
+            file(3, 0, MB, (35, 40)),
+            file(4, 1, 90 * MB, (50, 60)),
+        ];
+        assert_eq!(
+            chosen(files, &policy(10, 32), cold),
+            ["file-1", "file-2", "file-3"]
+        );
+
         // A second small file is merged with the first, and so with all it overlaps.
         let mut more = compacted;
         more.push(file(2, 1, 10 * MB, (70, 80)));
