@@ -21,10 +21,9 @@ use crate::*;
 
 fn policy(max_new_files: usize, cold_after: Duration) -> CompactionPolicy {
     CompactionPolicy {
-        target_bytes: 100 << 20,
         max_new_files,
         cold_after,
-        max_inputs: 32,
+        ..CompactionPolicy::default()
     }
 }
 
