@@ -18,6 +18,7 @@ mod durable;
 mod file_lists;
 mod ingest;
 mod memory;
+mod overlap;
 mod partition;
 mod persist;
 mod retention;
@@ -51,6 +52,7 @@ pub use compaction::{
     CompactedPart, CompactedUpload, CompactionJob, CompactionPolicy, CompactionWriter,
 };
 pub use ingest::{MAX_REPORTED_REJECTIONS, RejectReason, Rejection};
+pub use overlap::{Source, conflict_windows};
 pub use partition::{default_template, key_may_hold, partition_rows, table_template};
 pub use persist::{EncodedFile, FileSummary, fold_latest};
 pub use retention::GarbageCollected;
@@ -69,11 +71,18 @@ const STATS_UPKEEP_INTERVAL: Duration = Duration::from_millis(250);
 /// ...for this long after the last such query.
 const STATS_WANTED_FOR: Duration = Duration::from_secs(600);
 
-/// Pairs of a table's files whose time ranges overlap that are checked for shared points;
-/// with more, the files are merged as if they shared some (compaction keeps them few).
-const MAX_PAIRS_CHECKED: usize = 32;
+/// Pairs of a table's files whose time ranges overlap that are compared (by their statistics)
+/// for shared points, and those of them whose rows are read; with more, the files are merged
+/// as if they shared some (compaction keeps them few).
+const MAX_PAIRS_COMPARED: usize = 256;
+const MAX_PAIRS_READ: usize = 32;
 /// Verdicts on pairs of files kept at most, for files long deleted too.
 const MAX_PAIR_VERDICTS: usize = 100_000;
+
+/// How many snapshots of a table a query takes for its statistics: the statistics of buffered
+/// rows are folded in as writes come (by queries and in the background), and a snapshot older
+/// than what was folded in is taken again.
+const STATS_ATTEMPTS: usize = 3;
 
 /// How many times a write re-reads the schema after losing a race to add a column.
 const SCHEMA_ATTEMPTS: usize = 4;
@@ -420,22 +429,42 @@ impl Storage {
         })
     }
 
-    /// The [`SeriesStats`] of everything a query reads of a table ([`Storage::table_data`]),
-    /// merged; `None` when they are too large to keep in the configured memory, or changed
-    /// under the query.
-    pub async fn series_stats(&self, data: &TableData) -> Result<Option<Arc<SeriesStats>>> {
+    /// The [`SeriesStats`] of everything a query reads of a table now ([`Storage::table_data`]),
+    /// merged; `None` when they are too large to keep in the configured memory.
+    pub async fn series_stats(
+        &self,
+        database_id: i64,
+        table_id: i64,
+    ) -> Result<Option<Arc<SeriesStats>>> {
         self.stats_wanted
             .lock()
             .unwrap()
-            .insert((data.database_id, data.table_id), Instant::now());
+            .insert((database_id, table_id), Instant::now());
+        for _ in 0..STATS_ATTEMPTS {
+            let data = self.table_data(database_id, table_id).await?;
+            match self.stats_of(&data).await? {
+                Ok(stats) => return Ok(Some(stats)),
+                Err(Unavailable::TooLarge) => return Ok(None),
+                Err(Unavailable::Moved) => continue,
+            }
+        }
+        Ok(None)
+    }
+
+    /// The [`SeriesStats`] of what a query reads of a table, merged.
+    async fn stats_of(
+        &self,
+        data: &TableData,
+    ) -> Result<std::result::Result<Arc<SeriesStats>, Unavailable>> {
         let Some(files) = self.files_stats(data).await? else {
-            return Ok(None);
+            return Ok(Err(Unavailable::TooLarge));
         };
         if data.parts.is_empty() {
-            return Ok(Some(files));
+            return Ok(Ok(files));
         }
         let parts = data.parts.clone();
-        tokio::task::spawn_blocking(move || {
+        let files_exact = files.inexact().true_count() == 0;
+        let merged = tokio::task::spawn_blocking(move || {
             let mut sources: Vec<Arc<SeriesStats>> = vec![files];
             for part in &parts {
                 match part.stats()? {
@@ -443,10 +472,28 @@ impl Storage {
                     None => return Ok(None),
                 }
             }
-            Ok(Some(Arc::new(merge_ranked(&sources)?)))
+            Ok::<_, Error>(Some(merge_ranked(&sources)?))
         })
         .await
-        .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
+        .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))??;
+        let Some(merged) = merged else {
+            return Ok(Err(Unavailable::Moved));
+        };
+        // Buffered batches overlap the newest files and each other when writes arrive out of
+        // order (concurrent writers), so their series seem to repeat points, yet they rarely do.
+        let no_repeats = merged.inexact().true_count() > 0
+            && files_exact
+            && !shared_points::buffer_may_share_points(
+                &self.store,
+                &data.buffered,
+                &data.buffered_points_unique,
+                &data.files,
+            )
+            .await?;
+        Ok(Ok(Arc::new(match no_repeats {
+            true => merged.exact()?,
+            false => merged,
+        })))
     }
 
     /// Whether no point is in more than one of a table's files (their statistics show no
@@ -529,12 +576,13 @@ impl Storage {
                 if b.min_time > a.max_time {
                     break;
                 }
-                if pairs.len() == MAX_PAIRS_CHECKED {
+                if pairs.len() == MAX_PAIRS_COMPARED {
                     return Ok(None);
                 }
                 pairs.push((*a, *b));
             }
         }
+        let mut read = 0;
         for (a, b) in pairs {
             let key = if a.id < b.id {
                 (a.id, b.id)
@@ -545,7 +593,21 @@ impl Storage {
             let shared = match known {
                 Some(shared) => shared,
                 None => {
-                    let shared = shared_points::may_share_points(&self.store, a, b).await?;
+                    // Most pairs are told apart by their statistics: a compaction's outputs
+                    // span the same times with other series, neighbouring generations meet
+                    // at their edges only for a few series.
+                    let series_meet = self
+                        .file_stats(a)
+                        .await?
+                        .series_overlap(&*self.file_stats(b).await?);
+                    if series_meet {
+                        read += 1;
+                        if read > MAX_PAIRS_READ {
+                            return Ok(None);
+                        }
+                    }
+                    let shared =
+                        series_meet && shared_points::may_share_points(&self.store, a, b).await?;
                     let mut verdicts = self.shared_points.lock().unwrap();
                     if verdicts.len() >= MAX_PAIR_VERDICTS {
                         verdicts.clear();
@@ -851,6 +913,14 @@ enum SchemaRetry {
 fn oldest_allowed(schema: &DatabaseSchema, now: i64) -> Option<i64> {
     let retention = schema.database.retention_period_ns;
     (retention > 0).then(|| now.saturating_sub(retention))
+}
+
+/// Why a table's statistics are not at hand.
+enum Unavailable {
+    /// Larger than the memory configured for them.
+    TooLarge,
+    /// Buffered rows were summarized beyond the snapshot by then.
+    Moved,
 }
 
 /// Statistics merged with each source ranked by its place: later sources were written later.

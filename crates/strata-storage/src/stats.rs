@@ -500,6 +500,43 @@ impl SeriesStats {
             .as_boolean()
     }
 
+    /// Whether a series is in both `self` and `other` with time ranges that meet: two sources
+    /// can hold the same point only then.
+    pub(crate) fn series_overlap(&self, other: &SeriesStats) -> bool {
+        let (fewer, more) = match self.series() <= other.series() {
+            true => (self, other),
+            false => (other, self),
+        };
+        let spans: HashMap<String, (i64, i64)> = (0..fewer.series())
+            .map(|s| {
+                let span = (fewer.min_time().value(s), fewer.max_time().value(s));
+                (fewer.series_key(s), span)
+            })
+            .collect();
+        (0..more.series()).any(|s| {
+            spans
+                .get(&more.series_key(s))
+                .is_some_and(|&(first, last)| {
+                    first <= more.max_time().value(s) && more.min_time().value(s) <= last
+                })
+        })
+    }
+
+    /// A series' tag names and values, in name order: the same for the series in any source.
+    fn series_key(&self, s: usize) -> String {
+        let mut key = String::new();
+        for name in &self.tags {
+            let values = self.tag(name).expect("a column per tag name");
+            if values.is_valid(s) {
+                key.push_str(name);
+                key.push('\0');
+                key.push_str(values.value(s));
+                key.push('\0');
+            }
+        }
+        key
+    }
+
     /// The names of the fields, sorted.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(name, _, _)| name.as_str())
@@ -941,6 +978,28 @@ mod tests {
         Arc::new(
             arrow::array::DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap(),
         )
+    }
+
+    #[test]
+    fn sources_overlap_only_where_one_series_has_times_that_meet_in_both() {
+        let stats =
+            |rows: &[(Option<&str>, i64, Option<f64>)]| SeriesStats::of_rows(&cpu(rows)).unwrap();
+        // As a compaction's outputs are: the same time range, other series.
+        let a = stats(&[(Some("a"), 1, None), (Some("a"), 9, None)]);
+        let b = stats(&[(Some("b"), 1, None), (Some("b"), 9, None), (None, 5, None)]);
+        assert!(!a.series_overlap(&b));
+        assert!(!b.series_overlap(&a));
+        let later_a = stats(&[(Some("a"), 10, None), (Some("b"), 3, None)]);
+        assert!(!a.series_overlap(&later_a), "a's times do not meet");
+        assert!(b.series_overlap(&later_a), "b at 3 is within b's 1..9");
+        let edge = stats(&[(Some("a"), 9, None)]);
+        assert!(a.series_overlap(&edge), "both ends are included");
+        let untagged = stats(&[(None, 5, None)]);
+        assert!(
+            b.series_overlap(&untagged),
+            "the series without tags is one series"
+        );
+        assert!(!a.series_overlap(&untagged));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod compaction;
 mod engine;
 mod persistence;
+mod stats;
 
 use std::sync::Arc;
 use std::time::Duration;
