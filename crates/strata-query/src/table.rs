@@ -460,7 +460,8 @@ struct Scan {
 impl Scan {
     /// A Parquet reader that skips row groups and pages by its predicate (`predicate`, or what
     /// DataFusion pushes down) and filters rows while decoding; files' metadata comes from the
-    /// node's cache.
+    /// node's cache. Files are written without bloom filters, so none are looked for (a read
+    /// per row group).
     fn parquet_source(
         &self,
         schema: impl Into<TableSchema>,
@@ -470,6 +471,7 @@ impl Scan {
             .with_enable_page_index(true)
             .with_pushdown_filters(true)
             .with_reorder_filters(true)
+            .with_bloom_filter_on_read(false)
             .with_parquet_file_reader_factory(self.reader.clone());
         Arc::new(match predicate {
             Some(predicate) => source.with_predicate(predicate.clone()),
