@@ -290,3 +290,86 @@ async fn a_node_killed_at_any_moment_loses_and_doubles_nothing() {
         fx.files().await
     );
 }
+
+/// `rows` points of 100 hosts, one every second from `first`, with two fields of values that do
+/// not compress (as from an xorshift generator seeded with `seed`).
+fn incompressible(first: i64, rows: i64, seed: u64) -> Vec<String> {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..rows)
+        .map(|i| {
+            let time = DAY + (first + i / 100) * 1_000_000_000;
+            format!("cpu,host=h{} a={},b={} {time}", i % 100, next(), next())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn files_compacted_on_s3_stream_up_in_parts() {
+    let Some(location) = test_s3_location() else {
+        return;
+    };
+    let fx = Fixture::start(compacting(100).on_test_s3(&location)).await;
+    // Three generations of 300,000 rows each, every one overlapping the next by a tenth.
+    for g in 0..3 {
+        for body in incompressible(g * 2_700, 300_000, g as u64 + 7).chunks(50_000) {
+            fx.write(&body.join("\n")).await;
+        }
+        fx.persisted(g as usize + 1).await;
+    }
+    assert_eq!(fx.files().await, 3);
+    let summary = "SELECT host, count(*) AS n, min(a) AS a0, max(a) AS a1, min(b) AS b0, \
+                   max(b) AS b1, min(time) AS t0, max(time) AS t1 FROM cpu GROUP BY host ORDER BY host";
+    let one_host = "SELECT a, b, time FROM cpu WHERE host = 'h42' ORDER BY time";
+    let before = (
+        fx.rows(summary, false).await,
+        fx.rows(one_host, false).await,
+    );
+    // Each host has 8,400 seconds: the 300 each generation shares with the next are its.
+    assert_eq!(before.1.len(), 8_400);
+
+    let data_dir = fx.server.data_dir.clone();
+    let Fixture { mut server, token } = fx;
+    assert!(server.terminate("TERM"));
+    let fx = Fixture {
+        server: compacting(3)
+            .on_test_s3(&location)
+            .data_dir(&data_dir)
+            .start(),
+        token,
+    };
+    let compacted = eventually(Duration::from_secs(120), async || fx.files().await == 1).await;
+    assert!(compacted, "{} files are left", fx.files().await);
+    // One file of more than a part (8 MiB), so it went up as a multipart upload.
+    let partition = fx
+        .rows(
+            "SELECT total_size_mb, row_count FROM system.partitions",
+            true,
+        )
+        .await;
+    assert!(
+        partition[0]["total_size_mb"].as_f64().unwrap() > 8.5,
+        "{partition:?}"
+    );
+    assert_eq!(
+        partition[0]["row_count"], 840_000,
+        "points written twice are one"
+    );
+    assert_eq!(
+        (
+            fx.rows(summary, false).await,
+            fx.rows(one_host, false).await
+        ),
+        before,
+        "the same points"
+    );
+    assert!(
+        !fx.server.data_dir.join("objects").exists(),
+        "nothing went to the local directory"
+    );
+}

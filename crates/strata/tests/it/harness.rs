@@ -72,6 +72,20 @@ impl ServerBuilder {
         self
     }
 
+    /// Keeps the server's objects at `location` in the test S3 store ([`test_s3_location`]).
+    pub fn on_test_s3(self, location: &str) -> Self {
+        let var = |name: &str| std::env::var(name).unwrap();
+        self.arg("--object-store")
+            .arg(location)
+            .env("AWS_ENDPOINT_URL", &var("STRATA_TEST_S3_ENDPOINT"))
+            .env("AWS_REGION", &var("STRATA_TEST_S3_REGION"))
+            .env("AWS_ACCESS_KEY_ID", &var("STRATA_TEST_S3_ACCESS_KEY_ID"))
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                &var("STRATA_TEST_S3_SECRET_ACCESS_KEY"),
+            )
+    }
+
     /// Starts the server without `key` in its environment (even the harness's defaults).
     pub fn env_remove(mut self, key: &str) -> Self {
         self.removed_envs.push(key.into());
@@ -476,6 +490,21 @@ pub async fn json_response(response: reqwest::Response) -> (StatusCode, Value) {
 
 /// The interpreter `scripts/pyenv.sh` prepared (pyarrow, influxdb3-python); `None` (skip the
 /// test) outside `scripts/test`, except under CI, where it must be there.
+/// A fresh prefix of the test S3 bucket (SeaweedFS's S3 API, started by scripts/test); `None`
+/// when no S3 endpoint is configured, which CI never allows.
+pub fn test_s3_location() -> Option<String> {
+    let Some(bucket) = std::env::var_os("STRATA_TEST_S3_ENDPOINT")
+        .and(std::env::var("STRATA_TEST_S3_BUCKET").ok())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the S3 tests (scripts/test)"
+        );
+        return None;
+    };
+    Some(format!("s3://{bucket}/{}", uuid::Uuid::new_v4()))
+}
+
 pub fn python() -> Option<String> {
     match std::env::var("STRATA_TEST_PYTHON") {
         Ok(python) => Some(python),

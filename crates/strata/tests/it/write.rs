@@ -716,33 +716,11 @@ async fn a_kill_9_during_a_write_load_loses_no_acknowledged_point() {
 
 #[tokio::test]
 async fn persists_to_an_s3_compatible_store() {
-    let Ok(endpoint) = std::env::var("STRATA_TEST_S3_ENDPOINT") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs the S3 tests (scripts/test)"
-        );
+    let Some(location) = test_s3_location() else {
         return;
     };
     let Some(python) = python() else { return };
-    let var = |name: &str| std::env::var(name).unwrap();
-    let location = format!(
-        "s3://{}/{}",
-        var("STRATA_TEST_S3_BUCKET"),
-        uuid::Uuid::new_v4()
-    );
-    let fx = Fixture::start_with(
-        Server::builder()
-            .arg("--object-store")
-            .arg(&location)
-            .env("AWS_ENDPOINT_URL", &endpoint)
-            .env("AWS_REGION", &var("STRATA_TEST_S3_REGION"))
-            .env("AWS_ACCESS_KEY_ID", &var("STRATA_TEST_S3_ACCESS_KEY_ID"))
-            .env(
-                "AWS_SECRET_ACCESS_KEY",
-                &var("STRATA_TEST_S3_SECRET_ACCESS_KEY"),
-            ),
-    )
-    .await;
+    let fx = Fixture::start_with(Server::builder().on_test_s3(&location)).await;
     let (status, body) = fx
         .write(
             "/api/v2/write?bucket=db",
