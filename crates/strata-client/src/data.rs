@@ -1,12 +1,10 @@
 //! The data API: writing line protocol and querying, with a database token.
 
-use std::fmt;
-use std::str::FromStr;
-
 use backon::Retryable;
 use bytes::Bytes;
 use reqwest::Method;
 use serde::Deserialize;
+use strata_lp::Precision;
 
 use crate::client::{Body, Client, api_error};
 use crate::config::ClientConfig;
@@ -14,60 +12,6 @@ use crate::error::Error;
 use crate::flight::{self, QueryLanguage, QueryOptions, QueryResult};
 use crate::observe::redact;
 use crate::retry::write_backoff;
-
-/// The unit of a write's timestamps (the `precision` query parameter).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Precision {
-    /// `ns`, the default.
-    #[default]
-    Nanoseconds,
-    /// `us`
-    Microseconds,
-    /// `ms`
-    Milliseconds,
-    /// `s`
-    Seconds,
-}
-
-impl Precision {
-    /// Every precision, finest first.
-    pub const ALL: [Precision; 4] = [
-        Precision::Nanoseconds,
-        Precision::Microseconds,
-        Precision::Milliseconds,
-        Precision::Seconds,
-    ];
-
-    /// As the API writes it: `ns`, `us`, `ms` or `s`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Precision::Nanoseconds => "ns",
-            Precision::Microseconds => "us",
-            Precision::Milliseconds => "ms",
-            Precision::Seconds => "s",
-        }
-    }
-}
-
-impl fmt::Display for Precision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Precision {
-    type Err = Error;
-
-    /// `ns`, `us`, `ms` or `s`.
-    fn from_str(text: &str) -> Result<Self, Error> {
-        Precision::ALL
-            .into_iter()
-            .find(|p| p.as_str() == text)
-            .ok_or_else(|| {
-                Error::config(format!("precision {text:?} is not one of ns, us, ms and s"))
-            })
-    }
-}
 
 /// A client for the data API, authenticated with a database token.
 ///
@@ -137,7 +81,7 @@ impl DataClient {
         let mut url = self.client.url(&["api", "v2", "write"]);
         url.query_pairs_mut()
             .append_pair("bucket", database)
-            .append_pair("precision", precision.as_str());
+            .append_pair("precision", precision.name());
         let body: Bytes = body.into();
         let send = || async {
             let answer = self
@@ -231,15 +175,6 @@ fn write_error(status: reqwest::StatusCode, text: &str) -> Error {
 mod tests {
     use super::*;
     use crate::UrlShape;
-
-    #[test]
-    fn precisions() {
-        for p in Precision::ALL {
-            assert_eq!(p.as_str().parse::<Precision>().unwrap(), p);
-        }
-        assert!("m".parse::<Precision>().is_err());
-        assert_eq!(Precision::default(), Precision::Nanoseconds);
-    }
 
     #[test]
     fn write_errors() {

@@ -59,7 +59,7 @@ pub use client::Client;
 pub use config::{
     ClientConfig, DEFAULT_WRITE_RETRIES, Secret, TlsConfig, UrlShape, base_url_from_host,
 };
-pub use data::{DataClient, Precision};
+pub use data::DataClient;
 pub use error::{Error, GrpcCode, TransportErrorKind};
 pub use flight::{QueryLanguage, QueryOptions, QueryResult};
 pub use oauth::{
@@ -67,6 +67,8 @@ pub use oauth::{
     unverified_jwt_claims,
 };
 pub use observe::{HttpEvent, Observer, redact};
+/// The unit of a write's timestamps (the `precision` query parameter).
+pub use strata_lp::Precision;
 pub use types::*;
 
 /// The shared types the API's bodies are made of.

@@ -1,4 +1,5 @@
-//! Timestamp precision of a write (`precision=ns|us|ms|s`).
+//! Timestamp precision of a write (`precision=ns|us|ms|s`): what the server parses, the client
+//! sends and stratactl's `--precision` names, one type for all of them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,6 +19,14 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// Every precision, finest first.
+    pub const ALL: [Precision; 4] = [
+        Precision::Nanoseconds,
+        Precision::Microseconds,
+        Precision::Milliseconds,
+        Precision::Seconds,
+    ];
+
     /// Nanoseconds per unit.
     pub const fn multiplier(self) -> i64 {
         match self {
@@ -153,12 +162,7 @@ mod tests {
         ] {
             assert_eq!(s.parse::<Precision>(), Ok(p), "{s}");
         }
-        for p in [
-            Precision::Nanoseconds,
-            Precision::Microseconds,
-            Precision::Milliseconds,
-            Precision::Seconds,
-        ] {
+        for p in Precision::ALL {
             assert_eq!(p.to_string().parse::<Precision>(), Ok(p));
         }
     }

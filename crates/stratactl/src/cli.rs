@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use strata_client::Precision;
 
 use crate::duration::parse_go_duration;
 
@@ -263,8 +265,8 @@ pub struct WriteArgs {
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
     /// Precision of data timestamps.
-    #[arg(long, value_enum, default_value = "ns")]
-    pub precision: WritePrecision,
+    #[arg(long, default_value = "ns", value_parser = precision_parser())]
+    pub precision: Precision,
     /// Number of lines (metrics) to write per batch (one request each).
     #[arg(long, default_value = "10000", value_name = "N", value_parser = parse_batch_size)]
     pub batch_size: usize,
@@ -290,13 +292,10 @@ pub struct WriteArgs {
     pub line_protocol: String,
 }
 
-/// `--precision` of `write`.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WritePrecision {
-    Ns,
-    Us,
-    Ms,
-    S,
+/// `--precision` of `write`: the short names only, listed in help and errors.
+fn precision_parser() -> impl TypedValueParser<Value = Precision> {
+    PossibleValuesParser::new(Precision::ALL.map(Precision::name))
+        .map(|name| name.parse().expect("a possible value names a precision"))
 }
 
 fn parse_batch_size(text: &str) -> Result<usize, String> {

@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use strata_client::{Error, Precision, TransportErrorKind};
+use strata_client::{Error, TransportErrorKind};
 
 use super::input::{InputKind, Located, Source, locate};
 use super::{Access, DataAccess};
-use crate::cli::{GlobalArgs, WriteArgs, WritePrecision};
+use crate::cli::{GlobalArgs, WriteArgs};
 use crate::config::{Target, data_target};
 use crate::log::debug;
 
@@ -211,15 +211,6 @@ impl Drop for Progress {
     }
 }
 
-fn precision(p: WritePrecision) -> Precision {
-    match p {
-        WritePrecision::Ns => Precision::Nanoseconds,
-        WritePrecision::Us => Precision::Microseconds,
-        WritePrecision::Ms => Precision::Milliseconds,
-        WritePrecision::S => Precision::Seconds,
-    }
-}
-
 /// What a write has done so far, for the message of a failure.
 struct Done {
     /// The last input line of the last batch written (0: none).
@@ -268,7 +259,7 @@ pub async fn run(global: &GlobalArgs, args: WriteArgs) -> anyhow::Result<()> {
     let access = DataAccess::resolve(&target, args.database, args.token, Access::Write)?;
     let input = open(args.line_protocol)?;
     let client = target.data_client(access.token.clone())?;
-    let precision = precision(args.precision);
+    let precision = args.precision;
     let database = &access.database;
     debug!(
         "writing {} to database {database:?} at {}/api/v2/write with {}, precision {precision}, {} lines per request, timeout {}",
