@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -34,8 +35,10 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
+/// Columns a terminal gives the text: two for a wide character (CJK, most emoji), none for a
+/// combining mark.
 fn width(text: &str) -> usize {
-    text.chars().count()
+    text.width()
 }
 
 fn pad(text: &str, width: usize, align: Align) -> String {
@@ -254,6 +257,24 @@ mod tests {
         assert_eq!(
             empty.render(),
             "+-------+--------+\n| a     | b      |\n+-------+--------+\n| TOTAL | 0 ROWS |\n+-------+--------+\n"
+        );
+    }
+
+    #[test]
+    fn cells_are_padded_to_the_columns_a_terminal_gives_them() {
+        let mut table = Table::new(&[("NAME", Align::Left), ("N", Align::Right)]);
+        table.row(vec!["東京".into(), "1".into()]);
+        table.row(vec!["cafe\u{301}".into(), "2".into()]);
+        assert_eq!(
+            table.render(),
+            "\
++------+---+
+| NAME | N |
++------+---+
+| 東京 | 1 |
+| cafe\u{301} | 2 |
++------+---+
+"
         );
     }
 
