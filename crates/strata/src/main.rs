@@ -18,11 +18,13 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// few seconds then holds several generations' worth of freed pages. A background thread
 /// gives them back after one second instead. (`MALLOC_CONF`'s place in jemalloc's prefixed
 /// build; a C string, so a reference to its first byte.)
+#[allow(unsafe_code)] // A static that jemalloc reads by name; nothing else touches it.
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
 
 /// Everything this process creates (catalog, WAL, keys, pepper, objects) is its user's alone:
 /// files 0600, directories 0700.
+#[allow(unsafe_code)]
 fn private_files() {
     // SAFETY: umask only sets this process's file mode mask; it cannot fail and touches no
     // memory. It runs first, before any thread exists.
