@@ -799,10 +799,11 @@ async fn unauthenticated_sign_in_endpoints_are_cheap_to_refuse() {
     let catalog = server.data_dir.join("catalog.db");
     let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |m| m.len());
     let before = size(&catalog) + size(&catalog.with_extension("db-wal"));
-    // 40 sign-in posts with a 1 MB field: refused for their size, or throttled (answered
-    // before the body is read, so the connection may close under the sender instead).
+    // 40 sign-in posts with a 1 MB field: refused for their size, or throttled after the
+    // first 30. Either refusal may come before the body is read, and then the connection
+    // may close under the sender instead.
     let junk = "x".repeat(1 << 20);
-    let (mut too_large, mut throttled) = (0, 0);
+    let (mut too_large, mut throttled, mut cut) = (0, 0, 0);
     for _ in 0..40 {
         let sent = reqwest::Client::new()
             .post(format!("{}/device", server.base))
@@ -815,13 +816,14 @@ async fn unauthenticated_sign_in_endpoints_are_cheap_to_refuse() {
             .await;
         match sent.map(|response| response.status()) {
             Ok(StatusCode::PAYLOAD_TOO_LARGE) => too_large += 1,
-            Ok(StatusCode::TOO_MANY_REQUESTS) | Err(_) => throttled += 1,
+            Ok(StatusCode::TOO_MANY_REQUESTS) => throttled += 1,
+            Err(_) => cut += 1,
             Ok(other) => panic!("a 1 MB sign-in was answered {other}"),
         }
     }
     assert!(
-        too_large >= 30 && too_large + throttled == 40,
-        "{too_large} refused for size, {throttled} throttled"
+        too_large + cut >= 30 && throttled + cut >= 10,
+        "{too_large} refused for size, {throttled} throttled, {cut} cut off"
     );
     let after = size(&catalog) + size(&catalog.with_extension("db-wal"));
     assert!(
