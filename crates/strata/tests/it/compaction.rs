@@ -322,7 +322,9 @@ async fn files_compacted_on_s3_stream_up_in_parts() {
         }
         fx.persisted(g as usize + 1).await;
     }
-    assert_eq!(fx.files().await, 3);
+    // A generation written over more than a second may be persisted in two parts.
+    let files = fx.files().await;
+    assert!(files >= 3, "{files} files");
     let summary = "SELECT host, count(*) AS n, min(a) AS a0, max(a) AS a1, min(b) AS b0, \
                    max(b) AS b1, min(time) AS t0, max(time) AS t1 FROM cpu GROUP BY host ORDER BY host";
     let one_host = "SELECT a, b, time FROM cpu WHERE host = 'h42' ORDER BY time";
