@@ -111,7 +111,7 @@ impl Failure<'_> {
     fn explain(&self, error: Error) -> anyhow::Error {
         let what = format!("querying database {:?} failed", self.access.database);
         let reason = match &error {
-            Error::Transport { .. } => format!("{:#}", self.target.explain(error, None)),
+            Error::Transport { .. } => format!("{:#}", self.target.explain(error, None, None)),
             Error::Grpc { .. } => {
                 let hint = self.access.hint(&error, self.target);
                 format!("{error}{hint}")

@@ -358,7 +358,7 @@ impl Failure<'_> {
         );
         let state = self.done.state(batch.first(), batch.last(), unsure);
         let reason = match &error {
-            Error::Transport { .. } => format!("{:#}", self.target.explain(error, None)),
+            Error::Transport { .. } => format!("{:#}", self.target.explain(error, None, None)),
             Error::Write {
                 status, message, ..
             } => {
