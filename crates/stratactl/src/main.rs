@@ -21,11 +21,11 @@ mod config;
 mod duration;
 mod log;
 mod login;
-mod output;
 mod prompt;
-mod results;
+mod query_results;
+mod render;
+mod resource_views;
 mod session;
-mod views;
 
 use std::process::ExitCode;
 

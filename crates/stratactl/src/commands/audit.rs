@@ -8,7 +8,7 @@ use crate::cli::{AuditCommand, GlobalArgs};
 use crate::config::connect;
 use crate::duration::parse_go_duration;
 use crate::log::warning;
-use crate::views::{AuditJson, audit_table};
+use crate::resource_views::{AuditJson, audit_table};
 
 /// `--since`/`--until`: an RFC 3339 time, or a Go duration meaning that long ago.
 fn parse_time(flag: &str, text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {

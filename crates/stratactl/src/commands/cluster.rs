@@ -1,7 +1,7 @@
 use super::show;
 use crate::cli::{ClusterCommand, GlobalArgs};
 use crate::config::connect;
-use crate::views::{ClusterJson, cluster_detail, clusters_table};
+use crate::resource_views::{ClusterJson, cluster_detail, clusters_table};
 
 pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> anyhow::Result<()> {
     match command {

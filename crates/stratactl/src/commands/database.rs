@@ -8,7 +8,7 @@ use crate::config::connect;
 use crate::duration::parse_retention;
 use crate::log::warning;
 use crate::prompt;
-use crate::views::{DatabaseJson, databases_table};
+use crate::resource_views::{DatabaseJson, databases_table};
 
 fn check_name(flag: &str, name: &str) -> anyhow::Result<()> {
     validate_database_name(name).map_err(|e| anyhow!("{flag}{}", e.message))

@@ -5,7 +5,7 @@ use super::token::{print_created, revoke_each};
 use super::{parse_expires_at, show};
 use crate::cli::{GlobalArgs, ManagementCommand, ManagementSort};
 use crate::config::connect;
-use crate::views::{ManagementTokenJson, management_table};
+use crate::resource_views::{ManagementTokenJson, management_table};
 
 /// The description of a management token created without `--description`: the server
 /// wants one, and influxctl sends a non-empty one.

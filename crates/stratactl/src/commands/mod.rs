@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::cli::{Cli, Command, FilterStatus, Format, PermissionArgs, TemplateArgs};
 use crate::config::Target;
-use crate::output::print_json;
+use crate::render::print_json;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = &cli.global;

@@ -1,6 +1,6 @@
 //! `query`: SQL or InfluxQL from the command line, a file or standard input, run over Arrow
 //! Flight with a database token, and the answer printed as influxctl prints it (see
-//! [`crate::results`]).
+//! [`crate::query_results`]).
 
 use std::io::Read as _;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use super::{Access, DataAccess, show};
 use crate::cli::{Format, GlobalArgs, QueryArgs, QueryLanguage as Language};
 use crate::config::{Target, data_target};
 use crate::log::debug;
-use crate::results::{self, Perf};
+use crate::query_results::{self, Perf};
 
 const QUERY: InputKind = InputKind {
     argument: "the query argument",
@@ -93,8 +93,8 @@ pub async fn run(global: &GlobalArgs, args: QueryArgs) -> anyhow::Result<()> {
         return show(args.format.format, || perf.json(), || perf.table());
     }
     let text = match args.format.format {
-        Format::Table => results::table(&result, args.time_format)?,
-        Format::Json => results::json(&result)? + "\n",
+        Format::Table => query_results::table(&result, args.time_format)?,
+        Format::Json => query_results::json(&result)? + "\n",
     };
     print!("{text}");
     Ok(())

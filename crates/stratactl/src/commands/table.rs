@@ -7,7 +7,7 @@ use crate::cli::{FilterStatus, Format, GlobalArgs, TableCommand};
 use crate::config::connect;
 use crate::log::warning;
 use crate::prompt;
-use crate::views::{TableJson, tables_table};
+use crate::resource_views::{TableJson, tables_table};
 
 fn show_one(format: Format, table: &Table) -> anyhow::Result<()> {
     show(

@@ -7,9 +7,11 @@ use super::{ArgText, each, parse_expires_at, parse_token_id, permissions, show};
 use crate::cli::{Format, GlobalArgs, RevokeArgs, TokenCommand, TokenSort};
 use crate::config::connect;
 use crate::log::warning;
-use crate::output::print_json;
 use crate::prompt;
-use crate::views::{DatabaseTokenJson, WithSecret, created_detail, token_detail, tokens_table};
+use crate::render::print_json;
+use crate::resource_views::{
+    DatabaseTokenJson, WithSecret, created_detail, token_detail, tokens_table,
+};
 
 /// The warnings every token creation prints, on stderr, before the secret.
 fn secret_warnings() {

@@ -9,7 +9,7 @@ use crate::cli::{Format, GlobalArgs, UserCommand};
 use crate::config::connect;
 use crate::log::warning;
 use crate::prompt;
-use crate::views::{UserJson, users_table};
+use crate::resource_views::{UserJson, users_table};
 
 fn parse_user_id(text: &str) -> anyhow::Result<Uuid> {
     Uuid::parse_str(text.trim()).map_err(|_| {

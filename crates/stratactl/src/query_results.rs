@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use strata_client::QueryResult;
 
 use crate::cli::TimeFormat;
-use crate::output::{Align, Table};
+use crate::render::{Align, Table};
 
 /// One value of an answer.
 #[derive(Debug, Clone, PartialEq)]

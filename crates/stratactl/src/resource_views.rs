@@ -9,7 +9,7 @@ use strata_client::{
 use uuid::Uuid;
 
 use crate::duration::format_retention;
-use crate::output::{self, Align, ProtoTime, proto_time, table_time, table_time_opt};
+use crate::render::{self, Align, ProtoTime, proto_time, table_time, table_time_opt};
 
 /// One part of a partition template in snake_case.
 #[derive(Serialize)]
@@ -88,7 +88,7 @@ pub fn databases_table(databases: &[Database], show_deleted: bool) -> String {
     if show_deleted {
         columns.push(("DELETED AT", Align::Left));
     }
-    let mut table = output::Table::new(&columns);
+    let mut table = render::Table::new(&columns);
     for db in databases {
         let mut row = vec![
             db.id.to_string(),
@@ -143,7 +143,7 @@ pub fn tables_table(tables: &[Table], show_deleted: bool) -> String {
     if show_deleted {
         columns.push(("DELETED AT", Align::Left));
     }
-    let mut out = output::Table::new(&columns);
+    let mut out = render::Table::new(&columns);
     for t in tables {
         let mut row = vec![t.id.to_string(), t.name.clone()];
         if show_deleted {
@@ -215,7 +215,7 @@ pub struct WithSecret<'a, T: Serialize> {
 }
 
 pub fn tokens_table(tokens: &[DatabaseToken]) -> String {
-    let mut table = output::Table::new(&[("ID", Align::Left), ("DESCRIPTION", Align::Left)]);
+    let mut table = render::Table::new(&[("ID", Align::Left), ("DESCRIPTION", Align::Left)]);
     for t in tokens {
         table.row(vec![t.token.id.to_string(), t.token.description.clone()]);
     }
@@ -232,7 +232,7 @@ pub fn permissions_text(permissions: &[Permission]) -> String {
 
 /// The detail table printed after `token create` and `management create`.
 pub fn created_detail(m: &ManagementToken) -> String {
-    output::detail(&[
+    render::detail(&[
         ("id", m.id.to_string()),
         ("description", m.description.clone()),
         ("expires at", table_time_opt(&m.expires_at)),
@@ -243,7 +243,7 @@ pub fn created_detail(m: &ManagementToken) -> String {
 /// `token get` and `token update`.
 pub fn token_detail(t: &DatabaseToken) -> String {
     let m = &t.token;
-    output::detail(&[
+    render::detail(&[
         ("id", m.id.to_string()),
         ("description", m.description.clone()),
         ("permissions", permissions_text(&t.permissions)),
@@ -288,7 +288,7 @@ impl<'a> From<&'a ManagementToken> for ManagementTokenJson<'a> {
 }
 
 pub fn management_table(tokens: &[ManagementToken]) -> String {
-    let mut table = output::Table::new(&[
+    let mut table = render::Table::new(&[
         ("ID", Align::Left),
         ("DESCRIPTION", Align::Left),
         ("PREFIX", Align::Left),
@@ -337,7 +337,7 @@ impl<'a> From<&'a Cluster> for ClusterJson<'a> {
 }
 
 pub fn cluster_detail(c: &Cluster) -> String {
-    output::detail(&[
+    render::detail(&[
         ("id", c.id.to_string()),
         ("name", c.name.clone()),
         ("state", c.state.clone()),
@@ -346,7 +346,7 @@ pub fn cluster_detail(c: &Cluster) -> String {
 }
 
 pub fn clusters_table(clusters: &[Cluster]) -> String {
-    let mut table = output::Table::new(&[
+    let mut table = render::Table::new(&[
         ("ID", Align::Left),
         ("NAME", Align::Left),
         ("STATE", Align::Left),
@@ -396,7 +396,7 @@ impl<'a> From<&'a User> for UserJson<'a> {
 }
 
 pub fn users_table(users: &[User]) -> String {
-    let mut table = output::Table::new(&[
+    let mut table = render::Table::new(&[
         ("ID", Align::Left),
         ("FIRST NAME", Align::Left),
         ("LAST NAME", Align::Left),
@@ -450,7 +450,7 @@ impl<'a> From<&'a AuditEntry> for AuditJson<'a> {
 }
 
 pub fn audit_table(entries: &[AuditEntry]) -> String {
-    let mut table = output::Table::new(&[
+    let mut table = render::Table::new(&[
         ("ID", Align::Right),
         ("TIME", Align::Left),
         ("ACTOR", Align::Left),
