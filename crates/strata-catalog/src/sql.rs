@@ -1212,22 +1212,13 @@ impl Catalog for SqlCatalog {
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(format!("no database has id {id}")))?;
         let mut database = database_from_row(&row)?;
-        let deleted_at = match (database.status, database.deleted_at) {
-            (Status::Deleted, Some(at)) => at,
-            _ => {
-                return Err(Error::conflict(format!(
-                    "database {:?} (id {id}) is not deleted",
-                    database.name
-                )));
-            }
-        };
-        if deleted_at < deleted_since {
-            return Err(Error::not_found(format!(
-                "database {:?} (id {id}) was deleted at {} and can no longer be restored: the undelete window has passed",
-                database.name,
-                deleted_at.to_rfc3339()
-            )));
-        }
+        check_restorable(
+            "database",
+            &database.name,
+            id,
+            (database.status, database.deleted_at),
+            deleted_since,
+        )?;
         if Self::active_database(&mut tx, &database.name).await.is_ok() {
             return Err(Error::conflict(format!(
                 "cannot undelete database {:?} (id {id}): an active database has that name; rename or delete it first",
@@ -1352,22 +1343,13 @@ impl Catalog for SqlCatalog {
             Error::not_found(format!("database {database:?} has no table with id {id}"))
         })?;
         let mut table = table_from_row(&row)?;
-        let deleted_at = match (table.status, table.deleted_at) {
-            (Status::Deleted, Some(at)) => at,
-            _ => {
-                return Err(Error::conflict(format!(
-                    "table {:?} (id {id}) is not deleted",
-                    table.name
-                )));
-            }
-        };
-        if deleted_at < deleted_since {
-            return Err(Error::not_found(format!(
-                "table {:?} (id {id}) was deleted at {} and can no longer be restored: the undelete window has passed",
-                table.name,
-                deleted_at.to_rfc3339()
-            )));
-        }
+        check_restorable(
+            "table",
+            &table.name,
+            id,
+            (table.status, table.deleted_at),
+            deleted_since,
+        )?;
         if Self::active_table_exists(&mut tx, db.id, &table.name).await? {
             return Err(Error::conflict(format!(
                 "cannot undelete table {:?} (id {id}): an active table has that name; rename or delete it first",
@@ -1898,6 +1880,32 @@ impl Catalog for SqlCatalog {
 
 /// How many files one `DELETE` names.
 const DELETE_CHUNK: usize = 500;
+
+/// Checks that a soft-deleted `kind` (database, table) can be restored: it is deleted, and
+/// not before `deleted_since` (when the undelete window began).
+fn check_restorable(
+    kind: &str,
+    name: &str,
+    id: i64,
+    (status, deleted_at): (Status, Option<DateTime<Utc>>),
+    deleted_since: DateTime<Utc>,
+) -> Result<()> {
+    let deleted_at = match (status, deleted_at) {
+        (Status::Deleted, Some(at)) => at,
+        _ => {
+            return Err(Error::conflict(format!(
+                "{kind} {name:?} (id {id}) is not deleted"
+            )));
+        }
+    };
+    if deleted_at < deleted_since {
+        return Err(Error::not_found(format!(
+            "{kind} {name:?} (id {id}) was deleted at {} and can no longer be restored: the undelete window has passed",
+            deleted_at.to_rfc3339()
+        )));
+    }
+    Ok(())
+}
 
 fn check_table_limit(database: &Database, active_tables: i64) -> Result<()> {
     if active_tables >= i64::from(database.max_tables) {
