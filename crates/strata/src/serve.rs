@@ -172,8 +172,16 @@ pub struct ServeArgs {
     admin_password_file: Option<PathBuf>,
 }
 
+/// A duration flag: numbers with units, as humantime reads them (`60s`, `10m`, `1h30m`, `14d`).
+fn parse_duration_flag(text: &str) -> Result<chrono::TimeDelta, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| {
+        format!("{text:?} is not a duration ({e}); write numbers with units, e.g. 60s, 10m, 1h30m or 14d")
+    })?;
+    chrono::TimeDelta::from_std(duration).map_err(|_| format!("{text:?} is too long"))
+}
+
 fn parse_lifetime(text: &str) -> Result<chrono::TimeDelta, String> {
-    let lifetime = strata_types::parse_duration(text).map_err(|e| e.message)?;
+    let lifetime = parse_duration_flag(text)?;
     if lifetime <= chrono::TimeDelta::zero() {
         return Err(format!("{text:?} must be longer than zero"));
     }
@@ -185,7 +193,7 @@ fn to_std(delta: chrono::TimeDelta) -> std::time::Duration {
 }
 
 fn parse_skew(text: &str) -> Result<chrono::TimeDelta, String> {
-    let skew = strata_types::parse_duration(text).map_err(|e| e.message)?;
+    let skew = parse_duration_flag(text)?;
     if skew > chrono::TimeDelta::minutes(10) {
         return Err(format!(
             "{text:?} is more skew than 10 minutes; fix the clocks instead"
@@ -282,7 +290,7 @@ fn admin_password(args: &ServeArgs) -> anyhow::Result<Option<String>> {
 
 /// The undelete window: at most 100 years, so "now minus the window" is always a valid time.
 fn parse_window(text: &str) -> Result<chrono::TimeDelta, String> {
-    let window = strata_types::parse_duration(text).map_err(|e| e.message)?;
+    let window = parse_duration_flag(text)?;
     if window > chrono::TimeDelta::days(36_500) {
         return Err(format!(
             "{text:?} is longer than the largest window, 100 years (36500d)"
@@ -517,5 +525,55 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(not(unix))]
     async {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    #[test]
+    fn duration_flags_take_numbers_with_units() {
+        for (text, expected) in [
+            ("60s", TimeDelta::seconds(60)),
+            ("10m", TimeDelta::minutes(10)),
+            ("1h30m", TimeDelta::minutes(90)),
+            ("14d", TimeDelta::days(14)),
+            ("400d", TimeDelta::days(400)),
+            ("2w", TimeDelta::days(14)),
+            ("500ms", TimeDelta::milliseconds(500)),
+        ] {
+            assert_eq!(parse_lifetime(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn duration_flags_refuse_what_is_no_duration_or_out_of_bounds() {
+        for text in ["10", "soon", "", "1x"] {
+            let error = parse_lifetime(text).unwrap_err();
+            assert!(
+                error.starts_with(&format!("{text:?} is not a duration (")),
+                "{error}"
+            );
+            assert!(error.ends_with("e.g. 60s, 10m, 1h30m or 14d"), "{error}");
+        }
+        assert_eq!(
+            parse_lifetime("0s").unwrap_err(),
+            "\"0s\" must be longer than zero"
+        );
+        assert_eq!(parse_skew("10m"), Ok(TimeDelta::minutes(10)));
+        assert!(parse_skew("11m").unwrap_err().contains("fix the clocks"));
+        assert_eq!(parse_window("36500d"), Ok(TimeDelta::days(36_500)));
+        assert!(
+            parse_window("36501d")
+                .unwrap_err()
+                .contains("the largest window")
+        );
+        assert_eq!(
+            parse_lifetime("9999999999999999s").unwrap_err(),
+            "\"9999999999999999s\" is too long"
+        );
     }
 }
