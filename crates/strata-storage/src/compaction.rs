@@ -598,7 +598,7 @@ impl CompactionWriter {
         file.writer.write(rows).map_err(parquet_error)?;
         file.stats.push(SeriesStats::of_rows(rows)?);
         if file.stats.len() == STATS_MERGED_EVERY {
-            let merged = merged(&file.stats)?;
+            let merged = SeriesStats::merge_in_write_order(&file.stats)?;
             file.stats = vec![merged];
         }
         let (first, last) = time_range(rows);
@@ -623,7 +623,7 @@ impl CompactionWriter {
             return Ok(Vec::new());
         };
         let rest = file.writer.into_inner().map_err(parquet_error)?;
-        let stats = merged(&file.stats)?;
+        let stats = SeriesStats::merge_in_write_order(&file.stats)?;
         Ok(vec![
             CompactedPart::Bytes {
                 file: file.id,
@@ -639,12 +639,6 @@ impl CompactionWriter {
             }),
         ])
     }
-}
-
-/// Statistics of parts of a file, oldest first, as one.
-fn merged(parts: &[SeriesStats]) -> Result<SeriesStats> {
-    let ranked: Vec<(u64, &SeriesStats)> = (0u64..).zip(parts).collect();
-    SeriesStats::merge(&ranked)
 }
 
 impl OpenFile {

@@ -472,7 +472,7 @@ impl Storage {
                     None => return Ok(None),
                 }
             }
-            Ok::<_, Error>(Some(merge_ranked(&sources)?))
+            Ok::<_, Error>(Some(SeriesStats::merge_in_write_order(&sources)?))
         })
         .await
         .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))??;
@@ -599,7 +599,7 @@ impl Storage {
                     let series_meet = self
                         .file_stats(a)
                         .await?
-                        .series_overlap(&*self.file_stats(b).await?);
+                        .series_overlap(&*self.file_stats(b).await?)?;
                     if series_meet {
                         read += 1;
                         if read > MAX_PAIRS_READ {
@@ -923,19 +923,9 @@ enum Unavailable {
     Moved,
 }
 
-/// Statistics merged with each source ranked by its place: later sources were written later.
-fn merge_ranked(sources: &[Arc<SeriesStats>]) -> Result<SeriesStats> {
-    let ranked: Vec<(u64, &SeriesStats)> = sources
-        .iter()
-        .enumerate()
-        .map(|(rank, s)| (rank as u64, s.as_ref()))
-        .collect();
-    SeriesStats::merge(&ranked)
-}
-
-/// [`merge_ranked`] off the async threads.
+/// [`SeriesStats::merge_in_write_order`] off the async threads.
 async fn merge_in_order(sources: Vec<Arc<SeriesStats>>) -> Result<SeriesStats> {
-    tokio::task::spawn_blocking(move || merge_ranked(&sources))
+    tokio::task::spawn_blocking(move || SeriesStats::merge_in_write_order(&sources))
         .await
         .map_err(|e| Error::internal(format!("merging series statistics failed: {e}")))?
 }

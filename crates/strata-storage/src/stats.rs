@@ -14,6 +14,7 @@
 //! marked [`SeriesStats::inexact`]. First and last values are exact either way: of copies of
 //! one point, the latest write's value wins, as it does when rows are merged.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
@@ -167,6 +168,13 @@ impl SeriesStats {
             columns.extend(field_stats(name, column, times, &ids)?);
         }
         SeriesStats::from_columns(columns)
+    }
+
+    /// [`SeriesStats::merge`] of sources given oldest first: later sources were written later.
+    pub fn merge_in_write_order<S: Borrow<SeriesStats>>(sources: &[S]) -> Result<SeriesStats> {
+        let ranked: Vec<(u64, &SeriesStats)> =
+            (0u64..).zip(sources.iter().map(Borrow::borrow)).collect();
+        SeriesStats::merge(&ranked)
     }
 
     /// Merges the statistics of several sources into one row per series. Sources come with
@@ -500,41 +508,14 @@ impl SeriesStats {
             .as_boolean()
     }
 
-    /// Whether a series is in both `self` and `other` with time ranges that meet: two sources
-    /// can hold the same point only then.
-    pub(crate) fn series_overlap(&self, other: &SeriesStats) -> bool {
-        let (fewer, more) = match self.series() <= other.series() {
-            true => (self, other),
-            false => (other, self),
-        };
-        let spans: HashMap<String, (i64, i64)> = (0..fewer.series())
-            .map(|s| {
-                let span = (fewer.min_time().value(s), fewer.max_time().value(s));
-                (fewer.series_key(s), span)
-            })
-            .collect();
-        (0..more.series()).any(|s| {
-            spans
-                .get(&more.series_key(s))
-                .is_some_and(|&(first, last)| {
-                    first <= more.max_time().value(s) && more.min_time().value(s) <= last
-                })
-        })
-    }
-
-    /// A series' tag names and values, in name order: the same for the series in any source.
-    fn series_key(&self, s: usize) -> String {
-        let mut key = String::new();
-        for name in &self.tags {
-            let values = self.tag(name).expect("a column per tag name");
-            if values.is_valid(s) {
-                key.push_str(name);
-                key.push('\0');
-                key.push_str(values.value(s));
-                key.push('\0');
-            }
-        }
-        key
+    /// Whether a series may repeat a point across `self` and `other`: it is in both with time
+    /// ranges that meet (or was inexact in one already). Two sources can share a point only
+    /// then.
+    pub(crate) fn series_overlap(&self, other: &SeriesStats) -> Result<bool> {
+        Ok(SeriesStats::merge(&[(0, self), (1, other)])?
+            .inexact()
+            .true_count()
+            > 0)
     }
 
     /// The names of the fields, sorted.
@@ -987,19 +968,25 @@ mod tests {
         // As a compaction's outputs are: the same time range, other series.
         let a = stats(&[(Some("a"), 1, None), (Some("a"), 9, None)]);
         let b = stats(&[(Some("b"), 1, None), (Some("b"), 9, None), (None, 5, None)]);
-        assert!(!a.series_overlap(&b));
-        assert!(!b.series_overlap(&a));
+        assert!(!a.series_overlap(&b).unwrap());
+        assert!(!b.series_overlap(&a).unwrap());
         let later_a = stats(&[(Some("a"), 10, None), (Some("b"), 3, None)]);
-        assert!(!a.series_overlap(&later_a), "a's times do not meet");
-        assert!(b.series_overlap(&later_a), "b at 3 is within b's 1..9");
+        assert!(
+            !a.series_overlap(&later_a).unwrap(),
+            "a's times do not meet"
+        );
+        assert!(
+            b.series_overlap(&later_a).unwrap(),
+            "b at 3 is within b's 1..9"
+        );
         let edge = stats(&[(Some("a"), 9, None)]);
-        assert!(a.series_overlap(&edge), "both ends are included");
+        assert!(a.series_overlap(&edge).unwrap(), "both ends are included");
         let untagged = stats(&[(None, 5, None)]);
         assert!(
-            b.series_overlap(&untagged),
+            b.series_overlap(&untagged).unwrap(),
             "the series without tags is one series"
         );
-        assert!(!a.series_overlap(&untagged));
+        assert!(!a.series_overlap(&untagged).unwrap());
     }
 
     #[test]
