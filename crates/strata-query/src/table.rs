@@ -7,9 +7,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt64Array, new_null_array};
-use arrow::compute::{self, cast};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampNanosecondType};
+use arrow::array::{ArrayRef, RecordBatch, UInt64Array, new_null_array};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::{DFSchema, ScalarValue};
@@ -201,13 +201,13 @@ impl datafusion::catalog::TableProvider for StrataTable {
         let mut next = files.len() as u64;
         let mut batches = Vec::new();
         let mut repeats_within = Vec::new();
-        for (batch, &unique) in data.buffered.iter().zip(&data.buffered_points_unique) {
-            let times = batch
-                .column_by_name(TIME_COLUMN)
-                .map(|c| c.as_primitive::<TimestampNanosecondType>());
-            if let Some(range) = times.and_then(|t| compute::min(t).zip(compute::max(t)))
-                && in_range(range)
-            {
+        let buffered = data
+            .buffered
+            .iter()
+            .zip(&data.buffered_points_unique)
+            .zip(&data.buffered_time_ranges);
+        for ((batch, &unique), &range) in buffered {
+            if range.0 <= range.1 && in_range(range) {
                 spans.push((range.0, range.1, Source::Batch(batches.len())));
                 let batch = align(batch, &self.schema)?;
                 batches.push(with_sequence(&batch, &scan.sequenced, next)?);

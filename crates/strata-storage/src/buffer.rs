@@ -42,6 +42,8 @@ pub struct TableBuffer {
     pub batches: Vec<RecordBatch>,
     /// For each batch, whether it holds no point twice.
     pub points_unique: Vec<bool>,
+    /// For each batch, its smallest and largest time.
+    pub time_ranges: Vec<(i64, i64)>,
     pub rows: usize,
     pub min_time: i64,
     pub max_time: i64,
@@ -80,6 +82,7 @@ impl Generation {
         table.max_time = table.max_time.max(max);
         table.batches.push(batch);
         table.points_unique.push(points_unique);
+        table.time_ranges.push((min, max));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,6 +159,8 @@ pub struct BufferedTable {
     pub batches: Vec<RecordBatch>,
     /// For each batch, whether it holds no point twice.
     pub points_unique: Vec<bool>,
+    /// For each batch, its smallest and largest time.
+    pub time_ranges: Vec<(i64, i64)>,
     /// WAL segments whose rows are included; files this node registered for them must not be
     /// read as well.
     pub segments: Vec<i64>,
@@ -366,6 +371,7 @@ impl Buffer {
             if let Some(table) = generation.tables.get(&key) {
                 out.batches.extend(table.batches.iter().cloned());
                 out.points_unique.extend(&table.points_unique);
+                out.time_ranges.extend(&table.time_ranges);
                 out.parts.push(BufferedPart {
                     batches: table.batches.clone(),
                     stats: table.stats.clone(),

@@ -179,6 +179,8 @@ pub struct TableData {
     /// For each buffered batch, whether it holds no point twice (it may still repeat points
     /// of other batches and files).
     pub buffered_points_unique: Vec<bool>,
+    /// For each buffered batch, its smallest and largest time.
+    pub buffered_time_ranges: Vec<(i64, i64)>,
     /// Files in the order they were written.
     pub files: Vec<ParquetFile>,
     parts: Vec<BufferedPart>,
@@ -424,6 +426,7 @@ impl Storage {
             table_id,
             buffered: buffered.batches,
             buffered_points_unique: buffered.points_unique,
+            buffered_time_ranges: buffered.time_ranges,
             files,
             parts: buffered.parts,
         })
@@ -487,6 +490,7 @@ impl Storage {
                 &self.store,
                 &data.buffered,
                 &data.buffered_points_unique,
+                &data.buffered_time_ranges,
                 &data.files,
             )
             .await?;

@@ -20,7 +20,6 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowPredicateFn, ParquetRecordBatchReaderBuilder, RowFilter};
 use strata_types::{ColumnType, Error, ParquetFile, Result, TIME_COLUMN};
 
-use crate::buffer::time_range;
 use crate::columns::column_type_of;
 use crate::overlap::{Source, conflict_windows};
 
@@ -52,13 +51,14 @@ pub(crate) async fn may_share_points(
 }
 
 /// Whether a point may be in more than one of a table's buffered batches (`unique` saying of
-/// each whether it holds no point twice) and files, or twice in one batch: `false` only when
+/// each whether it holds no point twice, `ranges` its smallest and largest time) and files, or twice in one batch: `false` only when
 /// the rows in every time where they overlap hold each point once. The files must be known to
 /// share no point with each other.
 pub(crate) async fn buffer_may_share_points(
     store: &Arc<dyn ObjectStore>,
     batches: &[RecordBatch],
     unique: &[bool],
+    ranges: &[(i64, i64)],
     files: &[ParquetFile],
 ) -> Result<bool> {
     let mut spans: Vec<(i64, i64, Source)> = files
@@ -66,8 +66,7 @@ pub(crate) async fn buffer_may_share_points(
         .enumerate()
         .map(|(i, f)| (f.min_time, f.max_time, Source::File(i)))
         .collect();
-    for (i, batch) in batches.iter().enumerate() {
-        let (first, last) = time_range(batch);
+    for (i, &(first, last)) in ranges.iter().enumerate() {
         if first <= last {
             spans.push((first, last, Source::Batch(i)));
         }
