@@ -15,9 +15,11 @@ tokens, users and the audit log; it also writes line protocol and runs queries. 
 output and connection profiles.";
 
 const AFTER_HELP: &str = "\
-Connection profiles are read from ~/.config/stratactl/config.toml (or --config / \
-STRATACTL_CONFIG); --profile / STRATACTL_PROFILE picks one (default \"default\"). The \
-credential comes from STRATACTL_MGMT_TOKEN, else the profile's mgmt_token, else the file \
+Connection profiles are read from --config / STRATACTL_CONFIG, else from \
+~/.config/stratactl/config.toml, else from influxctl's ~/.config/influxctl/config.toml \
+($XDG_CONFIG_HOME instead of ~/.config when it is set); --profile, else STRATACTL_PROFILE, \
+else INFLUXCTL_PROFILE picks one (default \"default\"). The credential comes from \
+STRATACTL_MGMT_TOKEN or INFLUXCTL_MGMT_TOKEN, else the profile's mgmt_token, else the file \
 named by [profile.auth.token] token_file (the token alone, or JSON {\"token\": \"...\"}), \
 else the session of `stratactl auth login` cached in ~/.cache/stratactl/, else (on a \
 terminal) a new sign-in; `write` and `query` use a database token instead (--token, else the \
@@ -81,18 +83,14 @@ pub struct GlobalArgs {
         value_name = "CLUSTER_ID"
     )]
     pub cluster: Option<String>,
-    /// Configuration file [default: ~/.config/stratactl/config.toml].
+    /// Configuration file [default: ~/.config/stratactl/config.toml, else
+    /// ~/.config/influxctl/config.toml].
     #[arg(long, global = true, env = "STRATACTL_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Connection profile to use.
-    #[arg(
-        long,
-        global = true,
-        env = "STRATACTL_PROFILE",
-        default_value = "default",
-        value_name = "NAME"
-    )]
-    pub profile: String,
+    /// Connection profile to use [default: $INFLUXCTL_PROFILE, else "default"].
+    // Read through `config::profile_name`, which falls back to influxctl's variable.
+    #[arg(long, global = true, env = "STRATACTL_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
     /// Print the version.
     #[arg(short = 'v', long = "version", action = ArgAction::Version)]
     pub version: Option<bool>,

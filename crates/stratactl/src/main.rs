@@ -34,6 +34,8 @@ use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
     let mut command = cli::command();
+    // clap names the program after argv[0]'s file name in usage and errors, so a link or copy
+    // named `influxctl` calls itself that.
     let argv = args::normalize(&mut command, std::env::args_os().collect());
     let parsed = command
         .try_get_matches_from(argv)

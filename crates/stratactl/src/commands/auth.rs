@@ -1,5 +1,5 @@
 use crate::cli::{AuthCommand, GlobalArgs};
-use crate::config::{capitalize, configured_credential, target};
+use crate::config::{capitalize, configured_credential, profile_name, target};
 use crate::log::warning;
 use crate::login::{self, Report};
 use crate::session;
@@ -19,17 +19,18 @@ pub async fn run(global: &GlobalArgs, command: AuthCommand) -> anyhow::Result<()
         }
         AuthCommand::Logout => {
             // Only the profile's name is needed: logging out works whatever the config says.
-            let path = session::path_for(&global.profile)?;
+            let profile = profile_name(global);
+            let path = session::path_for(&profile)?;
             if session::remove(&path)? {
                 println!(
                     "removed the cached login session of profile {:?} ({})",
-                    global.profile,
+                    profile,
                     path.display()
                 );
             } else {
                 println!(
                     "no cached login session for profile {:?} ({}); nothing to remove",
-                    global.profile,
+                    profile,
                     path.display()
                 );
             }

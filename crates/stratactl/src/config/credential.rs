@@ -15,12 +15,16 @@ use super::target::Target;
 use crate::log::debug;
 use crate::{login, session};
 
-pub const ENV_MGMT_TOKEN: &str = "STRATACTL_MGMT_TOKEN";
+/// Variables that may hold a management token, first set wins: stratactl's, then
+/// influxctl's (added in 2.10.1; its docs do not name it, and this is the name that fits its
+/// `INFLUXCTL_PROFILE`).
+const MGMT_TOKEN_VARS: [&str; 2] = ["STRATACTL_MGMT_TOKEN", "INFLUXCTL_MGMT_TOKEN"];
 
 /// Where the management credential came from (never the credential itself).
 #[derive(Debug, Clone)]
 pub enum CredentialSource {
-    Env,
+    /// The variable that held it.
+    Env(&'static str),
     MgmtToken {
         profile: String,
     },
@@ -53,7 +57,7 @@ impl CredentialSource {
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CredentialSource::Env => write!(f, "the management token in {ENV_MGMT_TOKEN}"),
+            CredentialSource::Env(var) => write!(f, "the management token in {var}"),
             CredentialSource::MgmtToken { profile } => {
                 write!(f, "the mgmt_token of profile {profile:?}")
             }
@@ -115,15 +119,21 @@ fn read_token_file(path: &Path) -> anyhow::Result<Secret> {
 }
 
 /// The credential configured for the profile, by precedence: `STRATACTL_MGMT_TOKEN` >
-/// `mgmt_token` > `token_file`; `None` when there is none (a login session is used then).
+/// `INFLUXCTL_MGMT_TOKEN` > `mgmt_token` > `token_file`; `None` when there is none (a login
+/// session is used then).
 pub fn configured_credential(
     loaded: &Loaded,
 ) -> anyhow::Result<Option<(Secret, CredentialSource)>> {
     let profile = &loaded.profile;
-    if let Ok(token) = std::env::var(ENV_MGMT_TOKEN)
-        && !token.trim().is_empty()
-    {
-        return Ok(Some((Secret::new(token.trim()), CredentialSource::Env)));
+    for var in MGMT_TOKEN_VARS {
+        if let Ok(token) = std::env::var(var)
+            && !token.trim().is_empty()
+        {
+            return Ok(Some((
+                Secret::new(token.trim()),
+                CredentialSource::Env(var),
+            )));
+        }
     }
     if let Some(token) = profile.mgmt_token.as_deref().map(str::trim)
         && !token.is_empty()
@@ -143,10 +153,10 @@ pub fn configured_credential(
     Ok(None)
 }
 
-/// The management credential, by precedence: `STRATACTL_MGMT_TOKEN` > `mgmt_token` >
-/// `token_file` > the cached login session (unexpired, for this server) > a sign-in now
-/// through the device flow (only when standard input is a terminal, so someone is there to
-/// approve it).
+/// The management credential, by precedence: `STRATACTL_MGMT_TOKEN` >
+/// `INFLUXCTL_MGMT_TOKEN` > `mgmt_token` > `token_file` > the cached login session
+/// (unexpired, for this server) > a sign-in now through the device flow (only when standard
+/// input is a terminal, so someone is there to approve it).
 pub(super) async fn credential(target: &Target) -> anyhow::Result<(Secret, CredentialSource)> {
     if let Some(found) = configured_credential(&target.loaded)? {
         return Ok(found);

@@ -8,6 +8,7 @@ use anyhow::{anyhow, bail};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::lookup::{DefaultFiles, present};
 use crate::log::debug;
 
 #[derive(Deserialize, Debug, Default)]
@@ -138,13 +139,6 @@ impl Loaded {
     }
 }
 
-pub fn default_config_path() -> anyhow::Result<PathBuf> {
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
-        anyhow!("HOME is not set, so there is no default config file; pass --config PATH or set STRATACTL_CONFIG")
-    })?;
-    Ok(PathBuf::from(home).join(".config/stratactl/config.toml"))
-}
-
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
@@ -156,11 +150,28 @@ const EXAMPLE: &str = "[[profile]]
   port = \"443\"
   mgmt_token = \"strata_mgmt_…\"";
 
-/// Reads the config file and picks the profile `name`.
+/// Reads the config file (`explicit`, else the first of the [`DefaultFiles`] there is) and
+/// picks the profile `name`.
 pub fn load(explicit: Option<&Path>, name: &str) -> anyhow::Result<Loaded> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
-        None => default_config_path()?,
+        None => {
+            let files = DefaultFiles::from_env()?;
+            let Some(path) = files.pick(present) else {
+                bail!(
+                    "no config file: neither {} nor influxctl's {} exists; create one of them, or pass --config PATH (or set STRATACTL_CONFIG). A minimal profile:\n{EXAMPLE}",
+                    files.stratactl.display(),
+                    files.influxctl.display()
+                );
+            };
+            if path == files.influxctl {
+                debug!(
+                    "{} does not exist, so influxctl's config file is read",
+                    files.stratactl.display()
+                );
+            }
+            path.to_path_buf()
+        }
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -213,7 +224,7 @@ pub fn load(explicit: Option<&Path>, name: &str) -> anyhow::Result<Loaded> {
             .map(|p| p.name.get_ref().as_str())
             .collect();
         bail!(
-            "profile {name:?} not found in config file {} (it has: {}); choose one with --profile or STRATACTL_PROFILE",
+            "profile {name:?} not found in config file {} (it has: {}); choose one with --profile, STRATACTL_PROFILE or INFLUXCTL_PROFILE",
             path.display(),
             names.join(", ")
         );

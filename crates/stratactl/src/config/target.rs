@@ -7,6 +7,7 @@ use strata_client::{
 };
 
 use super::file::{Loaded, Product, Profile, load};
+use super::lookup::profile_name;
 use super::observer::observer;
 use crate::cli::{GlobalArgs, Timeout};
 use crate::log::warning;
@@ -24,7 +25,7 @@ pub struct Target {
 
 /// Reads the chosen profile and works out its server: file, profile, URL, URL shape, TLS.
 pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
-    let loaded = load(global.config.as_deref(), &global.profile)?;
+    let loaded = load(global.config.as_deref(), &profile_name(global))?;
     let name = loaded.name().to_string();
     let in_file = format!("profile {name:?} in {}", loaded.path.display());
     let product = loaded.profile.product.ok_or_else(|| {
@@ -75,7 +76,7 @@ pub fn target(global: &GlobalArgs) -> anyhow::Result<Target> {
 /// (data requests go to `https://host:port` whatever the product), so they are not
 /// required; `timeout` is the command's own.
 pub fn data_target(global: &GlobalArgs, timeout: &Timeout) -> anyhow::Result<Target> {
-    let loaded = load(global.config.as_deref(), &global.profile)?;
+    let loaded = load(global.config.as_deref(), &profile_name(global))?;
     // Only shown in debug lines; the data API has one URL shape.
     let product = loaded.profile.product.unwrap_or(Product::Clustered);
     server(loaded, product, timeout, |_| Ok(UrlShape::Clustered))

@@ -145,9 +145,16 @@ impl Ctl {
     }
 
     pub fn write_config(&self, text: &str) {
-        let path = self.config_path();
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        write_creating_dirs(&self.config_path(), text);
+    }
+
+    /// `$HOME/.config/influxctl/config.toml`, where influxctl keeps its profiles.
+    pub fn influxctl_config_path(&self) -> PathBuf {
+        self.home().join(".config/influxctl/config.toml")
+    }
+
+    pub fn write_influxctl_config(&self, text: &str) {
+        write_creating_dirs(&self.influxctl_config_path(), text);
     }
 
     /// A file in `HOME`; returns its path.
@@ -157,10 +164,27 @@ impl Ctl {
         path
     }
 
-    /// `stratactl` with `HOME` here, never a browser, and no `STRATACTL_*`,
-    /// `XDG_CACHE_HOME` or proxy variables inherited.
+    /// `stratactl` with `HOME` here, never a browser, and no `STRATACTL_*`, `INFLUXCTL_*`,
+    /// `XDG_*` or proxy variables inherited.
     pub fn command(&self) -> Command {
         self.isolated(Command::new(env!("CARGO_BIN_EXE_stratactl")))
+    }
+
+    /// A symbolic link to `stratactl` named `name`, in `HOME/bin`; returns its path.
+    pub fn link_as(&self, name: &str) -> PathBuf {
+        let dir = self.home().join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join(name);
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_stratactl"), &link).unwrap();
+        link
+    }
+
+    /// `program ARGS` (e.g. a link made by [`Ctl::link_as`]) with `envs`, in the environment
+    /// of [`Ctl::command`].
+    pub fn run_program(&self, program: &Path, envs: &[(&str, &str)], args: &[&str]) -> Out {
+        let mut cmd = self.isolated(Command::new(program));
+        cmd.args(args).envs(envs.iter().copied());
+        Out::new(args, cmd.output().expect("run the program"))
     }
 
     /// `stratactl ARGS` (one shell word list) on a pseudo-terminal, through util-linux
@@ -177,8 +201,8 @@ impl Ctl {
         Some(cmd)
     }
 
-    /// `cmd` with `HOME` here, never a browser, and no `STRATACTL_*`, `XDG_CACHE_HOME` or
-    /// proxy variables inherited.
+    /// `cmd` with `HOME` here, never a browser, and no `STRATACTL_*`, `INFLUXCTL_*`, `XDG_*`
+    /// or proxy variables inherited.
     fn isolated(&self, mut cmd: Command) -> Command {
         cmd.env("HOME", self.home());
         cmd.env("STRATACTL_NO_BROWSER", "1");
@@ -186,7 +210,10 @@ impl Ctl {
             "STRATACTL_CONFIG",
             "STRATACTL_PROFILE",
             "STRATACTL_MGMT_TOKEN",
+            "INFLUXCTL_PROFILE",
+            "INFLUXCTL_MGMT_TOKEN",
             "XDG_CACHE_HOME",
+            "XDG_CONFIG_HOME",
             "http_proxy",
             "https_proxy",
             "HTTP_PROXY",
@@ -223,6 +250,11 @@ impl Ctl {
     pub fn hide_home(&self, text: &str) -> String {
         text.replace(&*self.home().to_string_lossy(), "[HOME]")
     }
+}
+
+fn write_creating_dirs(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
 }
 
 /// Host and port of a server's base URL.

@@ -25,6 +25,7 @@ mod auth;
 mod config;
 mod databases;
 mod guide;
+mod influxctl;
 mod management;
 mod misc;
 mod prompts;
