@@ -52,10 +52,21 @@ enum Command {
     Admin(Box<admin::AdminArgs>),
 }
 
+/// The stack of every runtime thread. Our own walks over a query's expressions grow their
+/// stack as they need (`recursive`), but DataFusion's printing, cloning and dropping of an
+/// expression recurse without such care, and an InfluxQL condition may be 1,000 levels deep
+/// (more than the default 2 MiB holds in a debug build). It is address space: only the pages
+/// a thread touches take memory.
+const THREAD_STACK_BYTES: usize = 32 << 20;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     private_files();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

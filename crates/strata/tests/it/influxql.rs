@@ -824,7 +824,7 @@ async fn expression_limits_answer_400_and_the_server_carries_on() {
             .form(&[("db", "db"), ("q", q)])
             .send()
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{e:?}\n{}", fx.server.logs()));
         json_response(response).await
     };
     // 200,000 ORs: refused while parsing, never a stack overflow.
