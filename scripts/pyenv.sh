@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A Python virtualenv for tests that drive Strata from Python: pyarrow (Arrow, Parquet, Flight),
 # influxdb3-python (the official InfluxDB 3 client, module influxdb_client_3) and the ADBC
-# Flight SQL driver (adbc-driver-flightsql with adbc-driver-manager's DB-API).
+# Flight SQL driver (adbc-driver-flightsql with adbc-driver-manager's DB-API) and the official
+# InfluxDB 1.x client (influxdb).
 #
 #   scripts/pyenv.sh          create the virtualenv when missing; print its python
 #
@@ -20,8 +21,8 @@ exec 3>&1 1>&2
 
 readonly VENV=$HOME/.cache/strata-pyenv
 readonly PY=$VENV/bin/python
-readonly PACKAGES=(pyarrow influxdb3-python adbc-driver-manager adbc-driver-flightsql)
-readonly CHECK='import pyarrow, pyarrow.parquet, influxdb_client_3, adbc_driver_flightsql.dbapi'
+readonly PACKAGES=(pyarrow influxdb3-python adbc-driver-manager adbc-driver-flightsql influxdb)
+readonly CHECK='import pyarrow, pyarrow.parquet, influxdb_client_3, adbc_driver_flightsql.dbapi, influxdb'
 
 die() {
     echo "pyenv.sh: $*"

@@ -442,6 +442,11 @@ impl InfluxqlAnswer {
         )
     }
 
+    /// How many statements are still to be read, the one being read included.
+    pub(crate) fn statements_left(&self) -> usize {
+        self.statements.len() + usize::from(self.current.is_some())
+    }
+
     /// Ends the statement being read with `error`, which the answer's writer met; returns
     /// the `Failed` event that says so.
     pub(crate) fn fail_statement(&mut self, error: Error) -> Option<Event> {

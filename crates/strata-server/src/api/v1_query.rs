@@ -16,7 +16,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use strata_query::influxql::v1::{Epoch, encode_csv, encode_json, encode_json_chunks};
+use strata_query::influxql::v1::{
+    Epoch, encode_csv, encode_json, encode_json_chunks, encode_msgpack, encode_msgpack_chunks,
+    msgpack_error,
+};
 use strata_query::influxql::{InfluxqlRequest, database_name, params_from_json};
 use strata_types::{Action, Error};
 
@@ -43,26 +46,44 @@ fn v1_error(error: Error) -> Response {
         .into_response()
 }
 
+/// A 1.x error answer in MessagePack, for a caller that asked for it.
+fn v1_msgpack_error(error: Error) -> Response {
+    let status = status_of(error.kind);
+    let body = msgpack_error(&caller_message(error));
+    (status, [(CONTENT_TYPE, MSGPACK)], body).into_response()
+}
+
+const MSGPACK: &str = "application/x-msgpack";
+
 /// The answer's encoding, from `Accept`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
     Json,
     Csv,
+    Msgpack,
 }
 
-fn encoding(headers: &HeaderMap) -> Result<Encoding, Error> {
-    let accept = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json");
-    if accept.contains("application/csv") || accept.contains("text/csv") {
-        Ok(Encoding::Csv)
-    } else if accept.contains("application/x-msgpack") && !accept.contains("json") {
-        Err(Error::invalid(
-            "MessagePack answers are not supported; accept application/json or application/csv",
-        ))
-    } else {
-        Ok(Encoding::Json)
+impl Encoding {
+    fn of(headers: &HeaderMap) -> Self {
+        let accept = headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json");
+        if accept.contains("application/csv") || accept.contains("text/csv") {
+            Encoding::Csv
+        } else if accept.contains(MSGPACK) && !accept.contains("json") {
+            Encoding::Msgpack
+        } else {
+            Encoding::Json
+        }
+    }
+
+    /// How a request refused as a whole is answered.
+    fn refusal(self) -> fn(Error) -> Response {
+        match self {
+            Encoding::Msgpack => v1_msgpack_error,
+            Encoding::Json | Encoding::Csv => v1_error,
+        }
     }
 }
 
@@ -92,6 +113,8 @@ pub async fn query(
     mut headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let encoding = Encoding::of(&headers);
+    let v1_error = encoding.refusal();
     // The credential first (a header, or `p` in the query string): the body is read only
     // for a caller with a database token.
     let in_url = parameters(raw.as_deref(), &headers, &[]);
@@ -122,10 +145,6 @@ pub async fn query(
     }
     let Some(text) = params.get("q").filter(|q| !q.trim().is_empty()) else {
         return v1_error(Error::invalid("missing required parameter \"q\""));
-    };
-    let encoding = match encoding(&headers) {
-        Ok(encoding) => encoding,
-        Err(e) => return v1_error(e),
     };
     let epoch = match params.get("epoch").filter(|e| !e.is_empty()) {
         Some(epoch) => match Epoch::parse(epoch) {
@@ -182,6 +201,11 @@ pub async fn query(
             encode_json(answer, epoch, pretty, caller_message),
             "application/json",
         ),
+        Encoding::Msgpack if chunked => (
+            encode_msgpack_chunks(answer, epoch, chunk_size, caller_message),
+            MSGPACK,
+        ),
+        Encoding::Msgpack => (encode_msgpack(answer, epoch, caller_message), MSGPACK),
     };
     // Errors are in the answer, in the statements' places: nothing to mark.
     streamed(body, content_type, Arc::new(|_| None), v1_error).await

@@ -13,6 +13,7 @@ mod flight;
 mod flight_sql;
 mod identity;
 mod influxql;
+mod messagepack;
 mod oidc;
 mod postgres;
 mod query;
