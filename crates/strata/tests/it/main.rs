@@ -15,6 +15,7 @@ mod identity;
 mod influxql;
 mod messagepack;
 mod oidc;
+mod oracle;
 mod postgres;
 mod query;
 mod server;
