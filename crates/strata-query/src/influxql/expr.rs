@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
+use arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::{BinaryExpr, Expr, Operator, binary_expr, col, lit};
+use datafusion::logical_expr::{BinaryExpr, Expr, Operator, binary_expr, cast, col, lit, when};
 use strata_influxql::{
     BinaryOperator, Call, ComparisonOperator, Condition, ConditionKind, Expr as QlExpr, ExprKind,
     FunctionKind, Literal, VarRefDataType,
@@ -353,6 +354,9 @@ pub(super) fn value_with(
             };
             let lhs = value_with(lhs, scope, aggregate)?;
             let rhs = value_with(rhs, scope, aggregate)?;
+            if operator == Operator::Divide {
+                return divided(lhs, rhs);
+            }
             Ok(Expr::BinaryExpr(BinaryExpr::new(
                 Box::new(lhs),
                 operator,
@@ -390,6 +394,13 @@ pub(super) fn value_with(
             expr.span.start + 1
         ))),
     }
+}
+
+/// InfluxQL's `/`: a float whatever the operands (5 / 2 is 2.5), and 0 where the divisor is
+/// 0, as InfluxDB answers.
+fn divided(lhs: Expr, rhs: Expr) -> Result<Expr> {
+    let float = |e: Expr| cast(e, DataType::Float64);
+    when(float(rhs.clone()).eq(lit(0.0)), lit(0.0)).otherwise(float(lhs) / float(rhs))
 }
 
 fn literal_value(literal: &Literal, expr: &QlExpr) -> Result<Expr> {

@@ -29,7 +29,7 @@ use super::expr::TimeRange;
 use super::{MEASUREMENT_COLUMN, SeriesLayout, invalid};
 
 /// How to fill the intervals of a `GROUP BY time()` query.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct FillSpec {
     pub interval: i64,
     pub offset: i64,
@@ -37,10 +37,13 @@ pub(super) struct FillSpec {
     pub range: TimeRange,
     /// Never `Fill::None`, which needs no filling.
     pub fill: Fill,
+    /// The columns of `count()`s, which InfluxDB fills with 0 where `fill` is null: an empty
+    /// interval holds no points.
+    pub counts: Vec<String>,
     pub max_intervals: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Shaping {
     pub fill: Option<FillSpec>,
     pub limit: Option<usize>,
@@ -332,7 +335,13 @@ fn fill(
         } else if keys.contains(&name) {
             take(column, &key_rows, None)?
         } else {
-            fill_values(&take(column, &picks, None)?, &grid, spec.fill)?
+            let fill = match spec.fill {
+                Fill::Null if spec.counts.iter().any(|c| c == name) => {
+                    Fill::Value(Number::Integer(0))
+                }
+                fill => fill,
+            };
+            fill_values(&take(column, &picks, None)?, &grid, fill)?
         };
         columns.push(filled);
     }

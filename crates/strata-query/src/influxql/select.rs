@@ -142,9 +142,10 @@ pub(super) async fn run(
     let now = now();
     let descending = select.order_by == Some(strata_influxql::Order::Descending);
 
-    let mut plans: Vec<DataFrame> = Vec::new();
+    let mut plans: Vec<(DataFrame, BTreeSet<String>)> = Vec::new();
     let mut tag_columns: BTreeSet<String> = BTreeSet::new();
     let mut value_names: Vec<String> = Vec::new();
+    let mut counts: Vec<String> = Vec::new();
     let mut range = TimeRange::default();
     // Whether a measurement was left out because the SELECT list names only its tags.
     let mut tags_only = false;
@@ -214,13 +215,25 @@ pub(super) async fn run(
         }
         projection.extend(values);
         frame = frame.select(projection)?;
-        for (_, name) in &fields {
+        // Columns of this measurement that name none of its fields: nulls, of whatever type
+        // the column has in the measurements that have it.
+        let absent: BTreeSet<String> = fields
+            .iter()
+            .filter(|(e, _)| referenced_fields(std::iter::once(e), table).is_empty())
+            .map(|(_, name)| name.clone())
+            .collect();
+        for (expr, name) in &fields {
             if !value_names.contains(name) {
                 value_names.push(name.clone());
             }
+            if matches!(&expr.kind, ExprKind::Call(call) if call.name.eq_ignore_ascii_case("count"))
+                && !counts.contains(name)
+            {
+                counts.push(name.clone());
+            }
         }
         tag_columns.extend(tags);
-        plans.push(frame);
+        plans.push((frame, absent));
     }
     if plans.is_empty() && tags_only {
         return Err(invalid(
@@ -233,7 +246,15 @@ pub(super) async fn run(
         has_measurement: true,
         tag_columns: tag_columns.clone(),
     };
-    let mut plans = plans.into_iter();
+    if select
+        .fields
+        .iter()
+        .all(|f| matches!(f.expr.kind, ExprKind::Wildcard(_)))
+    {
+        // `*` over several measurements: every field and tag of any of them, by name.
+        value_names.sort();
+    }
+    let mut plans = same_types(plans, &value_names)?.into_iter();
     let Some(mut frame) = plans.next() else {
         return Ok(empty(layout));
     };
@@ -262,10 +283,12 @@ pub(super) async fn run(
             offset: offset.map_or(0, |o| o.as_nanos()),
             range,
             fill: fill.unwrap_or(Fill::Null),
+            counts,
             max_intervals: MAX_INTERVALS,
         }),
     };
-    let limit = select.limit.map(|l| l as usize);
+    // LIMIT 0 and SLIMIT 0 mean no limit, as in InfluxDB.
+    let limit = select.limit.filter(|&l| l > 0).map(|l| l as usize);
     let offset = select.offset.unwrap_or(0) as usize;
     // One series needs no splitting: the plan itself can stop after LIMIT rows.
     let one_series = tables.len() == 1 && tag_columns.is_empty() && fill.is_none();
@@ -278,7 +301,7 @@ pub(super) async fn run(
         fill,
         limit: if one_series { None } else { limit },
         offset: if one_series { 0 } else { offset },
-        slimit: select.slimit.map(|l| l as usize),
+        slimit: select.slimit.filter(|&l| l > 0).map(|l| l as usize),
         soffset: select.soffset.unwrap_or(0) as usize,
         descending,
     };
@@ -286,6 +309,65 @@ pub(super) async fn run(
         MemoryConsumer::new("InfluxQL series").register(&context.runtime_env().memory_pool);
     let rows = shape(schema, rows, &layout, shaping, memory)?;
     Ok((layout, rows))
+}
+
+/// The measurements' frames with each value column of one type, so that they can be put one
+/// after the other: where measurements disagree, numbers become floats and anything else
+/// strings. A column a measurement has none of the fields for (`absent`) takes the type of the
+/// others instead of setting its own.
+fn same_types(
+    plans: Vec<(DataFrame, BTreeSet<String>)>,
+    value_names: &[String],
+) -> Result<Vec<DataFrame>> {
+    let types: HashMap<&str, DataType> = value_names
+        .iter()
+        .filter_map(|name| {
+            let present: Vec<&DataType> = plans
+                .iter()
+                .filter(|(_, absent)| !absent.contains(name))
+                .filter_map(|(frame, _)| {
+                    frame
+                        .schema()
+                        .field_with_unqualified_name(name)
+                        .ok()
+                        .map(|f| f.data_type())
+                })
+                .collect();
+            let first = *present.first()?;
+            let common = if present.iter().all(|t| *t == first) {
+                first.clone()
+            } else if present.iter().all(|t| t.is_numeric()) {
+                DataType::Float64
+            } else {
+                DataType::Utf8
+            };
+            Some((name.as_str(), common))
+        })
+        .collect();
+    plans
+        .into_iter()
+        .map(|(frame, absent)| {
+            let columns: Vec<Expr> = frame
+                .schema()
+                .fields()
+                .iter()
+                .map(|field| {
+                    let name = field.name();
+                    let column = col(Column::new_unqualified(name.clone()));
+                    match types.get(name.as_str()) {
+                        Some(common) if absent.contains(name) => {
+                            cast(lit(ScalarValue::Null), common.clone()).alias(name)
+                        }
+                        Some(common) if field.data_type() != common => {
+                            cast(column, common.clone()).alias(name)
+                        }
+                        _ => column,
+                    }
+                })
+                .collect();
+            frame.select(columns)
+        })
+        .collect()
 }
 
 /// The answer of a SELECT that reads no measurement: no rows.

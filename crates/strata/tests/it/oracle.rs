@@ -380,10 +380,22 @@ async fn raw_selects_conditions_and_arithmetic() {
         "SELECT sqrt(usage_user), pow(usage_user, 2) FROM cpu WHERE host = 'a' LIMIT 2",
         "SELECT floor(usage_user), ceil(usage_user), round(usage_user) FROM cpu WHERE host = 'b' LIMIT 3",
         "SELECT exp(usage_system), log(usage_user, 2) FROM cpu WHERE host = 'a' LIMIT 2",
+        // `/` gives a float, and 0 for a divisor of 0.
+        "SELECT cores / 3 FROM cpu WHERE host = 'a' LIMIT 2",
+        "SELECT used / free FROM mem WHERE host = 'a' LIMIT 2",
+        "SELECT usage_user / 0, cores / 0 FROM cpu WHERE host = 'a' LIMIT 2",
+        "SELECT usage_user / usage_system FROM cpu WHERE host = 'c' LIMIT 3",
+        "SELECT sum(cores) / count(cores) FROM cpu",
+        "SELECT mean(usage_user) / 2 FROM cpu WHERE $RANGE GROUP BY time(1h)",
         // Several measurements whose fields agree.
         "SELECT used FROM /^(mem|disk)$/ WHERE host = 'a' AND time < '2024-01-01T00:20:00Z'",
         "SELECT * FROM \"{db}\".\"autogen\".\"mem\" WHERE host = 'a' LIMIT 1",
         "SELECT * FROM {db}..mem WHERE host = 'a' LIMIT 1",
+        // Several measurements whose fields differ: the union of the columns, by name.
+        "SELECT * FROM /^(cpu|mem)$/ WHERE time < '2024-01-01T00:20:00Z'",
+        "SELECT bytes_in, used FROM mem, net WHERE time < '2024-01-01T00:40:00Z'",
+        "SELECT * FROM mem, net WHERE host = 'b' AND time < '2024-01-01T00:40:00Z'",
+        "SELECT label, used FROM disk, mem WHERE host = 'a' AND time < '2024-01-01T01:00:00Z'",
         // Limits.
         "SELECT usage_user FROM cpu WHERE host = 'a' LIMIT 3 OFFSET 2",
         "SELECT usage_user FROM cpu GROUP BY host LIMIT 1 OFFSET 1",
@@ -392,6 +404,8 @@ async fn raw_selects_conditions_and_arithmetic() {
         "SELECT usage_user FROM cpu WHERE host = 'a' ORDER BY time DESC LIMIT 3",
         "SELECT usage_user FROM cpu GROUP BY host LIMIT 2",
         "SELECT * FROM cpu GROUP BY host LIMIT 1",
+        "SELECT usage_user FROM cpu WHERE host = 'a' LIMIT 0",
+        "SELECT usage_user FROM cpu WHERE time < '2024-01-01T00:30:00Z' GROUP BY host SLIMIT 0",
     ])
     .await;
 }
@@ -440,6 +454,7 @@ async fn aggregates_and_selectors() {
         "SELECT count(used) FROM /.*/",
         "SELECT mean(used) FROM /m.*/ GROUP BY host",
         "SELECT mean(used) FROM mem, disk GROUP BY host",
+        "SELECT max(bytes_in), max(used) FROM mem, net GROUP BY host",
         // GROUP BY tags.
         "SELECT mean(usage_user) FROM cpu GROUP BY region",
         "SELECT mean(usage_user) FROM cpu GROUP BY host, region",
@@ -493,6 +508,14 @@ async fn group_by_time_and_fill() {
         "SELECT median(usage_user) FROM cpu WHERE $RANGE GROUP BY time(1h)",
         "SELECT sum(usage_user) FROM cpu WHERE $RANGE AND host = 'a' GROUP BY time(30m)",
         "SELECT mean(usage_user) FROM cpu WHERE $RANGE GROUP BY time(1h), host LIMIT 1",
+        // count() of an empty interval is 0 where the fill is null.
+        "SELECT count(usage_user) FROM cpu WHERE $RANGE GROUP BY time(30m)",
+        "SELECT count(usage_user), mean(usage_user) FROM cpu WHERE $RANGE GROUP BY time(30m)",
+        "SELECT count(usage_user) FROM cpu WHERE $RANGE GROUP BY time(30m) fill(previous)",
+        "SELECT count(usage_user) FROM cpu WHERE $RANGE GROUP BY time(30m), host",
+        "SELECT count(usage_user) AS n FROM cpu WHERE $RANGE GROUP BY time(30m) fill(null)",
+        "SELECT count(usage_user) FROM cpu WHERE time >= '2024-01-01T01:30:00Z' AND time < '2024-01-01T02:20:00Z' GROUP BY time(10m)",
+        "SELECT count(usage_user) FROM cpu WHERE time >= '2024-01-01T01:00:00Z' AND time < '2024-01-01T02:30:00Z' GROUP BY time(10m)",
     ])
     .await;
 }
