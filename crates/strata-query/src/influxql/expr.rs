@@ -16,6 +16,7 @@ use strata_influxql::{
 };
 use strata_types::{ColumnType, TIME_COLUMN, TableSchema};
 
+use super::fill::bucket;
 use super::invalid;
 
 /// What names in an expression refer to.
@@ -25,6 +26,43 @@ pub(super) struct Scope<'a> {
     pub functions: &'a SessionState,
     /// `now()`, in nanoseconds: one instant for the whole statement.
     pub now: i64,
+    /// How far past its range a query reads for its transformations.
+    pub read_beyond: Option<ReadBeyond>,
+}
+
+/// A `GROUP BY time()` query whose transformations need `intervals` intervals beyond the
+/// first of its range, in the order it is answered: before its start (or, `ORDER BY time
+/// DESC`, after its end), which moves that time bound.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ReadBeyond {
+    pub interval: i64,
+    pub offset: i64,
+    pub intervals: i64,
+    pub descending: bool,
+}
+
+impl ReadBeyond {
+    /// The start of the first interval of a range whose first time (last, descending) is
+    /// `t`, moved `intervals` intervals on: where the transformation begins.
+    pub fn first_interval(&self, t: i64, intervals: i64) -> i64 {
+        let moved = intervals.saturating_mul(self.interval);
+        let first = bucket(t, self.interval, self.offset);
+        if self.descending {
+            first.saturating_add(moved)
+        } else {
+            first.saturating_sub(moved)
+        }
+    }
+
+    /// The time bound to read to, inclusive, for a range bound `t`.
+    fn bound(&self, t: i64) -> i64 {
+        let first = self.first_interval(t, self.intervals);
+        if self.descending {
+            first.saturating_add(self.interval - 1)
+        } else {
+            first
+        }
+    }
 }
 
 /// The time range a condition allows, both ends inclusive, in nanoseconds.
@@ -41,6 +79,10 @@ impl TimeRange {
 
     fn upper(&mut self, t: i64) {
         self.max = Some(self.max.map_or(t, |m| m.min(t)));
+    }
+
+    pub fn contains(&self, t: i64) -> bool {
+        self.min.is_none_or(|min| t >= min) && self.max.is_none_or(|max| t <= max)
     }
 }
 
@@ -129,11 +171,27 @@ fn time_comparison(
     op: ComparisonOperator,
     value: &QlExpr,
     scope: &Scope<'_>,
-    range: Option<&mut TimeRange>,
+    mut range: Option<&mut TimeRange>,
 ) -> Result<Expr> {
     use ComparisonOperator::*;
     let t = time_value(value, scope)?;
     let time = col(TIME_COLUMN);
+    if let (Some(beyond), Some(range)) = (scope.read_beyond, &mut range) {
+        // The bound the transformations read past is kept in the range as written.
+        match (beyond.descending, op) {
+            (false, Gt | GtEq) => {
+                let lower = if op == Gt { t.saturating_add(1) } else { t };
+                range.lower(lower);
+                return Ok(time.gt_eq(time_literal(beyond.bound(lower))));
+            }
+            (true, Lt | LtEq) => {
+                let upper = if op == Lt { t.saturating_sub(1) } else { t };
+                range.upper(upper);
+                return Ok(time.lt_eq(time_literal(beyond.bound(upper))));
+            }
+            _ => {}
+        }
+    }
     let filter = match op {
         Eq => time.eq(time_literal(t)),
         NotEq => time.not_eq(time_literal(t)),

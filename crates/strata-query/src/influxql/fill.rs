@@ -26,6 +26,7 @@ use strata_influxql::{Fill, Number};
 use strata_types::TIME_COLUMN;
 
 use super::expr::TimeRange;
+use super::transform::{SeriesTransforms, Transforms};
 use super::{MEASUREMENT_COLUMN, SeriesLayout, invalid};
 
 /// How to fill the intervals of a `GROUP BY time()` query.
@@ -52,11 +53,14 @@ pub(super) struct Shaping {
     pub soffset: usize,
     /// `ORDER BY time DESC`.
     pub descending: bool,
+    /// Applied to each series after `fill`, before LIMIT and OFFSET.
+    pub transforms: Option<Arc<Transforms>>,
 }
 
 impl Shaping {
     fn is_noop(&self) -> bool {
         self.fill.is_none()
+            && self.transforms.is_none()
             && self.limit.is_none()
             && self.offset == 0
             && self.slimit.is_none()
@@ -117,9 +121,18 @@ pub(super) fn shape(
         .map(|name| schema.index_of(name))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| invalid("a series column is missing from the result"))?;
+    let output_schema = match &shaping.transforms {
+        Some(transforms) => transforms.output_schema(&schema),
+        None => schema.clone(),
+    };
+    let transforms = shaping
+        .transforms
+        .clone()
+        .map(|t| SeriesTransforms::new(t, output_schema.clone()));
     let shaper = Shaper {
         rows,
-        schema: schema.clone(),
+        schema,
+        transforms,
         keys,
         key_names,
         shaping,
@@ -156,7 +169,10 @@ pub(super) fn shape(
             }
         },
     );
-    Ok(Box::pin(RecordBatchStreamAdapter::new(schema, shaped)))
+    Ok(Box::pin(RecordBatchStreamAdapter::new(
+        output_schema,
+        shaped,
+    )))
 }
 
 /// The series being read: its key, its place among the series, and its rows so far.
@@ -168,7 +184,9 @@ struct Series {
 
 struct Shaper {
     rows: SendableRecordBatchStream,
+    /// The schema of the rows read (before transformations).
     schema: SchemaRef,
+    transforms: Option<SeriesTransforms>,
     /// The columns naming a series (measurement and tags), by index and name.
     keys: Vec<usize>,
     key_names: Vec<String>,
@@ -212,10 +230,11 @@ impl Shaper {
                     index,
                     rows: 0,
                 });
+                if let Some(transforms) = &mut self.transforms {
+                    transforms.reset();
+                }
             }
             let series = self.series.as_mut().expect("a series");
-            let first = series.rows;
-            series.rows += run.len();
             if !self.shaping.keeps_series(series.index) {
                 continue;
             }
@@ -229,6 +248,12 @@ impl Shaper {
                 self.held.push(rows);
                 continue;
             }
+            let rows = match &mut self.transforms {
+                Some(transforms) => transforms.apply(&rows)?,
+                None => rows,
+            };
+            let first = series.rows;
+            series.rows += rows.num_rows();
             let window = self.shaping.window();
             let start = window.start.clamp(first, series.rows);
             let end = window.end.clamp(start, series.rows);
@@ -246,8 +271,11 @@ impl Shaper {
         };
         let rows = concat_batches(&self.schema, &std::mem::take(&mut self.held))?;
         let keys: Vec<&str> = self.key_names.iter().map(String::as_str).collect();
-        let filled = fill(&rows, spec, self.shaping.descending, &keys)?;
+        let mut filled = fill(&rows, spec, self.shaping.descending, &keys)?;
         self.memory.free();
+        if let Some(transforms) = &mut self.transforms {
+            filled = transforms.apply(&filled)?;
+        }
         let window = self.shaping.window();
         let start = window.start.min(filled.num_rows());
         let end = window.end.min(filled.num_rows());
@@ -265,7 +293,7 @@ fn series_too_large(error: &DataFusionError) -> DataFusionError {
 }
 
 /// The start of the interval holding `t`.
-fn bucket(t: i64, interval: i64, offset: i64) -> i64 {
+pub(super) fn bucket(t: i64, interval: i64, offset: i64) -> i64 {
     t - (t - offset).rem_euclid(interval)
 }
 

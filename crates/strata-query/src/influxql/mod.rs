@@ -19,6 +19,7 @@ mod fill;
 mod percentile;
 mod select;
 mod show;
+mod transform;
 pub mod v1;
 
 use std::collections::HashMap;

@@ -20,13 +20,14 @@ use datafusion::physical_plan::EmptyRecordBatchStream;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::prelude::SessionContext;
 use strata_influxql::{
-    Call, DimensionKind, Expr as QlExpr, ExprKind, Field, Fill, Literal, MeasurementName,
-    MeasurementSelection, SelectStatement, WildcardType,
+    Call, DimensionKind, Expr as QlExpr, ExprKind, Field, Fill, FunctionKind, Literal,
+    MeasurementName, MeasurementSelection, SelectStatement, WildcardType,
 };
 use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
 
-use super::expr::{self, Scope, TimeRange, column_kind};
+use super::expr::{self, ReadBeyond, Scope, TimeRange, column_kind};
 use super::fill::{FillSpec, Shaping, shape};
+use super::transform::{Kind, Transform, Transforms};
 use super::{MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
 
 /// The database a SELECT reads: the one its `FROM` names (`db.rp.m`), else the request's.
@@ -128,6 +129,17 @@ pub(super) async fn run(
     let tables = measurements(schema, names)?;
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
     let group_by_time = select.group_by_time();
+    let interval = group_by_time.map(|(i, o)| (i.as_nanos(), o.map_or(0, |o| o.as_nanos())));
+    let intervals_before = check_transforms(&select.fields, interval.map(|(i, _)| i))?;
+    let descending = select.order_by == Some(strata_influxql::Order::Descending);
+    let read_beyond = interval
+        .filter(|_| intervals_before > 0)
+        .map(|(interval, offset)| ReadBeyond {
+            interval,
+            offset,
+            intervals: intervals_before,
+            descending,
+        });
     if group_by_time.is_some() && !aggregate {
         return Err(invalid(
             "GROUP BY time() needs an aggregate or selector function in the SELECT list, like mean(\"value\")",
@@ -140,12 +152,12 @@ pub(super) async fn run(
     }
     let state = context.state();
     let now = now();
-    let descending = select.order_by == Some(strata_influxql::Order::Descending);
 
     let mut plans: Vec<(DataFrame, BTreeSet<String>)> = Vec::new();
     let mut tag_columns: BTreeSet<String> = BTreeSet::new();
     let mut value_names: Vec<String> = Vec::new();
     let mut counts: Vec<String> = Vec::new();
+    let mut transforms: Vec<Transform> = Vec::new();
     let mut range = TimeRange::default();
     // Whether a measurement was left out because the SELECT list names only its tags.
     let mut tags_only = false;
@@ -155,9 +167,11 @@ pub(super) async fn run(
             params,
             functions: &state,
             now,
+            read_beyond,
         };
         let tags = group_tags(select, table)?;
         let fields = expand(&select.fields, table, &tags)?;
+        let fields = untransformed(fields, interval.map(|(i, _)| i), &mut transforms)?;
         let referenced = referenced_fields(fields.iter().map(|(e, _)| e), table);
         if referenced.is_empty() {
             tags_only |= names_only_tags(fields.iter().map(|(e, _)| e), table);
@@ -276,12 +290,20 @@ pub(super) async fn run(
     sort.push(col(TIME_COLUMN).sort(!descending, false));
     frame = frame.sort(sort)?;
 
+    let transforms = (!transforms.is_empty()).then(|| Transforms {
+        keep_rows: select
+            .fields
+            .iter()
+            .any(|f| transform_call(&f.expr).is_none()),
+        descending,
+        ..bounded(transforms, read_beyond, range)
+    });
     let fill = match (group_by_time, select.fill) {
         (Some(_), Some(Fill::None)) | (None, _) => None,
         (Some((interval, offset)), fill) => Some(FillSpec {
             interval: interval.as_nanos(),
             offset: offset.map_or(0, |o| o.as_nanos()),
-            range,
+            range: transforms.as_ref().map_or(range, |t| t.reads),
             fill: fill.unwrap_or(Fill::Null),
             counts,
             max_intervals: MAX_INTERVALS,
@@ -291,7 +313,8 @@ pub(super) async fn run(
     let limit = select.limit.filter(|&l| l > 0).map(|l| l as usize);
     let offset = select.offset.unwrap_or(0) as usize;
     // One series needs no splitting: the plan itself can stop after LIMIT rows.
-    let one_series = tables.len() == 1 && tag_columns.is_empty() && fill.is_none();
+    let one_series =
+        tables.len() == 1 && tag_columns.is_empty() && fill.is_none() && transforms.is_none();
     if one_series && (limit.is_some() || offset > 0) {
         frame = frame.limit(offset, limit)?;
     }
@@ -304,11 +327,202 @@ pub(super) async fn run(
         slimit: select.slimit.filter(|&l| l > 0).map(|l| l as usize),
         soffset: select.soffset.unwrap_or(0) as usize,
         descending,
+        transforms: transforms.map(Arc::new),
     };
     let memory =
         MemoryConsumer::new("InfluxQL series").register(&context.runtime_env().memory_pool);
     let rows = shape(schema, rows, &layout, shaping, memory)?;
     Ok((layout, rows))
+}
+
+/// The transformations of a query over `range` (as written), with the times each reads and
+/// the times shown.
+fn bounded(
+    mut transforms: Vec<Transform>,
+    beyond: Option<ReadBeyond>,
+    range: TimeRange,
+) -> Transforms {
+    let mut reads = range;
+    let mut shown = TimeRange::default();
+    // The bound the transformations read past: the range's start, or its end descending
+    // (an interval's time is its start).
+    let bound = beyond.and_then(|b| if b.descending { range.max } else { range.min });
+    if let (Some(beyond), Some(bound)) = (beyond, bound) {
+        // The range of the intervals from the one `intervals` beyond the bound's.
+        let from = |intervals| {
+            let first = beyond.first_interval(bound, intervals);
+            if beyond.descending {
+                TimeRange {
+                    min: None,
+                    max: Some(first + beyond.interval - 1),
+                }
+            } else {
+                TimeRange {
+                    min: Some(first),
+                    max: None,
+                }
+            }
+        };
+        for transform in &mut transforms {
+            transform.reads = from(transform.kind.intervals_before());
+        }
+        shown = from(0);
+        let widest = from(beyond.intervals);
+        reads = TimeRange {
+            min: widest.min.or(range.min),
+            max: widest.max.or(range.max),
+        };
+    }
+    Transforms {
+        transforms,
+        keep_rows: false,
+        shown,
+        reads,
+        descending: false,
+    }
+}
+
+/// The transformation call a SELECT field is, if it is one.
+fn transform_call(expr: &QlExpr) -> Option<&Call> {
+    match &expr.kind {
+        ExprKind::Call(call) if call.kind() == Some(FunctionKind::Transformation) => Some(call),
+        _ => None,
+    }
+}
+
+/// Whether an expression holds a transformation anywhere.
+fn has_transform(expr: &QlExpr) -> bool {
+    match &expr.kind {
+        ExprKind::Call(call) => {
+            call.kind() == Some(FunctionKind::Transformation) || call.args.iter().any(has_transform)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => has_transform(lhs) || has_transform(rhs),
+        ExprKind::Negate(inner) => has_transform(inner),
+        _ => false,
+    }
+}
+
+/// Checks a SELECT's transformations as InfluxDB does; returns how many intervals before
+/// its range a `GROUP BY time(interval)` query reads for them.
+fn check_transforms(fields: &[Field], interval: Option<i64>) -> Result<i64> {
+    let mut intervals_before = 0;
+    let mut raw_transforms = false;
+    for field in fields {
+        let Some(call) = transform_call(&field.expr) else {
+            if has_transform(&field.expr) {
+                return Err(invalid(format!(
+                    "a transformation inside an expression is not supported (at char {}): select it on its own",
+                    field.expr.span.start + 1
+                )));
+            }
+            continue;
+        };
+        let kind = transform_kind(call, &field.expr, interval)?;
+        let argument = &call.args[0];
+        match interval {
+            Some(_) if !has_aggregate(argument) => {
+                return Err(invalid(format!(
+                    "aggregate function required inside the call to {}",
+                    call.name
+                )));
+            }
+            None if has_aggregate(argument) => {
+                return Err(invalid(format!(
+                    "{} aggregate requires a GROUP BY interval",
+                    call.name
+                )));
+            }
+            Some(_) => intervals_before = intervals_before.max(kind.intervals_before()),
+            None => raw_transforms = true,
+        }
+    }
+    if raw_transforms && fields.iter().any(|f| transform_call(&f.expr).is_none()) {
+        return Err(invalid(
+            "mixing aggregate and non-aggregate queries is not supported",
+        ));
+    }
+    Ok(intervals_before)
+}
+
+/// The transformation a call asks for, its arguments checked in InfluxDB's words. A change
+/// per time is per second by default, per interval in a `GROUP BY time()` query.
+fn transform_kind(call: &Call, at: &QlExpr, interval: Option<i64>) -> Result<Kind> {
+    let duration = |default: i64| -> Result<i64> {
+        match call.args.get(1).map(|a| &a.kind) {
+            None => Ok(default),
+            Some(ExprKind::Literal(Literal::Duration(d))) if d.as_nanos() > 0 => Ok(d.as_nanos()),
+            Some(ExprKind::Literal(Literal::Duration(d))) => Err(invalid(format!(
+                "duration argument must be positive, got {d}"
+            ))),
+            Some(_) => Err(invalid(format!(
+                "second argument to {} must be a duration (at char {})",
+                call.name,
+                at.span.start + 1
+            ))),
+        }
+    };
+    let name = call.name.as_str();
+    Ok(match name {
+        "derivative" | "non_negative_derivative" => Kind::Derivative {
+            unit: duration(interval.unwrap_or(1_000_000_000))?,
+            non_negative: name == "non_negative_derivative",
+        },
+        "difference" | "non_negative_difference" => Kind::Difference {
+            non_negative: name == "non_negative_difference",
+        },
+        "elapsed" => Kind::Elapsed { unit: duration(1)? },
+        "cumulative_sum" => Kind::CumulativeSum,
+        "moving_average" => match call.args.get(1).map(|a| &a.kind) {
+            Some(ExprKind::Literal(Literal::Integer(points))) if *points > 1 => {
+                Kind::MovingAverage {
+                    points: *points as usize,
+                }
+            }
+            Some(ExprKind::Literal(Literal::Integer(points))) => {
+                return Err(invalid(format!(
+                    "moving_average window must be greater than 1, got {points}"
+                )));
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "second argument for moving_average must be an integer (at char {})",
+                    at.span.start + 1
+                )));
+            }
+        },
+        _ => {
+            return Err(invalid(format!(
+                "function {name}() is not supported (at char {})",
+                at.span.start + 1
+            )));
+        }
+    })
+}
+
+/// The SELECT fields with each transformation replaced by what it reads (under the
+/// transformation's name); the transformations are added to `transforms`.
+fn untransformed(
+    fields: Vec<(QlExpr, String)>,
+    interval: Option<i64>,
+    transforms: &mut Vec<Transform>,
+) -> Result<Vec<(QlExpr, String)>> {
+    fields
+        .into_iter()
+        .map(|(expr, name)| {
+            let Some(call) = transform_call(&expr) else {
+                return Ok((expr, name));
+            };
+            let kind = transform_kind(call, &expr, interval)?;
+            if !transforms.iter().any(|t| t.column == name) {
+                transforms.push(Transform {
+                    column: name.clone(),
+                    kind,
+                    reads: TimeRange::default(),
+                });
+            }
+            Ok((call.args[0].clone(), name))
+        })
+        .collect()
 }
 
 /// The measurements' frames with each value column of one type, so that they can be put one

@@ -141,6 +141,7 @@ async fn rows(
         params,
         functions: &state,
         now: now(),
+        read_beyond: None,
     };
     frame.filter(expr::condition(
         condition,

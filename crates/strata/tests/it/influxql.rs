@@ -615,7 +615,7 @@ async fn v1_parameters_formats_and_errors() {
 
     // Several statements: each answers in its place, a failing one with its error.
     let body = fx
-        .query("SELECT usage FROM cpu WHERE host = 'c'; SELECT derivative(usage) FROM cpu; SELECT usage FROM mem")
+        .query("SELECT usage FROM cpu WHERE host = 'c'; SELECT nope(usage) FROM cpu; SELECT usage FROM mem")
         .await;
     let results = body["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
@@ -627,7 +627,7 @@ async fn v1_parameters_formats_and_errors() {
         results[1]["error"]
             .as_str()
             .unwrap()
-            .contains("derivative() is not supported"),
+            .contains("nope() is not supported"),
         "{body}"
     );
     assert_eq!(results[2], json!({"statement_id": 2}));

@@ -521,6 +521,56 @@ async fn group_by_time_and_fill() {
 }
 
 #[tokio::test]
+async fn transformations() {
+    let Some(pair) = Pair::start("oracle_transformations").await else {
+        return;
+    };
+    let a = "host = 'a' AND time < '2024-01-01T01:00:00Z'";
+    let w = "host = 'a' AND time >= '2024-01-01T00:30:00Z' AND time < '2024-01-01T03:00:00Z'";
+    let queries = [
+        // Over raw points, each series apart.
+        format!("SELECT derivative(usage_user) FROM cpu WHERE {a}"),
+        format!("SELECT derivative(usage_user, 1m) FROM cpu WHERE {a}"),
+        format!("SELECT derivative(usage_system) FROM cpu WHERE {a}"),
+        format!("SELECT derivative(usage_user) FROM cpu WHERE {a} ORDER BY time DESC"),
+        "SELECT derivative(usage_user) FROM cpu WHERE time < '2024-01-01T00:30:00Z' GROUP BY host".into(),
+        "SELECT non_negative_derivative(bytes_in, 1m) FROM net GROUP BY host".into(),
+        "SELECT difference(bytes_in), non_negative_difference(bytes_in) FROM net GROUP BY host".into(),
+        format!("SELECT difference(cores), cumulative_sum(cores), elapsed(cores), elapsed(cores, 1m), moving_average(cores, 2) FROM cpu WHERE {a}"),
+        format!("SELECT moving_average(usage_user, 3) FROM cpu WHERE {a}"),
+        format!("SELECT cumulative_sum(usage_system) FROM cpu WHERE {a}"),
+        "SELECT elapsed(rate, 1s) FROM net WHERE host = 'b' LIMIT 3 OFFSET 2".into(),
+        "SELECT derivative(usage_user) FROM cpu WHERE time < '2024-01-01T01:00:00Z' GROUP BY host LIMIT 2 OFFSET 1".into(),
+        // Over aggregates of a GROUP BY time() query, which reads an interval before its range.
+        format!("SELECT derivative(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT derivative(mean(usage_user), 1m) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT mean(usage_user), derivative(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT derivative(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m) fill(0)"),
+        format!("SELECT derivative(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m) fill(none)"),
+        format!("SELECT difference(mean(usage_user)), non_negative_difference(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT moving_average(mean(usage_user), 2) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT moving_average(mean(usage_user), 3) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT cumulative_sum(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT elapsed(mean(usage_user)), elapsed(mean(usage_user), 1m) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT non_negative_derivative(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT difference(sum(cores)), cumulative_sum(sum(cores)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT difference(max(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        "SELECT derivative(mean(usage_user), 1h) FROM cpu WHERE $RANGE GROUP BY time(30m), host fill(0)".into(),
+        "SELECT non_negative_derivative(max(bytes_in)) FROM net WHERE time >= '2024-01-01T01:00:00Z' AND time < '2024-01-01T04:00:00Z' GROUP BY time(1h), host".into(),
+        format!("SELECT derivative(mean(usage_user)) FROM cpu WHERE {w} GROUP BY time(30m) ORDER BY time DESC"),
+        // Refused by both.
+        format!("SELECT derivative(usage_user), usage_user FROM cpu WHERE {a}"),
+        format!("SELECT derivative(mean(usage_user)) FROM cpu WHERE {a}"),
+        format!("SELECT derivative(usage_user) FROM cpu WHERE {w} GROUP BY time(30m)"),
+        format!("SELECT moving_average(usage_user, 1) FROM cpu WHERE {a}"),
+        format!("SELECT derivative(usage_user, 5) FROM cpu WHERE {a}"),
+        format!("SELECT derivative(status) FROM cpu WHERE {a}"),
+    ];
+    let queries: Vec<&str> = queries.iter().map(String::as_str).collect();
+    pair.assert_same(&queries).await;
+}
+
+#[tokio::test]
 async fn show_statements() {
     let Some(pair) = Pair::start("oracle_show").await else {
         return;
