@@ -135,6 +135,10 @@ pub enum Statement {
     ShowTagValues(ShowTagValues),
     ShowSeries(ShowSeries),
     ShowFieldKeys(ShowFieldKeys),
+    ShowCardinality(ShowCardinality),
+    ShowContinuousQueries(ShowContinuousQueries),
+    ShowUsers(ShowUsers),
+    ShowSubscriptions(ShowSubscriptions),
 }
 
 impl Statement {
@@ -149,6 +153,10 @@ impl Statement {
             Statement::ShowTagValues(s) => s.span,
             Statement::ShowSeries(s) => s.span,
             Statement::ShowFieldKeys(s) => s.span,
+            Statement::ShowCardinality(s) => s.span,
+            Statement::ShowContinuousQueries(s) => s.span,
+            Statement::ShowUsers(s) => s.span,
+            Statement::ShowSubscriptions(s) => s.span,
         }
     }
 }
@@ -675,6 +683,76 @@ pub struct ShowFieldKeys {
     pub from: Vec<QualifiedMeasurementName>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    pub span: Span,
+}
+
+/// What a `SHOW … CARDINALITY` statement counts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CardinalityOf {
+    /// `SHOW SERIES [EXACT] CARDINALITY`: series, per measurement.
+    Series,
+    /// `SHOW MEASUREMENT [EXACT] CARDINALITY`: measurements.
+    Measurements,
+    /// `SHOW TAG KEY [EXACT] CARDINALITY`: tag keys, per measurement.
+    TagKeys,
+    /// `SHOW TAG VALUES [EXACT] CARDINALITY … WITH KEY …`: the distinct values of the chosen
+    /// tag keys, per measurement.
+    TagValues(WithKey),
+    /// `SHOW FIELD KEY [EXACT] CARDINALITY`: field keys, per measurement.
+    FieldKeys,
+}
+
+/// `SHOW {SERIES | MEASUREMENT | TAG KEY | TAG VALUES | FIELD KEY} [EXACT] CARDINALITY [ON db]
+/// [FROM m, …] [WITH KEY …] [WHERE cond] [GROUP BY dimensions] [LIMIT n] [OFFSET n]`, where
+/// `WITH KEY` belongs to (and is required by) `TAG VALUES` alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShowCardinality {
+    pub of: CardinalityOf,
+    /// `EXACT`. Without it InfluxDB may estimate the series and measurement counts.
+    pub exact: bool,
+    pub on: Option<Ident>,
+    /// Empty when there is no `FROM`.
+    pub from: Vec<QualifiedMeasurementName>,
+    pub condition: Option<Condition>,
+    /// Empty when there is no `GROUP BY`.
+    pub group_by: Vec<Dimension>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    pub span: Span,
+}
+
+impl ShowCardinality {
+    /// The statement without `EXACT` or any clause, for trees built by hand.
+    pub fn new(of: CardinalityOf) -> Self {
+        Self {
+            of,
+            exact: false,
+            on: None,
+            from: Vec::new(),
+            condition: None,
+            group_by: Vec::new(),
+            limit: None,
+            offset: None,
+            span: Span::default(),
+        }
+    }
+}
+
+/// `SHOW CONTINUOUS QUERIES`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShowContinuousQueries {
+    pub span: Span,
+}
+
+/// `SHOW USERS`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShowUsers {
+    pub span: Span,
+}
+
+/// `SHOW SUBSCRIPTIONS`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShowSubscriptions {
     pub span: Span,
 }
 

@@ -463,6 +463,34 @@ impl Display for ShowFieldKeys {
     }
 }
 
+impl Display for ShowCardinality {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.of {
+            CardinalityOf::Series => "SHOW SERIES",
+            CardinalityOf::Measurements => "SHOW MEASUREMENT",
+            CardinalityOf::TagKeys => "SHOW TAG KEY",
+            CardinalityOf::TagValues(_) => "SHOW TAG VALUES",
+            CardinalityOf::FieldKeys => "SHOW FIELD KEY",
+        })?;
+        if self.exact {
+            f.write_str(" EXACT")?;
+        }
+        f.write_str(" CARDINALITY")?;
+        write_on(f, &self.on)?;
+        write_from(f, &self.from)?;
+        if let CardinalityOf::TagValues(with_key) = &self.of {
+            write!(f, " {with_key}")?;
+        }
+        write_where(f, &self.condition)?;
+        if !self.group_by.is_empty() {
+            f.write_str(" GROUP BY ")?;
+            comma_separated(f, &self.group_by)?;
+        }
+        write_count(f, "LIMIT", self.limit)?;
+        write_count(f, "OFFSET", self.offset)
+    }
+}
+
 impl Display for Statement {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
@@ -474,6 +502,10 @@ impl Display for Statement {
             Statement::ShowTagValues(s) => write!(f, "{s}"),
             Statement::ShowSeries(s) => write!(f, "{s}"),
             Statement::ShowFieldKeys(s) => write!(f, "{s}"),
+            Statement::ShowCardinality(s) => write!(f, "{s}"),
+            Statement::ShowContinuousQueries(_) => f.write_str("SHOW CONTINUOUS QUERIES"),
+            Statement::ShowUsers(_) => f.write_str("SHOW USERS"),
+            Statement::ShowSubscriptions(_) => f.write_str("SHOW SUBSCRIPTIONS"),
         }
     }
 }

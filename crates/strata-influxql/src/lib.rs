@@ -33,8 +33,12 @@
 //! - `SELECT fields FROM sources [WHERE …] [GROUP BY …] [fill(…)] [ORDER BY time ASC|DESC]
 //!   [LIMIT n] [OFFSET n] [SLIMIT n] [SOFFSET n] [tz('…')]`, with subqueries in `FROM`;
 //! - `SHOW DATABASES`, `SHOW RETENTION POLICIES`, `SHOW MEASUREMENTS`, `SHOW TAG KEYS`,
-//!   `SHOW TAG VALUES`, `SHOW FIELD KEYS`, with their `ON`, `FROM`, `WITH`, `WHERE`,
-//!   `LIMIT` and `OFFSET` clauses.
+//!   `SHOW TAG VALUES`, `SHOW FIELD KEYS`, `SHOW SERIES`, with their `ON`, `FROM`, `WITH`,
+//!   `WHERE`, `LIMIT` and `OFFSET` clauses;
+//! - `SHOW SERIES`, `SHOW MEASUREMENT`, `SHOW TAG KEY`, `SHOW TAG VALUES` and `SHOW FIELD KEY`
+//!   `[EXACT] CARDINALITY`, with `ON`, `FROM`, `WITH KEY` (tag values), `WHERE`, `GROUP BY`,
+//!   `LIMIT` and `OFFSET` ([`ShowCardinality`]);
+//! - `SHOW CONTINUOUS QUERIES`, `SHOW USERS`, `SHOW SUBSCRIPTIONS`.
 //!
 //! Keywords are case-insensitive and identifiers case-sensitive; `--` and `/* */` comments
 //! are skipped. Literals: integers, floats, single-quoted strings, `true`/`false`, durations
@@ -42,9 +46,10 @@
 //! (`$host`). Timestamps are string literals; [`parse_timestamp`] reads them.
 //!
 //! Not covered: the statements that change data or metadata (`CREATE`, `DROP`, `DELETE`,
-//! `ALTER`, `GRANT`, `SET PASSWORD`, `KILL QUERY`, continuous queries), `SELECT … INTO`,
-//! `EXPLAIN`, `SHOW SERIES`, `SHOW … CARDINALITY`, `SHOW TAG KEYS WITH KEY`, `ON *` and
-//! `ON db.rp`, and `SLIMIT`/`SOFFSET` on `SHOW` statements.
+//! `ALTER`, `GRANT`, `SET PASSWORD`, `KILL QUERY`), `SELECT … INTO`,
+//! `EXPLAIN`, the other `SHOW` statements (`SHOW SHARDS`, `SHOW GRANTS`, `SHOW QUERIES`, …),
+//! `SHOW TAG KEYS WITH KEY`, `ON *` and `ON db.rp`, and `SLIMIT`/`SOFFSET` on `SHOW`
+//! statements.
 //!
 //! # The tree
 //!

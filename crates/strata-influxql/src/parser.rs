@@ -762,6 +762,7 @@ impl<'a> Parser<'a> {
                     span: Span::new(start, self.last_end),
                 })
             }
+            "MEASUREMENT" => self.parse_show_cardinality(start, CardinalityOf::Measurements)?,
             "TAG" => {
                 let token = self.next()?;
                 if self.is_word(&token, "KEYS") {
@@ -777,20 +778,15 @@ impl<'a> Parser<'a> {
                         offset,
                         span: Span::new(start, self.last_end),
                     })
+                } else if self.is_word(&token, "KEY") {
+                    self.parse_show_cardinality(start, CardinalityOf::TagKeys)?
                 } else if self.is_word(&token, "VALUES") {
+                    if self.peek_is_word("EXACT")? || self.peek_is_word("CARDINALITY")? {
+                        return self.parse_show_tag_values_cardinality(start);
+                    }
                     let on = self.parse_on()?;
                     let from = self.parse_show_from()?;
-                    let with = self.next()?;
-                    if !self.is_word(&with, "WITH") {
-                        let expected: &[&str] = match (&on, from.is_empty()) {
-                            (None, true) => &["ON", "FROM", "WITH"],
-                            (Some(_), true) => &["FROM", "WITH"],
-                            (_, false) => &[",", "WITH"],
-                        };
-                        return Err(self.unexpected(&with, expected));
-                    }
-                    self.expect_word("KEY")?;
-                    let with_key = self.parse_with_key()?;
+                    let with_key = self.parse_required_with_key(&on, &from)?;
                     let condition = self.parse_where()?;
                     let (limit, offset) = self.parse_limit_offset()?;
                     Statement::ShowTagValues(ShowTagValues {
@@ -803,10 +799,13 @@ impl<'a> Parser<'a> {
                         span: Span::new(start, self.last_end),
                     })
                 } else {
-                    return Err(self.unexpected(&token, &["KEYS", "VALUES"]));
+                    return Err(self.unexpected(&token, &["KEY", "KEYS", "VALUES"]));
                 }
             }
             "SERIES" => {
+                if self.peek_is_word("EXACT")? || self.peek_is_word("CARDINALITY")? {
+                    return self.parse_show_cardinality(start, CardinalityOf::Series);
+                }
                 let on = self.parse_on()?;
                 let from = self.parse_show_from()?;
                 let condition = self.parse_where()?;
@@ -821,7 +820,13 @@ impl<'a> Parser<'a> {
                 })
             }
             "FIELD" => {
-                self.expect_word("KEYS")?;
+                let token = self.next()?;
+                if self.is_word(&token, "KEY") {
+                    return self.parse_show_cardinality(start, CardinalityOf::FieldKeys);
+                }
+                if !self.is_word(&token, "KEYS") {
+                    return Err(self.unexpected(&token, &["KEY", "KEYS"]));
+                }
                 let on = self.parse_on()?;
                 let from = self.parse_show_from()?;
                 let (limit, offset) = self.parse_limit_offset()?;
@@ -833,21 +838,117 @@ impl<'a> Parser<'a> {
                     span: Span::new(start, self.last_end),
                 })
             }
+            "CONTINUOUS" => {
+                self.expect_word("QUERIES")?;
+                Statement::ShowContinuousQueries(ShowContinuousQueries {
+                    span: Span::new(start, self.last_end),
+                })
+            }
+            "USERS" => Statement::ShowUsers(ShowUsers {
+                span: Span::new(start, self.last_end),
+            }),
+            "SUBSCRIPTIONS" => Statement::ShowSubscriptions(ShowSubscriptions {
+                span: Span::new(start, self.last_end),
+            }),
             _ => {
                 return Err(self.unexpected(
                     &token,
                     &[
+                        "CONTINUOUS",
                         "DATABASES",
                         "FIELD",
+                        "MEASUREMENT",
                         "MEASUREMENTS",
                         "RETENTION",
                         "SERIES",
+                        "SUBSCRIPTIONS",
                         "TAG",
+                        "USERS",
                     ],
                 ));
             }
         };
         Ok(statement)
+    }
+
+    /// `WITH KEY …` of `SHOW TAG VALUES`, which must follow `ON` and `FROM`.
+    fn parse_required_with_key(
+        &mut self,
+        on: &Option<Ident>,
+        from: &[QualifiedMeasurementName],
+    ) -> Result<WithKey> {
+        let with = self.next()?;
+        if !self.is_word(&with, "WITH") {
+            let expected: &[&str] = match (on, from.is_empty()) {
+                (None, true) => &["ON", "FROM", "WITH"],
+                (Some(_), true) => &["FROM", "WITH"],
+                (_, false) => &[",", "WITH"],
+            };
+            return Err(self.unexpected(&with, expected));
+        }
+        self.expect_word("KEY")?;
+        self.parse_with_key()
+    }
+
+    /// `[EXACT] CARDINALITY`, after `SHOW SERIES`, `SHOW MEASUREMENT`, `SHOW TAG KEY`,
+    /// `SHOW TAG VALUES` or `SHOW FIELD KEY`: whether `EXACT` was written.
+    fn parse_exact_cardinality(&mut self) -> Result<bool> {
+        let token = self.next()?;
+        if self.is_word(&token, "CARDINALITY") {
+            return Ok(false);
+        }
+        if self.is_word(&token, "EXACT") {
+            self.expect_word("CARDINALITY")?;
+            return Ok(true);
+        }
+        Err(self.unexpected(&token, &["EXACT", "CARDINALITY"]))
+    }
+
+    /// A `SHOW … [EXACT] CARDINALITY` statement but `TAG VALUES`, from `[EXACT]` on.
+    fn parse_show_cardinality(&mut self, start: usize, of: CardinalityOf) -> Result<Statement> {
+        let exact = self.parse_exact_cardinality()?;
+        let on = self.parse_on()?;
+        let from = self.parse_show_from()?;
+        self.parse_cardinality_clauses(start, of, exact, on, from)
+    }
+
+    /// `SHOW TAG VALUES [EXACT] CARDINALITY …`, from `[EXACT]` on.
+    fn parse_show_tag_values_cardinality(&mut self, start: usize) -> Result<Statement> {
+        let exact = self.parse_exact_cardinality()?;
+        let on = self.parse_on()?;
+        let from = self.parse_show_from()?;
+        let with_key = self.parse_required_with_key(&on, &from)?;
+        self.parse_cardinality_clauses(start, CardinalityOf::TagValues(with_key), exact, on, from)
+    }
+
+    /// The clauses of a `SHOW … CARDINALITY` statement after `FROM` (and `WITH KEY`).
+    fn parse_cardinality_clauses(
+        &mut self,
+        start: usize,
+        of: CardinalityOf,
+        exact: bool,
+        on: Option<Ident>,
+        from: Vec<QualifiedMeasurementName>,
+    ) -> Result<Statement> {
+        let condition = self.parse_where()?;
+        let group_by = if self.eat_word("GROUP")? {
+            self.expect_word("BY")?;
+            self.parse_dimensions()?
+        } else {
+            Vec::new()
+        };
+        let (limit, offset) = self.parse_limit_offset()?;
+        Ok(Statement::ShowCardinality(ShowCardinality {
+            of,
+            exact,
+            on,
+            from,
+            condition,
+            group_by,
+            limit,
+            offset,
+            span: Span::new(start, self.last_end),
+        }))
     }
 
     fn parse_on(&mut self) -> Result<Option<Ident>> {

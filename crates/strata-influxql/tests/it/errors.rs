@@ -49,19 +49,29 @@ fn unknown_statements() {
     );
     check(
         "SHOW SHARDS",
-        "found SHARDS, expected DATABASES, FIELD, MEASUREMENTS, RETENTION, SERIES, TAG",
+        "found SHARDS, expected CONTINUOUS, DATABASES, FIELD, MEASUREMENT, MEASUREMENTS, RETENTION, SERIES, SUBSCRIPTIONS, TAG, USERS",
         1,
         6,
     );
     check(
         "SHOW",
-        "found EOF, expected DATABASES, FIELD, MEASUREMENTS, RETENTION, SERIES, TAG",
+        "found EOF, expected CONTINUOUS, DATABASES, FIELD, MEASUREMENT, MEASUREMENTS, RETENTION, SERIES, SUBSCRIPTIONS, TAG, USERS",
         1,
         5,
     );
-    check("SHOW TAG FOO", "found FOO, expected KEYS, VALUES", 1, 10);
+    check(
+        "SHOW TAG FOO",
+        "found FOO, expected KEY, KEYS, VALUES",
+        1,
+        10,
+    );
     check("SHOW RETENTION", "found EOF, expected POLICIES", 1, 15);
-    check("SHOW FIELD VALUES", "found VALUES, expected KEYS", 1, 12);
+    check(
+        "SHOW FIELD VALUES",
+        "found VALUES, expected KEY, KEYS",
+        1,
+        12,
+    );
     check("(SELECT a FROM b)", "found (, expected SELECT, SHOW", 1, 1);
 }
 
@@ -527,6 +537,72 @@ fn show_errors() {
         17,
     );
     check("SHOW DATABASES ON db", "found ON, expected ;", 1, 16);
+}
+
+#[test]
+fn show_cardinality_errors() {
+    check(
+        "SHOW MEASUREMENT",
+        "found EOF, expected EXACT, CARDINALITY",
+        1,
+        17,
+    );
+    check(
+        "SHOW TAG KEY EXACT",
+        "found EOF, expected CARDINALITY",
+        1,
+        19,
+    );
+    check(
+        "SHOW SERIES EXACT FROM cpu",
+        "found FROM, expected CARDINALITY",
+        1,
+        19,
+    );
+    check(
+        "SHOW FIELD KEY COUNT",
+        "found COUNT, expected EXACT, CARDINALITY",
+        1,
+        16,
+    );
+    check(
+        "SHOW TAG VALUES CARDINALITY",
+        "found EOF, expected ON, FROM, WITH",
+        1,
+        28,
+    );
+    check(
+        "SHOW TAG VALUES EXACT CARDINALITY FROM cpu WHERE host = 'a'",
+        "found WHERE, expected ,, WITH",
+        1,
+        44,
+    );
+    check(
+        "SHOW SERIES CARDINALITY GROUP host",
+        "found host, expected BY",
+        1,
+        31,
+    );
+    check(
+        "SHOW SERIES CARDINALITY LIMIT 1 WHERE host = 'a'",
+        "found WHERE, expected ;",
+        1,
+        33,
+    );
+    check(
+        "SHOW MEASUREMENT CARDINALITY WITH MEASUREMENT = cpu",
+        "found WITH, expected ;",
+        1,
+        30,
+    );
+    check("SHOW CONTINUOUS", "found EOF, expected QUERIES", 1, 16);
+    check(
+        "SHOW CONTINUOUS QUERIES ON db",
+        "found ON, expected ;",
+        1,
+        25,
+    );
+    check("SHOW USERS LIMIT 1", "found LIMIT, expected ;", 1, 12);
 }
 
 #[test]

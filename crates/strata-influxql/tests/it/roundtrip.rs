@@ -319,12 +319,21 @@ fn select_statement(depth: u32) -> BoxedStrategy<SelectStatement> {
 fn show_statement() -> BoxedStrategy<Statement> {
     let on = || prop::option::of(ident());
     let from = || prop::collection::vec(qualified_name(), 0..3);
-    let with_key = prop_oneof![
-        ident().prop_map(WithKey::Eq),
-        ident().prop_map(WithKey::NotEq),
-        regex().prop_map(WithKey::EqRegex),
-        regex().prop_map(WithKey::NotEqRegex),
-        prop::collection::vec(ident(), 1..4).prop_map(WithKey::In),
+    let with_key = || {
+        prop_oneof![
+            ident().prop_map(WithKey::Eq),
+            ident().prop_map(WithKey::NotEq),
+            regex().prop_map(WithKey::EqRegex),
+            regex().prop_map(WithKey::NotEqRegex),
+            prop::collection::vec(ident(), 1..4).prop_map(WithKey::In),
+        ]
+    };
+    let cardinality_of = prop_oneof![
+        Just(CardinalityOf::Series),
+        Just(CardinalityOf::Measurements),
+        Just(CardinalityOf::TagKeys),
+        with_key().prop_map(CardinalityOf::TagValues),
+        Just(CardinalityOf::FieldKeys),
     ];
     let with_measurement = prop::option::of(prop_oneof![
         ident().prop_map(WithMeasurement::Equals),
@@ -375,7 +384,7 @@ fn show_statement() -> BoxedStrategy<Statement> {
         (
             on(),
             from(),
-            with_key,
+            with_key(),
             prop::option::of(condition()),
             count(),
             count()
@@ -417,6 +426,37 @@ fn show_statement() -> BoxedStrategy<Statement> {
                 span: Span::default(),
             })
         }),
+        (
+            (cardinality_of, any::<bool>(), on(), from()),
+            (
+                prop::option::of(condition()),
+                prop::collection::vec(dimension(), 0..3),
+                count(),
+                count()
+            )
+        )
+            .prop_map(
+                |((of, exact, on, from), (condition, group_by, limit, offset))| {
+                    Statement::ShowCardinality(ShowCardinality {
+                        of,
+                        exact,
+                        on,
+                        from,
+                        condition,
+                        group_by,
+                        limit,
+                        offset,
+                        span: Span::default(),
+                    })
+                }
+            ),
+        prop_oneof![
+            Just(Statement::ShowContinuousQueries(
+                ShowContinuousQueries::default()
+            )),
+            Just(Statement::ShowUsers(ShowUsers::default())),
+            Just(Statement::ShowSubscriptions(ShowSubscriptions::default())),
+        ],
     ]
     .boxed()
 }

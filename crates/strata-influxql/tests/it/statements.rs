@@ -621,6 +621,119 @@ fn show_field_keys() {
 }
 
 #[test]
+fn show_cardinality() {
+    let cardinality = |text: &str| match statement(text) {
+        Statement::ShowCardinality(s) => s,
+        other => panic!("{text}: {other:?}"),
+    };
+    assert_eq!(
+        cardinality("SHOW SERIES CARDINALITY"),
+        ShowCardinality::new(CardinalityOf::Series)
+    );
+    assert_eq!(
+        cardinality("show series exact cardinality"),
+        ShowCardinality {
+            exact: true,
+            ..ShowCardinality::new(CardinalityOf::Series)
+        }
+    );
+    for (text, of) in [
+        ("SHOW MEASUREMENT CARDINALITY", CardinalityOf::Measurements),
+        ("SHOW TAG KEY CARDINALITY", CardinalityOf::TagKeys),
+        ("SHOW FIELD KEY CARDINALITY", CardinalityOf::FieldKeys),
+        (
+            "SHOW TAG VALUES CARDINALITY WITH KEY = host",
+            CardinalityOf::TagValues(WithKey::Eq(Ident::new("host"))),
+        ),
+    ] {
+        assert_eq!(cardinality(text), ShowCardinality::new(of), "{text}");
+    }
+    let s = cardinality(
+        "SHOW SERIES EXACT CARDINALITY ON db FROM cpu, /^mem/ WHERE host = 'a' GROUP BY region, /^d/ LIMIT 5 OFFSET 2",
+    );
+    assert!(s.exact);
+    assert_eq!(s.on, Some(Ident::new("db")));
+    assert_eq!(s.from.len(), 2);
+    assert!(s.condition.is_some());
+    assert_eq!(
+        s.group_by,
+        vec![
+            Dimension::new(DimensionKind::Tag(Ident::new("region"))),
+            Dimension::new(DimensionKind::Regex(Regex::new("^d"))),
+        ]
+    );
+    assert_eq!((s.limit, s.offset), (Some(5), Some(2)));
+    let s = cardinality(
+        r#"SHOW TAG VALUES EXACT CARDINALITY ON "db" FROM cpu WITH KEY IN (host, "region") WHERE dc != 'x' GROUP BY *"#,
+    );
+    assert!(s.exact);
+    assert_eq!(
+        s.of,
+        CardinalityOf::TagValues(WithKey::In(vec![Ident::new("host"), Ident::new("region")]))
+    );
+    assert_eq!(s.from, vec![name("cpu")]);
+    assert_eq!(s.group_by, vec![Dimension::new(DimensionKind::Wildcard)]);
+    // `SHOW SERIES` and `SHOW TAG VALUES` stay themselves without CARDINALITY.
+    assert!(matches!(
+        statement("SHOW SERIES FROM cpu"),
+        Statement::ShowSeries(_)
+    ));
+    assert!(matches!(
+        statement("SHOW TAG VALUES WITH KEY = host"),
+        Statement::ShowTagValues(_)
+    ));
+    for (text, printed) in [
+        ("show series cardinality", "SHOW SERIES CARDINALITY"),
+        (
+            "show series exact cardinality on db from cpu where host = 'a' group by time(1h) limit 1 offset 1",
+            "SHOW SERIES EXACT CARDINALITY ON db FROM cpu WHERE host = 'a' GROUP BY time(1h) LIMIT 1 OFFSET 1",
+        ),
+        (
+            "show measurement cardinality",
+            "SHOW MEASUREMENT CARDINALITY",
+        ),
+        (
+            "show measurement exact cardinality from /c/ where region = 'east' group by host",
+            "SHOW MEASUREMENT EXACT CARDINALITY FROM /c/ WHERE region = 'east' GROUP BY host",
+        ),
+        (
+            "show tag key exact cardinality on db from cpu where host = 'a'",
+            "SHOW TAG KEY EXACT CARDINALITY ON db FROM cpu WHERE host = 'a'",
+        ),
+        (
+            "show tag values cardinality on db from cpu with key =~ /h/ where region = 'east' limit 3",
+            "SHOW TAG VALUES CARDINALITY ON db FROM cpu WITH KEY =~ /h/ WHERE region = 'east' LIMIT 3",
+        ),
+        (
+            "show field key cardinality from \"my cpu\" offset 1",
+            "SHOW FIELD KEY CARDINALITY FROM \"my cpu\" OFFSET 1",
+        ),
+    ] {
+        assert_eq!(canonical(text), printed);
+    }
+}
+
+#[test]
+fn show_continuous_queries_users_and_subscriptions() {
+    assert_eq!(
+        statement("SHOW CONTINUOUS QUERIES"),
+        Statement::ShowContinuousQueries(ShowContinuousQueries::default())
+    );
+    assert_eq!(
+        statement("show users"),
+        Statement::ShowUsers(ShowUsers::default())
+    );
+    assert_eq!(
+        statement("Show Subscriptions;"),
+        Statement::ShowSubscriptions(ShowSubscriptions::default())
+    );
+    assert_eq!(
+        canonical("show continuous queries; show users; show subscriptions"),
+        "SHOW CONTINUOUS QUERIES; SHOW USERS; SHOW SUBSCRIPTIONS"
+    );
+}
+
+#[test]
 fn several_statements_and_comments() {
     let q = parse(
         "-- leading comment\nSELECT a FROM m; /* block\ncomment */ SHOW DATABASES;;\nSHOW TAG KEYS -- trailing\n;",

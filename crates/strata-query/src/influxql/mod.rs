@@ -56,6 +56,10 @@ pub struct SeriesLayout {
 pub struct InfluxqlTable {
     pub layout: SeriesLayout,
     pub rows: QueryStream,
+    /// Series InfluxDB 1.x lists with their columns and no values, by name (`None`: no
+    /// name): one per database for `SHOW CONTINUOUS QUERIES`, one unnamed for `SHOW USERS`.
+    /// The rows hold nothing of them; only 1.x answers show them.
+    pub empty_series: Vec<Option<String>>,
 }
 
 /// A statement's answer computed whole (the SHOW statements), before it is streamed.
@@ -64,6 +68,8 @@ struct CollectedTable {
     layout: SeriesLayout,
     /// LIMIT and OFFSET per measurement, applied as it streams.
     shaping: fill::Shaping,
+    /// See [`InfluxqlTable::empty_series`].
+    empty_series: Vec<Option<String>>,
 }
 
 /// One InfluxQL request, owned: its answer is read after the caller has returned.
@@ -168,6 +174,7 @@ impl QueryEngine {
             Ok(table) => Ok(InfluxqlTable {
                 layout: table.layout,
                 rows: table.rows.with_record(record),
+                empty_series: table.empty_series,
             }),
             Err(e) => {
                 record.note_error(&e);
@@ -202,6 +209,7 @@ impl QueryEngine {
         Ok(InfluxqlTable {
             layout: started.layout,
             rows,
+            empty_series: started.empty_series,
         })
     }
 
@@ -269,6 +277,24 @@ impl QueryEngine {
                 let table = show::field_keys(&schema, show).map_err(failed)?;
                 StartedStatement::collected(table, self.config.memory_pool())
             }
+            Statement::ShowCardinality(show) => {
+                let database = on_database(show.on.as_ref(), request.database.as_deref())?;
+                let (schema, context) = self.open(request, &database).await?;
+                let table = show::cardinality(&context, &schema, show, params)
+                    .await
+                    .map_err(failed)?;
+                StartedStatement::collected(table, pool_of(&context))
+            }
+            Statement::ShowContinuousQueries(_) => {
+                let table = show::continuous_queries(self, &*request.access).await?;
+                StartedStatement::collected(table, self.config.memory_pool())
+            }
+            Statement::ShowUsers(_) => {
+                StartedStatement::collected(show::users(), self.config.memory_pool())
+            }
+            Statement::ShowSubscriptions(_) => {
+                StartedStatement::collected(show::subscriptions(), self.config.memory_pool())
+            }
         }
     }
 
@@ -309,6 +335,8 @@ struct StartedStatement {
     batches: SendableRecordBatchStream,
     /// The statement's memory pool.
     pool: Arc<dyn MemoryPool>,
+    /// See [`InfluxqlTable::empty_series`].
+    empty_series: Vec<Option<String>>,
 }
 
 impl StartedStatement {
@@ -322,6 +350,7 @@ impl StartedStatement {
             schema: batches.schema(),
             batches,
             pool,
+            empty_series: Vec::new(),
         }
     }
 
@@ -344,6 +373,7 @@ impl StartedStatement {
             schema,
             batches,
             pool,
+            empty_series: table.empty_series,
         })
     }
 }
@@ -376,6 +406,8 @@ pub(crate) enum Event {
         schema: SchemaRef,
         /// For what a writer of the answer holds, in the statement's memory pool.
         memory: MemoryReservation,
+        /// See [`InfluxqlTable::empty_series`].
+        empty_series: Vec<Option<String>>,
     },
     Rows(RecordBatch),
     End,
@@ -433,6 +465,7 @@ impl InfluxqlAnswer {
                         layout: table.layout,
                         schema,
                         memory,
+                        empty_series: table.empty_series,
                     }
                 }
                 Err(error) => {
@@ -495,5 +528,6 @@ fn string_table(columns: Vec<(&str, Vec<String>)>, layout: SeriesLayout) -> Coll
         },
         layout,
         shaping: fill::Shaping::default(),
+        empty_series: Vec::new(),
     }
 }

@@ -455,6 +455,14 @@ async fn aggregates_and_selectors() {
         "SELECT mean(used) FROM /m.*/ GROUP BY host",
         "SELECT mean(used) FROM mem, disk GROUP BY host",
         "SELECT max(bytes_in), max(used) FROM mem, net GROUP BY host",
+        // distinct(), alone or counted.
+        "SELECT distinct(status) FROM cpu",
+        "SELECT distinct(usage_system) FROM cpu WHERE host = 'a'",
+        "SELECT distinct(cores) FROM cpu GROUP BY host",
+        "SELECT distinct(status) FROM cpu WHERE host = 'a' AND time >= '2024-01-01T01:00:00Z' AND time < '2024-01-01T03:00:00Z' GROUP BY time(30m)",
+        "SELECT count(distinct(status)), count(distinct(cores)) FROM cpu GROUP BY host",
+        "SELECT count(distinct(status)) FROM cpu WHERE host = 'a' AND time >= '2024-01-01T01:00:00Z' AND time < '2024-01-01T03:00:00Z' GROUP BY time(30m)",
+        "SELECT distinct(status), mean(usage_user) FROM cpu",
         // GROUP BY tags.
         "SELECT mean(usage_user) FROM cpu GROUP BY region",
         "SELECT mean(usage_user) FROM cpu GROUP BY host, region",
@@ -612,4 +620,115 @@ async fn show_statements() {
         "SHOW RETENTION POLICIES ON {db}",
     ])
     .await;
+}
+
+#[tokio::test]
+async fn show_cardinality_and_other_show_statements() {
+    let Some(pair) = Pair::start("oracle_cardinality").await else {
+        return;
+    };
+    pair.assert_same(&[
+        // Without EXACT or any clause, InfluxDB's estimate (exact at this size).
+        "SHOW SERIES CARDINALITY",
+        "SHOW SERIES CARDINALITY ON {db}",
+        "SHOW SERIES CARDINALITY LIMIT 0",
+        "SHOW MEASUREMENT CARDINALITY",
+        "SHOW MEASUREMENT CARDINALITY ON {db}",
+        // Exact counts: per measurement, FROM, WHERE on tags, GROUP BY tags.
+        "SHOW SERIES EXACT CARDINALITY",
+        "SHOW SERIES EXACT CARDINALITY ON {db}",
+        "SHOW SERIES CARDINALITY FROM cpu",
+        "SHOW SERIES EXACT CARDINALITY FROM cpu, mem WHERE region = 'east'",
+        "SHOW SERIES CARDINALITY FROM /^(cpu|mem)$/",
+        "SHOW SERIES CARDINALITY WHERE host = 'a'",
+        "SHOW SERIES EXACT CARDINALITY WHERE host =~ /a|b/ AND region != 'west'",
+        "SHOW SERIES EXACT CARDINALITY WHERE region = 'east' OR path = '/'",
+        "SHOW SERIES EXACT CARDINALITY WHERE dc = ''",
+        "SHOW SERIES EXACT CARDINALITY WHERE nosuch != 'x'",
+        "SHOW SERIES EXACT CARDINALITY WHERE 'a' = host",
+        "SHOW SERIES EXACT CARDINALITY WHERE host = 'zzz'",
+        "SHOW SERIES EXACT CARDINALITY WHERE host = 'a' OR usage_user > 1",
+        "SHOW SERIES EXACT CARDINALITY WHERE usage_user > 1",
+        "SHOW SERIES EXACT CARDINALITY GROUP BY host",
+        "SHOW SERIES EXACT CARDINALITY GROUP BY host, region",
+        "SHOW SERIES EXACT CARDINALITY GROUP BY *",
+        "SHOW SERIES EXACT CARDINALITY GROUP BY /^(h|p)/",
+        "SHOW SERIES CARDINALITY LIMIT 1",
+        "SHOW SERIES EXACT CARDINALITY OFFSET 1",
+        "SHOW SERIES CARDINALITY FROM nosuch",
+        "SHOW MEASUREMENT EXACT CARDINALITY",
+        "SHOW MEASUREMENT CARDINALITY FROM cpu",
+        "SHOW MEASUREMENT EXACT CARDINALITY FROM /^(mem|disk)$/",
+        "SHOW MEASUREMENT CARDINALITY WHERE region = 'east'",
+        "SHOW MEASUREMENT EXACT CARDINALITY WHERE host = 'zzz'",
+        "SHOW MEASUREMENT EXACT CARDINALITY GROUP BY host",
+        "SHOW MEASUREMENT EXACT CARDINALITY LIMIT 1 OFFSET 1",
+        "SHOW TAG KEY CARDINALITY",
+        "SHOW TAG KEY EXACT CARDINALITY ON {db} FROM cpu",
+        "SHOW TAG KEY CARDINALITY WHERE host = 'a'",
+        "SHOW TAG KEY CARDINALITY WHERE device != 'sda1'",
+        "SHOW TAG KEY CARDINALITY GROUP BY host",
+        "SHOW TAG VALUES CARDINALITY WITH KEY = host",
+        "SHOW TAG VALUES EXACT CARDINALITY ON {db} FROM cpu WITH KEY = host",
+        "SHOW TAG VALUES CARDINALITY WITH KEY IN (host, path)",
+        "SHOW TAG VALUES CARDINALITY WITH KEY =~ /^(h|p)/",
+        "SHOW TAG VALUES CARDINALITY WITH KEY != host",
+        "SHOW TAG VALUES CARDINALITY WITH KEY IN (host, region) WHERE host =~ /a|c/",
+        "SHOW TAG VALUES CARDINALITY WITH KEY = host WHERE region = 'east'",
+        "SHOW TAG VALUES CARDINALITY WITH KEY = host GROUP BY region",
+        "SHOW TAG VALUES CARDINALITY WITH KEY = nosuch",
+        "SHOW TAG VALUES CARDINALITY WITH KEY = host WHERE time > 0",
+        "SHOW FIELD KEY CARDINALITY",
+        "SHOW FIELD KEY EXACT CARDINALITY ON {db} FROM cpu",
+        "SHOW FIELD KEY CARDINALITY WHERE region = 'west'",
+        "SHOW FIELD KEY CARDINALITY GROUP BY host",
+        "SHOW FIELD KEY CARDINALITY OFFSET 1",
+        // Refused by both: time in WHERE, and a missing WITH KEY.
+        "SHOW SERIES CARDINALITY WHERE time > 0",
+        "SHOW MEASUREMENT EXACT CARDINALITY WHERE time > 0",
+        "SHOW TAG KEY CARDINALITY WHERE time > 0",
+        "SHOW FIELD KEY CARDINALITY WHERE time > 0",
+        "SHOW TAG VALUES CARDINALITY",
+        // Objects Strata does not have, answered as InfluxDB answers for none.
+        "SHOW USERS",
+        "SHOW SUBSCRIPTIONS",
+        "SHOW USERS; SHOW SUBSCRIPTIONS; SHOW SERIES CARDINALITY",
+    ])
+    .await;
+    // SHOW CONTINUOUS QUERIES lists every database, and the oracle holds the other tests':
+    // this test's database must be listed the same by both, and Strata lists no other.
+    let query = "SHOW CONTINUOUS QUERIES";
+    let (status, oracle) = pair.ask(&pair.oracle, None, query).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, strata) = pair.ask(&pair.server.base, Some(&pair.token), query).await;
+    assert_eq!(status, StatusCode::OK);
+    let expected = series_named(&oracle, &pair.database);
+    let got = series_named(&strata, &pair.database);
+    assert_eq!(expected.len(), 1, "{}", shown(&oracle));
+    assert!(
+        got.len() == 1 && same(expected[0], got[0]),
+        "{query}\n  InfluxDB: {}\n  Strata:   {}",
+        shown(&oracle),
+        shown(&strata)
+    );
+    assert_eq!(series_named(&strata, "").len(), 1, "{}", shown(&strata));
+}
+
+/// The series of the first result of `answer` named `name`, or all of them for "".
+fn series_named<'a>(answer: &'a Msgpack, name: &str) -> Vec<&'a Msgpack> {
+    let field = |map: &'a Msgpack, key: &str| {
+        map.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    };
+    let series = field(answer, "results")
+        .and_then(|r| r.as_array()?.first())
+        .and_then(|r| field(r, "series"))
+        .and_then(Msgpack::as_array);
+    series
+        .into_iter()
+        .flatten()
+        .filter(|s| name.is_empty() || field(s, "name").and_then(Msgpack::as_str) == Some(name))
+        .collect()
 }

@@ -16,6 +16,8 @@ pub(super) trait ChunkFormat: Send + 'static {
     fn row(values: &mut Vec<u8>, rows: usize, cells: &[Cell<'_>], row: usize, epoch: Option<Epoch>);
     /// One chunk of statement `id`: `rows` rows of the series `key`, encoded as `values`.
     fn chunk(out: &mut Vec<u8>, id: usize, series: ChunkSeries<'_>, more: More);
+    /// The series of statement `id` that have no rows, in one chunk.
+    fn empty_series(out: &mut Vec<u8>, id: usize, keys: &[SeriesKey], columns: &[String]);
     /// A statement that has no rows.
     fn empty_statement(out: &mut Vec<u8>, id: usize);
     /// A statement that failed (after the chunks of its rows sent before, if any).
@@ -158,11 +160,20 @@ impl<F: ChunkFormat> AnswerWriter for Chunks<F> {
         let Some(mut open) = self.statement.take() else {
             return;
         };
+        let empty = std::mem::take(&mut open.statement.empty_series);
         let last = More {
             of_series: false,
-            of_statement: false,
+            of_statement: !empty.is_empty(),
         };
-        if open.send::<F>(&mut self.out, last).is_none() {
+        let sent = open.send::<F>(&mut self.out, last).is_some();
+        if !empty.is_empty() {
+            F::empty_series(
+                &mut self.out,
+                open.statement.id,
+                &empty,
+                &open.statement.columns,
+            );
+        } else if !sent {
             F::empty_statement(&mut self.out, open.statement.id);
         }
     }

@@ -56,6 +56,23 @@ struct CsvStatement {
     series: (String, String),
 }
 
+impl CsvStatement {
+    /// The header, unless it is out already.
+    fn header(&mut self, out: &mut Vec<u8>) {
+        if self.header {
+            return;
+        }
+        let names: Vec<String> = ["name", "tags"]
+            .into_iter()
+            .map(String::from)
+            .chain(self.statement.columns.iter().map(|c| csv_field(c)))
+            .collect();
+        out.extend_from_slice(names.join(",").as_bytes());
+        out.push(b'\n');
+        self.header = true;
+    }
+}
+
 impl Csv {
     /// The blank line that separates a statement from the one before.
     fn separate(&mut self, id: usize) {
@@ -89,16 +106,7 @@ impl AnswerWriter for Csv {
         let cells: Vec<Cell<'_>> = rows.values.iter().map(Cell::of).collect();
         for (range, starts) in open.statement.series_runs(&rows) {
             if let Some(key) = starts {
-                if !open.header {
-                    let names: Vec<String> = ["name", "tags"]
-                        .into_iter()
-                        .map(String::from)
-                        .chain(open.statement.columns.iter().map(|c| csv_field(c)))
-                        .collect();
-                    self.out.extend_from_slice(names.join(",").as_bytes());
-                    self.out.push(b'\n');
-                    open.header = true;
-                }
+                open.header(&mut self.out);
                 open.series = (
                     csv_field(key.name.as_deref().unwrap_or("")),
                     csv_field(&key.tags_text()),
@@ -119,7 +127,12 @@ impl AnswerWriter for Csv {
     }
 
     fn end(&mut self) {
-        self.statement = None;
+        // Series without rows show only in the header, as in 1.x.
+        if let Some(mut open) = self.statement.take()
+            && !open.statement.empty_series.is_empty()
+        {
+            open.header(&mut self.out);
+        }
     }
 
     fn failed(&mut self, id: usize, message: &str) {

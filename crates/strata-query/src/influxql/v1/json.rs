@@ -182,6 +182,20 @@ impl<F: Formatter> Json<F> {
     /// A series up to its values, which are left open: `{"columns":[…],"name":…,
     /// ["partial":true,]"tags":{…},"values":[`.
     fn begin_series(&mut self, key: &SeriesKey, columns: &[String], partial: bool) {
+        self.series_head(key, columns, partial);
+        self.key("values");
+        self.begin_array();
+    }
+
+    /// A series without values, which InfluxDB 1.x writes without `values`.
+    fn series_without_values(&mut self, key: &SeriesKey, columns: &[String]) {
+        self.series_head(key, columns, false);
+        self.end_object();
+    }
+
+    /// A series' object up to its values: `{"columns":[…],"name":…,["partial":true,]
+    /// "tags":{…}`.
+    fn series_head(&mut self, key: &SeriesKey, columns: &[String], partial: bool) {
         self.begin_object();
         self.key("columns");
         self.begin_array();
@@ -209,8 +223,6 @@ impl<F: Formatter> Json<F> {
             self.end_object();
             self.end_value();
         }
-        self.key("values");
-        self.begin_array();
     }
 
     /// The values of `rows` at `row`, as the next element of the open values.
@@ -266,6 +278,29 @@ impl<F: Formatter> Document<F> {
             json,
             epoch,
             statement: None,
+        }
+    }
+
+    /// The open statement's series without rows, after those with rows.
+    fn empty_series(&mut self) {
+        let Some(open) = &mut self.statement else {
+            return;
+        };
+        for key in std::mem::take(&mut open.statement.empty_series) {
+            if open.values_open {
+                self.json.end_series();
+                self.json.end_element();
+                open.values_open = false;
+            }
+            if !open.series_open {
+                self.json.key("series");
+                self.json.begin_array();
+                open.series_open = true;
+            }
+            self.json.element();
+            self.json
+                .series_without_values(&key, &open.statement.columns);
+            self.json.end_element();
         }
     }
 
@@ -327,6 +362,7 @@ impl<F: Formatter + Send + 'static> AnswerWriter for Document<F> {
     }
 
     fn end(&mut self) {
+        self.empty_series();
         self.close_series();
         if let Some(open) = self.statement.take() {
             self.json.number_field("statement_id", open.statement.id);
@@ -421,6 +457,23 @@ impl ChunkFormat for JsonLines {
         });
     }
 
+    fn empty_series(out: &mut Vec<u8>, id: usize, keys: &[SeriesKey], columns: &[String]) {
+        line(out, |json| {
+            json.begin_object();
+            json.key("series");
+            json.begin_array();
+            for key in keys {
+                json.element();
+                json.series_without_values(key, columns);
+                json.end_element();
+            }
+            json.end_array();
+            json.end_value();
+            json.number_field("statement_id", id);
+            json.end_object();
+        });
+    }
+
     fn empty_statement(out: &mut Vec<u8>, id: usize) {
         line(out, |json| {
             json.begin_object();
@@ -436,7 +489,46 @@ impl ChunkFormat for JsonLines {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryConsumer, MemoryPool};
+
     use super::*;
+    use crate::influxql::{MEASUREMENT_COLUMN, SeriesLayout};
+
+    /// `SHOW CONTINUOUS QUERIES` over two databases: series without rows.
+    fn without_rows(writer: &mut impl AnswerWriter) -> String {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(MEASUREMENT_COLUMN, DataType::Utf8, false),
+            Field::new("name", DataType::Utf8, false),
+            Field::new("query", DataType::Utf8, false),
+        ]));
+        let layout = SeriesLayout {
+            has_measurement: true,
+            tag_columns: Vec::new(),
+        };
+        let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1024));
+        let statement = Statement::new(0, layout, &schema)
+            .with_empty_series(vec![Some("db1".into()), Some("db2".into())]);
+        writer.begin(statement, MemoryConsumer::new("test").register(&pool));
+        writer.end();
+        writer.finish();
+        String::from_utf8(writer.take()).unwrap()
+    }
+
+    #[test]
+    fn series_without_rows_have_no_values() {
+        let series = r#"[{"columns":["name","query"],"name":"db1"},{"columns":["name","query"],"name":"db2"}]"#;
+        assert_eq!(
+            without_rows(&mut Document::new(CompactFormatter, None)),
+            format!(r#"{{"results":[{{"series":{series},"statement_id":0}}]}}"#) + "\n"
+        );
+        assert_eq!(
+            without_rows(&mut Chunks::<JsonLines>::new(None, 10)),
+            format!(r#"{{"results":[{{"series":{series},"statement_id":0}}]}}"#) + "\n"
+        );
+    }
 
     #[test]
     fn times_print_like_go_rfc3339nano() {

@@ -107,7 +107,12 @@ fn written(answer: InfluxqlAnswer, writer: impl AnswerWriter, describe: Describe
                     layout,
                     schema,
                     memory,
-                } => writer.begin(Statement::new(id, layout, &schema), memory),
+                    empty_series,
+                } => {
+                    let statement =
+                        Statement::new(id, layout, &schema).with_empty_series(empty_series);
+                    writer.begin(statement, memory);
+                }
                 Event::Rows(batch) => {
                     if let Err(error) = writer.rows(&batch)
                         && let Some(Event::Failed { id, error }) = answer.fail_statement(error)
@@ -135,6 +140,9 @@ struct Statement {
     columns: Vec<String>,
     /// The key of the series the last row belonged to.
     last: Option<SeriesKey>,
+    /// Series listed without rows, written after those with rows (see
+    /// [`super::InfluxqlTable::empty_series`]).
+    empty_series: Vec<SeriesKey>,
 }
 
 /// A series' name and, when the statement groups by tags, its tags.
@@ -165,7 +173,17 @@ impl Statement {
             layout,
             columns,
             last: None,
+            empty_series: Vec::new(),
         }
+    }
+
+    /// The statement, with series named `names` (`None`: no name) listed without rows.
+    fn with_empty_series(mut self, names: Vec<Option<String>>) -> Self {
+        self.empty_series = names
+            .into_iter()
+            .map(|name| SeriesKey { name, tags: None })
+            .collect();
+        self
     }
 
     fn rows(&self, batch: &RecordBatch) -> Result<Rows> {

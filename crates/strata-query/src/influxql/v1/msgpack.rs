@@ -280,6 +280,17 @@ impl AnswerWriter for Document {
             return;
         };
         open.end_series();
+        for key in std::mem::take(&mut open.statement.empty_series) {
+            series(
+                &mut open.series,
+                &key,
+                &open.statement.columns,
+                &[],
+                0,
+                false,
+            );
+            open.series_count += 1;
+        }
         statement(
             &mut self.out,
             open.statement.id,
@@ -334,6 +345,16 @@ impl ChunkFormat for MsgpackChunks {
                     chunk.rows,
                     more.of_series,
                 )
+            })
+        });
+    }
+
+    fn empty_series(out: &mut Vec<u8>, id: usize, keys: &[SeriesKey], columns: &[String]) {
+        document(out, |out| {
+            statement(out, id, false, keys.len(), |out| {
+                for key in keys {
+                    series(out, key, columns, &[], 0, false);
+                }
             })
         });
     }
