@@ -333,22 +333,27 @@ fn fill(
             spec.max_intervals
         )));
     }
-    // Interval start times in output order, and the row holding each (rows are sorted by
-    // time in the same order).
-    let mut grid: Vec<i64> = (0..count).map(|i| start + i * spec.interval).collect();
+    // Interval start times in output order, and the rows holding each (rows are sorted by
+    // time in the same order; an interval may have several, as distinct() gives).
+    let mut intervals: Vec<i64> = (0..count).map(|i| start + i * spec.interval).collect();
     if descending {
-        grid.reverse();
+        intervals.reverse();
     }
-    let mut rows: Vec<Option<u32>> = Vec::with_capacity(grid.len());
+    let mut grid: Vec<i64> = Vec::with_capacity(intervals.len());
+    let mut rows: Vec<Option<u32>> = Vec::with_capacity(intervals.len());
     let mut next = 0usize;
-    for &t in &grid {
+    for &t in &intervals {
         while next < times.len() && before(times.value(next), t, descending) {
             next += 1;
         }
-        if next < times.len() && times.value(next) == t {
+        let first = next;
+        while next < times.len() && times.value(next) == t {
+            grid.push(t);
             rows.push(Some(next as u32));
             next += 1;
-        } else {
+        }
+        if next == first {
+            grid.push(t);
             rows.push(None);
         }
     }

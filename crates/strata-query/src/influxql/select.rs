@@ -13,7 +13,9 @@ use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::memory_pool::MemoryConsumer;
-use datafusion::functions_aggregate::expr_fn::{avg, count, max, median, min, stddev, sum};
+use datafusion::functions_aggregate::expr_fn::{
+    avg, count, count_distinct, max, median, min, stddev, sum,
+};
 use datafusion::functions_aggregate::first_last::{first_value_udaf, last_value_udaf};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, SortExpr, cast, col, lit};
 use datafusion::physical_plan::EmptyRecordBatchStream;
@@ -128,6 +130,7 @@ pub(super) async fn run(
     });
     let tables = measurements(schema, names)?;
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
+    let distinct = check_distinct(&select.fields)?;
     let group_by_time = select.group_by_time();
     let interval = group_by_time.map(|(i, o)| (i.as_nanos(), o.map_or(0, |o| o.as_nanos())));
     let intervals_before = check_transforms(&select.fields, interval.map(|(i, _)| i))?;
@@ -282,13 +285,17 @@ pub(super) async fn run(
         .chain(value_names)
         .map(|name| col(Column::new_unqualified(name)))
         .collect();
-    frame = frame.select(order)?;
     let mut sort: Vec<SortExpr> = std::iter::once(MEASUREMENT_COLUMN)
         .chain(tag_columns.iter().map(String::as_str))
         .map(|c| col(Column::new_unqualified(c)).sort(true, true))
         .collect();
     sort.push(col(TIME_COLUMN).sort(!descending, false));
-    frame = frame.sort(sort)?;
+    if distinct {
+        // distinct() lists an interval's values in the order they first came.
+        sort.push(col(FIRST_SEEN).sort(true, false));
+    }
+    // Sorted before the projection, which keeps the order, so that hidden columns can sort.
+    frame = frame.sort(sort)?.select(order)?;
 
     let transforms = (!transforms.is_empty()).then(|| Transforms {
         keep_rows: select
@@ -299,7 +306,9 @@ pub(super) async fn run(
         ..bounded(transforms, read_beyond, range)
     });
     let fill = match (group_by_time, select.fill) {
+        // distinct() shows the values an interval has: none for an empty one.
         (Some(_), Some(Fill::None)) | (None, _) => None,
+        (Some(_), _) if distinct => None,
         (Some((interval, offset)), fill) => Some(FillSpec {
             interval: interval.as_nanos(),
             offset: offset.map_or(0, |o| o.as_nanos()),
@@ -867,6 +876,22 @@ fn plan_aggregate(
 
     let mut aggregates: Vec<Expr> = Vec::new();
     let mut values = Vec::new();
+    if let [(expr, name)] = fields
+        && let Some(argument) = distinct_argument(expr)
+    {
+        // One row per value: the values are a grouping key.
+        group_by.push(expr::value(argument, scope)?.alias(name));
+        aggregates.push(min(col(TIME_COLUMN)).alias(FIRST_SEEN));
+        values.push(col(Column::new_unqualified(name.clone())).alias(name));
+        values.push(col(FIRST_SEEN));
+        return Ok(AggregatePlan {
+            time: interval_time(select, range),
+            group_by,
+            aggregates,
+            empty_guard: false,
+            values,
+        });
+    }
     for (expr, name) in fields {
         if let Some(var) = raw_reference(expr) {
             return Err(invalid(format!(
@@ -896,13 +921,11 @@ fn plan_aggregate(
         ] if select.group_by_time().is_none() => selector_time(call, scope)?,
         _ => None,
     };
-    let time = if select.group_by_time().is_some() {
-        col(TIME_COLUMN)
-    } else if let Some(selected) = selector_time {
+    let time = if let Some(selected) = selector_time {
         aggregates.push(selected.alias("__time"));
         col("__time")
     } else {
-        time_literal(range.min.unwrap_or(0))
+        interval_time(select, range)
     };
     let empty_guard = group_by.is_empty();
     if empty_guard {
@@ -915,6 +938,38 @@ fn plan_aggregate(
         time,
         values,
     })
+}
+
+/// The time of an aggregate's row: its interval's start, or without GROUP BY time() the
+/// start of the query's range.
+fn interval_time(select: &SelectStatement, range: TimeRange) -> Expr {
+    if select.group_by_time().is_some() {
+        col(TIME_COLUMN)
+    } else {
+        time_literal(range.min.unwrap_or(0))
+    }
+}
+
+/// The hidden column of when a `distinct()` value first came.
+const FIRST_SEEN: &str = "__first_seen";
+
+/// What `distinct(x)` reads, when the expression is one.
+fn distinct_argument(expr: &QlExpr) -> Option<&QlExpr> {
+    match &expr.kind {
+        ExprKind::Call(call) if call.name == "distinct" => call.args.first(),
+        _ => None,
+    }
+}
+
+/// Whether the SELECT is `distinct(x)`, which InfluxDB allows only alone.
+fn check_distinct(fields: &[Field]) -> Result<bool> {
+    let distinct = fields.iter().any(|f| distinct_argument(&f.expr).is_some());
+    if distinct && fields.len() > 1 {
+        return Err(invalid(
+            "aggregate function distinct() cannot be combined with other functions or fields",
+        ));
+    }
+    Ok(distinct)
 }
 
 /// A field or tag used outside any function, if the expression has one.
@@ -970,6 +1025,11 @@ fn first_or_last(first: bool, value: Expr, order: Vec<SortExpr>, filter: Expr) -
 /// An InfluxQL aggregate or selector as a DataFusion aggregate. Each ignores the rows where
 /// its argument is null (points without that field).
 fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
+    if call.name == "count"
+        && let Some(distinct) = call.args.first().and_then(distinct_argument)
+    {
+        return Ok(count_distinct(expr::value(distinct, scope)?));
+    }
     let arg = argument(call, at, scope)?;
     let present = arg.clone().is_not_null();
     let float = cast(arg.clone(), DataType::Float64);
