@@ -19,6 +19,7 @@ mod fill;
 mod percentile;
 mod select;
 mod show;
+mod top;
 mod transform;
 pub mod v1;
 

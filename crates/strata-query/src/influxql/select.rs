@@ -29,6 +29,7 @@ use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
 
 use super::expr::{self, ReadBeyond, Scope, TimeRange, column_kind};
 use super::fill::{FillSpec, Shaping, shape};
+use super::top::Selector;
 use super::transform::{Kind, Transform, Transforms};
 use super::{MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
 
@@ -131,6 +132,7 @@ pub(super) async fn run(
     let tables = measurements(schema, names)?;
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
     let distinct = check_distinct(&select.fields)?;
+    let top = Selector::of(&select.fields)?;
     let group_by_time = select.group_by_time();
     let interval = group_by_time.map(|(i, o)| (i.as_nanos(), o.map_or(0, |o| o.as_nanos())));
     let intervals_before = check_transforms(&select.fields, interval.map(|(i, _)| i))?;
@@ -175,6 +177,10 @@ pub(super) async fn run(
         let tags = group_tags(select, table)?;
         let fields = expand(&select.fields, table, &tags)?;
         let fields = untransformed(fields, interval.map(|(i, _)| i), &mut transforms)?;
+        let fields = match &top {
+            Some(top) => top.columns(fields),
+            None => fields,
+        };
         let referenced = referenced_fields(fields.iter().map(|(e, _)| e), table);
         if referenced.is_empty() {
             tags_only |= names_only_tags(fields.iter().map(|(e, _)| e), table);
@@ -213,7 +219,16 @@ pub(super) async fn run(
         });
         let mut projection = vec![measurement];
         let values: Vec<Expr>;
-        if aggregate {
+        if let Some(top) = &top {
+            let mut groups: Vec<Expr> = tags
+                .iter()
+                .filter(|tag| column_kind(table, tag, None) == Some(ColumnType::Tag))
+                .map(|tag| col(Column::new_unqualified(tag.clone())))
+                .collect();
+            groups.extend(interval_start(select, &scope)?);
+            frame = top.ranked(frame, groups, &scope)?;
+        }
+        if aggregate && top.is_none() {
             let planned = plan_aggregate(select, &fields, &scope, &tags, range)?;
             frame = frame.aggregate(planned.group_by, planned.aggregates)?;
             if planned.empty_guard {
@@ -306,9 +321,10 @@ pub(super) async fn run(
         ..bounded(transforms, read_beyond, range)
     });
     let fill = match (group_by_time, select.fill) {
-        // distinct() shows the values an interval has: none for an empty one.
+        // distinct(), top() and bottom() show the points an interval has: none for an empty
+        // one.
         (Some(_), Some(Fill::None)) | (None, _) => None,
-        (Some(_), _) if distinct => None,
+        (Some(_), _) if distinct || top.is_some() => None,
         (Some((interval, offset)), fill) => Some(FillSpec {
             interval: interval.as_nanos(),
             offset: offset.map_or(0, |o| o.as_nanos()),
@@ -849,18 +865,7 @@ fn plan_aggregate(
     range: TimeRange,
 ) -> Result<AggregatePlan> {
     let mut group_by = Vec::new();
-    if let Some((interval, offset)) = select.group_by_time() {
-        let interval = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(
-            0,
-            0,
-            interval.as_nanos(),
-        )));
-        let origin = time_literal(offset.map_or(0, |o| o.as_nanos()));
-        let bucket =
-            scope
-                .functions
-                .udf("date_bin")?
-                .call(vec![lit(interval), col(TIME_COLUMN), origin]);
+    if let Some(bucket) = interval_start(select, scope)? {
         group_by.push(bucket.alias(TIME_COLUMN));
     }
     for tag in tags {
@@ -938,6 +943,24 @@ fn plan_aggregate(
         time,
         values,
     })
+}
+
+/// The start of the `GROUP BY time()` interval of each row, if the query has one.
+fn interval_start(select: &SelectStatement, scope: &Scope<'_>) -> Result<Option<Expr>> {
+    let Some((interval, offset)) = select.group_by_time() else {
+        return Ok(None);
+    };
+    let interval = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(
+        0,
+        0,
+        interval.as_nanos(),
+    )));
+    let origin = time_literal(offset.map_or(0, |o| o.as_nanos()));
+    Ok(Some(scope.functions.udf("date_bin")?.call(vec![
+        lit(interval),
+        col(TIME_COLUMN),
+        origin,
+    ])))
 }
 
 /// The time of an aggregate's row: its interval's start, or without GROUP BY time() the
