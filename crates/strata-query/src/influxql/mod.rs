@@ -18,8 +18,8 @@ mod expr;
 mod fill;
 mod percentile;
 mod select;
+mod selector;
 mod show;
-mod top;
 mod transform;
 pub mod v1;
 

@@ -29,7 +29,7 @@ use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
 
 use super::expr::{self, ReadBeyond, Scope, TimeRange, column_kind};
 use super::fill::{FillSpec, Shaping, shape};
-use super::top::Selector;
+use super::selector::Selector;
 use super::transform::{Kind, Transform, Transforms};
 use super::{MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
 
@@ -132,7 +132,7 @@ pub(super) async fn run(
     let tables = measurements(schema, names)?;
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
     let distinct = check_distinct(&select.fields)?;
-    let top = Selector::of(&select.fields)?;
+    let selector = Selector::of(&select.fields)?;
     let group_by_time = select.group_by_time();
     let interval = group_by_time.map(|(i, o)| (i.as_nanos(), o.map_or(0, |o| o.as_nanos())));
     let intervals_before = check_transforms(&select.fields, interval.map(|(i, _)| i))?;
@@ -177,8 +177,8 @@ pub(super) async fn run(
         let tags = group_tags(select, table)?;
         let fields = expand(&select.fields, table, &tags)?;
         let fields = untransformed(fields, interval.map(|(i, _)| i), &mut transforms)?;
-        let fields = match &top {
-            Some(top) => top.columns(fields),
+        let fields = match &selector {
+            Some(selector) => selector.columns(fields),
             None => fields,
         };
         let referenced = referenced_fields(fields.iter().map(|(e, _)| e), table);
@@ -219,16 +219,22 @@ pub(super) async fn run(
         });
         let mut projection = vec![measurement];
         let values: Vec<Expr>;
-        if let Some(top) = &top {
+        // The time of a row: its interval's start, unless it shows a point at its own time.
+        let mut time = col(TIME_COLUMN);
+        if let Some(selector) = &selector {
             let mut groups: Vec<Expr> = tags
                 .iter()
                 .filter(|tag| column_kind(table, tag, None) == Some(ColumnType::Tag))
                 .map(|tag| col(Column::new_unqualified(tag.clone())))
                 .collect();
-            groups.extend(interval_start(select, &scope)?);
-            frame = top.ranked(frame, groups, &scope)?;
+            let interval = interval_start(select, &scope)?;
+            groups.extend(interval.clone());
+            frame = selector.picked(frame, groups, &scope)?;
+            if let Some(interval) = interval.filter(|_| !selector.picks_several()) {
+                time = interval;
+            }
         }
-        if aggregate && top.is_none() {
+        if aggregate && selector.is_none() {
             let planned = plan_aggregate(select, &fields, &scope, &tags, range)?;
             frame = frame.aggregate(planned.group_by, planned.aggregates)?;
             if planned.empty_guard {
@@ -238,7 +244,7 @@ pub(super) async fn run(
             projection.extend(tag_output);
             values = planned.values;
         } else {
-            projection.push(col(TIME_COLUMN));
+            projection.push(time.alias(TIME_COLUMN));
             projection.extend(tag_output);
             values = fields
                 .iter()
@@ -324,7 +330,7 @@ pub(super) async fn run(
         // distinct(), top() and bottom() show the points an interval has: none for an empty
         // one.
         (Some(_), Some(Fill::None)) | (None, _) => None,
-        (Some(_), _) if distinct || top.is_some() => None,
+        (Some(_), _) if distinct || selector.as_ref().is_some_and(Selector::picks_several) => None,
         (Some((interval, offset)), fill) => Some(FillSpec {
             interval: interval.as_nanos(),
             offset: offset.map_or(0, |o| o.as_nanos()),
@@ -1026,6 +1032,9 @@ fn argument(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
     expr::value(arg, scope)
 }
 
+/// Points in time order. (Of points of several series at one time InfluxDB takes the largest
+/// value; so do selectors shown with other fields, but a lone `first` or `last` takes any of
+/// them, which keeps it answerable from series statistics.)
 fn by_time() -> Vec<SortExpr> {
     vec![col(TIME_COLUMN).sort(true, false)]
 }
