@@ -388,9 +388,13 @@ pub(super) fn value_with(
                 return Ok(col(TIME_COLUMN));
             }
             match column_kind(scope.table, &name.value, *data_type) {
-                Some(_) => Ok(col(datafusion::common::Column::new_unqualified(
-                    name.value.clone(),
-                ))),
+                Some(kind) => Ok(cast_as(
+                    col(datafusion::common::Column::new_unqualified(
+                        name.value.clone(),
+                    )),
+                    kind,
+                    *data_type,
+                )),
                 None => Ok(lit(ScalarValue::Utf8(None))),
             }
         }
@@ -424,10 +428,27 @@ pub(super) fn value_with(
         ExprKind::Call(call) => match call.kind() {
             Some(FunctionKind::Aggregate | FunctionKind::Selector) => aggregate(call, expr),
             Some(FunctionKind::Math) => {
+                // Rounding an integer field leaves it as it is, as InfluxDB does.
+                if matches!(call.name.as_str(), "floor" | "ceil" | "round")
+                    && let [argument] = &call.args[..]
+                    && integer_field(argument, scope)
+                {
+                    return value_with(argument, scope, aggregate);
+                }
+                let keeps_type = matches!(call.name.as_str(), "abs" | "floor" | "ceil" | "round");
                 let mut args = call
                     .args
                     .iter()
-                    .map(|a| value_with(a, scope, aggregate))
+                    .map(|a| {
+                        let value = value_with(a, scope, aggregate)?;
+                        // The others work on floats (the square root of a negative integer
+                        // is NaN, shown as null, not an error).
+                        Ok(if keeps_type {
+                            value
+                        } else {
+                            cast(value, DataType::Float64)
+                        })
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 let name = match call.name.as_str() {
                     // InfluxQL's log(x, base) is DataFusion's log(base, x).
@@ -438,11 +459,18 @@ pub(super) fn value_with(
                     "pow" => "power",
                     other => other,
                 };
+                if name == "sqrt" {
+                    // No root of a negative number: null, where DataFusion would fail.
+                    let x = args[0].clone();
+                    return when(x.clone().lt(lit(0.0)), lit(ScalarValue::Float64(None)))
+                        .otherwise(scope.functions.udf(name)?.call(args));
+                }
                 Ok(scope.functions.udf(name)?.call(args))
             }
             Some(FunctionKind::Now) => Ok(time_literal(scope.now)),
-            Some(FunctionKind::Transformation) | None => Err(invalid(format!(
-                "function {}() is not supported (at char {})",
+            None => Err(invalid(format!("undefined function {}()", call.name))),
+            Some(FunctionKind::Transformation) => Err(invalid(format!(
+                "function {}() is not supported here (at char {})",
                 call.name,
                 expr.span.start + 1
             ))),
@@ -452,6 +480,39 @@ pub(super) fn value_with(
             expr.span.start + 1
         ))),
     }
+}
+
+/// A field read with a `::type` cast: numbers converted to the type asked for, anything else
+/// (a string as a float, a number as a string) null, as InfluxDB reads it.
+fn cast_as(column: Expr, kind: ColumnType, wanted: Option<VarRefDataType>) -> Expr {
+    let numeric = matches!(
+        kind,
+        ColumnType::Float | ColumnType::Integer | ColumnType::UInteger
+    );
+    let converted = |data_type| {
+        if numeric {
+            cast(column.clone(), data_type)
+        } else {
+            lit(ScalarValue::Null)
+        }
+    };
+    match wanted {
+        Some(VarRefDataType::Float) => converted(DataType::Float64),
+        Some(VarRefDataType::Integer) => converted(DataType::Int64),
+        Some(VarRefDataType::Unsigned) => converted(DataType::UInt64),
+        Some(VarRefDataType::String) if kind != ColumnType::String => lit(ScalarValue::Null),
+        Some(VarRefDataType::Boolean) if kind != ColumnType::Boolean => lit(ScalarValue::Null),
+        _ => column,
+    }
+}
+
+/// Whether an expression is an integer field.
+fn integer_field(expr: &QlExpr, scope: &Scope<'_>) -> bool {
+    matches!(&expr.kind, ExprKind::VarRef { name, data_type }
+        if matches!(
+            column_kind(scope.table, &name.value, *data_type),
+            Some(ColumnType::Integer | ColumnType::UInteger)
+        ) && !matches!(data_type, Some(VarRefDataType::Float)))
 }
 
 /// InfluxQL's `/`: a float whatever the operands (5 / 2 is 2.5), and 0 where the divisor is

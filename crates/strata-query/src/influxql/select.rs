@@ -131,6 +131,9 @@ pub(super) async fn run(
     });
     let tables = measurements(schema, names)?;
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
+    if !select.fields.iter().all(|f| has_variable(&f.expr)) {
+        return Err(invalid("field must contain at least one variable"));
+    }
     let distinct = check_distinct(&select.fields)?;
     let selector = Selector::of(&select.fields)?;
     let group_by_time = select.group_by_time();
@@ -979,6 +982,17 @@ fn interval_time(select: &SelectStatement, range: TimeRange) -> Expr {
     }
 }
 
+/// Whether an expression reads a field or tag (or `*`), not constants alone.
+fn has_variable(expr: &QlExpr) -> bool {
+    match &expr.kind {
+        ExprKind::VarRef { .. } | ExprKind::Wildcard(_) => true,
+        ExprKind::Call(call) => call.args.iter().any(has_variable),
+        ExprKind::Binary { lhs, rhs, .. } => has_variable(lhs) || has_variable(rhs),
+        ExprKind::Negate(inner) => has_variable(inner),
+        ExprKind::Literal(_) | ExprKind::BindParameter(_) => false,
+    }
+}
+
 /// The hidden column of when a `distinct()` value first came.
 const FIRST_SEEN: &str = "__first_seen";
 
@@ -1061,6 +1075,24 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
         && let Some(distinct) = call.args.first().and_then(distinct_argument)
     {
         return Ok(count_distinct(expr::value(distinct, scope)?));
+    }
+    if matches!(
+        call.name.as_str(),
+        "mean" | "median" | "stddev" | "sum" | "spread" | "percentile"
+    ) && let Some(QlExpr {
+        kind: ExprKind::VarRef { name, data_type },
+        ..
+    }) = call.args.first()
+        && let Some(kind @ (ColumnType::String | ColumnType::Boolean)) =
+            column_kind(scope.table, &name.value, *data_type)
+    {
+        return Err(invalid(format!(
+            "{}() needs numbers, and {} holds {} values (at char {})",
+            call.name,
+            name.value,
+            kind.as_str(),
+            at.span.start + 1
+        )));
     }
     let arg = argument(call, at, scope)?;
     let present = arg.clone().is_not_null();

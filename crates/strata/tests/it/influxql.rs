@@ -627,7 +627,7 @@ async fn v1_parameters_formats_and_errors() {
         results[1]["error"]
             .as_str()
             .unwrap()
-            .contains("nope() is not supported"),
+            .contains("undefined function nope()"),
         "{body}"
     );
     assert_eq!(results[2], json!({"statement_id": 2}));

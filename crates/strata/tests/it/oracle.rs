@@ -380,6 +380,14 @@ async fn raw_selects_conditions_and_arithmetic() {
         "SELECT sqrt(usage_user), pow(usage_user, 2) FROM cpu WHERE host = 'a' LIMIT 2",
         "SELECT floor(usage_user), ceil(usage_user), round(usage_user) FROM cpu WHERE host = 'b' LIMIT 3",
         "SELECT exp(usage_system), log(usage_user, 2) FROM cpu WHERE host = 'a' LIMIT 2",
+        // Casts, rounding integers, math on floats.
+        "SELECT cores::float, usage_user::integer, status::float, usage_user::string, active::integer, cores::unsigned FROM cpu WHERE host = 'a' LIMIT 2",
+        "SELECT floor(cores), ceil(cores), round(cores), abs(cores) FROM cpu WHERE host = 'a' LIMIT 1",
+        "SELECT sqrt(free), sqrt(used) FROM mem WHERE host = 'b' AND time >= '2024-01-01T01:30:00Z' AND time < '2024-01-01T02:00:00Z'",
+        "SELECT exp(1) FROM cpu",
+        "SELECT nosuchfn(usage_user) FROM cpu",
+        "SELECT mean(status) FROM cpu",
+        "SELECT sum(active) FROM cpu",
         // `/` gives a float, and 0 for a divisor of 0.
         "SELECT cores / 3 FROM cpu WHERE host = 'a' LIMIT 2",
         "SELECT used / free FROM mem WHERE host = 'a' LIMIT 2",
