@@ -16,6 +16,7 @@
 
 mod expr;
 mod fill;
+mod mode;
 mod percentile;
 mod select;
 mod selector;

@@ -770,7 +770,7 @@ fn accepts(function: &str, column: ColumnType) -> bool {
         ColumnType::Float | ColumnType::Integer | ColumnType::UInteger
     );
     match function {
-        "count" | "first" | "last" => column.is_field(),
+        "count" | "first" | "last" | "mode" | "distinct" => column.is_field(),
         _ => numeric,
     }
 }
@@ -1106,6 +1106,7 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
         "max" => max(arg),
         "spread" => max(arg.clone()) - min(arg),
         "stddev" => stddev(float),
+        "mode" => super::mode::mode().call(vec![arg, col(TIME_COLUMN)]),
         "first" => first_or_last(true, arg, by_time(), present)?,
         "last" => first_or_last(false, arg, by_time(), present)?,
         "percentile" => {
@@ -1129,7 +1130,7 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
         }
         other => {
             return Err(invalid(format!(
-                "function {other}() is not supported (at char {}); use count, sum, mean, median, min, max, first, last, spread, stddev or percentile",
+                "function {other}() is not supported (at char {}); use count, sum, mean, median, mode, min, max, first, last, spread, stddev or percentile",
                 at.span.start + 1
             )));
         }

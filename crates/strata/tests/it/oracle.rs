@@ -463,6 +463,10 @@ async fn aggregates_and_selectors() {
         "SELECT mean(used) FROM /m.*/ GROUP BY host",
         "SELECT mean(used) FROM mem, disk GROUP BY host",
         "SELECT max(bytes_in), max(used) FROM mem, net GROUP BY host",
+        // mode() of every type.
+        "SELECT mode(status), mode(cores), mode(usage_user), mode(active) FROM cpu GROUP BY host",
+        "SELECT mode(usage_system) FROM cpu WHERE host = 'a'",
+        "SELECT mode(used) FROM mem WHERE $RANGE GROUP BY time(1h), host",
         // distinct(), alone or counted.
         "SELECT distinct(status) FROM cpu",
         "SELECT distinct(usage_system) FROM cpu WHERE host = 'a'",
