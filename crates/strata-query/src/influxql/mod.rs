@@ -21,6 +21,7 @@ mod percentile;
 mod select;
 mod selector;
 mod show;
+mod subquery;
 mod transform;
 pub mod v1;
 

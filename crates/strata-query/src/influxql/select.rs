@@ -30,6 +30,7 @@ use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
 use super::expr::{self, ReadBeyond, Scope, TimeRange, column_kind};
 use super::fill::{FillSpec, Shaping, shape};
 use super::selector::Selector;
+use super::subquery;
 use super::transform::{Kind, Transform, Transforms};
 use super::{MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
 
@@ -40,21 +41,21 @@ pub(super) fn database_of(
 ) -> std::result::Result<String, Error> {
     let mut database: Option<String> = None;
     for source in &select.from {
-        let MeasurementSelection::Name(name) = source else {
-            return Err(Error::invalid(
-                "subqueries in FROM are not supported; query the measurement directly",
-            ));
+        let named = match source {
+            MeasurementSelection::Subquery(inner) => database_of(inner, request)?,
+            MeasurementSelection::Name(name) => {
+                let db = match (&name.database, request) {
+                    (Some(db), _) => db.value.as_str(),
+                    (None, Some(db)) => db.split_once('/').map_or(db, |(db, _)| db),
+                    (None, None) => return Err(super::database_required()),
+                };
+                let rp = match &name.retention_policy {
+                    Some(rp) => Some(rp.value.as_str()),
+                    None => request.and_then(|r| r.split_once('/')).map(|(_, rp)| rp),
+                };
+                database_name(db, rp)
+            }
         };
-        let db = match (&name.database, request) {
-            (Some(db), _) => db.value.as_str(),
-            (None, Some(db)) => db.split_once('/').map_or(db, |(db, _)| db),
-            (None, None) => return Err(super::database_required()),
-        };
-        let rp = match &name.retention_policy {
-            Some(rp) => Some(rp.value.as_str()),
-            None => request.and_then(|r| r.split_once('/')).map(|(_, rp)| rp),
-        };
-        let named = database_name(db, rp);
         match &database {
             Some(first) if *first != named => {
                 return Err(Error::invalid(format!(
@@ -129,7 +130,24 @@ pub(super) async fn run(
         MeasurementSelection::Name(n) => Some(&n.name),
         MeasurementSelection::Subquery(_) => None,
     });
-    let tables = measurements(schema, names)?;
+    let mut sources: Vec<Source> = measurements(schema, names)?
+        .into_iter()
+        .map(|table| Source {
+            measurement: lit(table.table.name.clone()),
+            groups: Vec::new(),
+            schema: table.clone(),
+        })
+        .collect();
+    for source in &select.from {
+        if let MeasurementSelection::Subquery(inner) = source {
+            let table = subquery::register(context, schema, inner, params).await?;
+            sources.push(Source {
+                schema: table,
+                measurement: col(MEASUREMENT_COLUMN),
+                groups: vec![col(MEASUREMENT_COLUMN)],
+            });
+        }
+    }
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
     if !select.fields.iter().all(|f| has_variable(&f.expr)) {
         return Err(invalid("field must contain at least one variable"));
@@ -169,7 +187,8 @@ pub(super) async fn run(
     let mut range = TimeRange::default();
     // Whether a measurement was left out because the SELECT list names only its tags.
     let mut tags_only = false;
-    for table in &tables {
+    for source in &sources {
+        let table = &source.schema;
         let scope = Scope {
             table,
             params,
@@ -210,7 +229,7 @@ pub(super) async fn run(
             .expect("at least one field");
         frame = frame.filter(present)?;
 
-        let measurement = lit(table.table.name.clone()).alias(MEASUREMENT_COLUMN);
+        let measurement = source.measurement.clone().alias(MEASUREMENT_COLUMN);
         let tag_output = tags.iter().map(|tag| {
             let value = match column_kind(table, tag, None) {
                 Some(ColumnType::Tag) => {
@@ -230,6 +249,7 @@ pub(super) async fn run(
                 .filter(|tag| column_kind(table, tag, None) == Some(ColumnType::Tag))
                 .map(|tag| col(Column::new_unqualified(tag.clone())))
                 .collect();
+            groups.extend(source.groups.iter().cloned());
             let interval = interval_start(select, &scope)?;
             groups.extend(interval.clone());
             frame = selector.picked(frame, groups, &scope)?;
@@ -238,7 +258,7 @@ pub(super) async fn run(
             }
         }
         if aggregate && selector.is_none() {
-            let planned = plan_aggregate(select, &fields, &scope, &tags, range)?;
+            let planned = plan_aggregate(select, &fields, &scope, &tags, &source.groups, range)?;
             frame = frame.aggregate(planned.group_by, planned.aggregates)?;
             if planned.empty_guard {
                 frame = frame.filter(col(ROWS).gt(lit(0i64)))?;
@@ -347,8 +367,11 @@ pub(super) async fn run(
     let limit = select.limit.filter(|&l| l > 0).map(|l| l as usize);
     let offset = select.offset.unwrap_or(0) as usize;
     // One series needs no splitting: the plan itself can stop after LIMIT rows.
-    let one_series =
-        tables.len() == 1 && tag_columns.is_empty() && fill.is_none() && transforms.is_none();
+    let one_series = sources.len() == 1
+        && sources[0].groups.is_empty()
+        && tag_columns.is_empty()
+        && fill.is_none()
+        && transforms.is_none();
     if one_series && (limit.is_some() || offset > 0) {
         frame = frame.limit(offset, limit)?;
     }
@@ -367,6 +390,15 @@ pub(super) async fn run(
         MemoryConsumer::new("InfluxQL series").register(&context.runtime_env().memory_pool);
     let rows = shape(schema, rows, &layout, shaping, memory)?;
     Ok((layout, rows))
+}
+
+/// A measurement a SELECT reads: a table of the database, or a subquery's answer.
+struct Source {
+    schema: TableSchema,
+    /// The name of each row's series: the measurement's, or the inner series'.
+    measurement: Expr,
+    /// What else splits the groups of an aggregate (a subquery's rows carry several names).
+    groups: Vec<Expr>,
 }
 
 /// The transformations of a query over `range` (as written), with the times each reads and
@@ -871,9 +903,13 @@ fn plan_aggregate(
     fields: &[(QlExpr, String)],
     scope: &Scope<'_>,
     tags: &[String],
+    groups: &[Expr],
     range: TimeRange,
 ) -> Result<AggregatePlan> {
-    let mut group_by = Vec::new();
+    let mut group_by: Vec<Expr> = groups
+        .iter()
+        .map(|g| g.clone().alias(MEASUREMENT_COLUMN))
+        .collect();
     if let Some(bucket) = interval_start(select, scope)? {
         group_by.push(bucket.alias(TIME_COLUMN));
     }

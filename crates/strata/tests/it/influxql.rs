@@ -674,7 +674,6 @@ async fn v1_parameters_formats_and_errors() {
             "SELECT usage FROM cpu WHERE host =~ /(/",
             "invalid regular expression",
         ),
-        ("SELECT usage FROM (SELECT usage FROM cpu)", "subqueries"),
         (
             "SELECT usage FROM cpu tz('Europe/Paris')",
             "tz('Europe/Paris') is not supported",

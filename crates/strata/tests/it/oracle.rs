@@ -618,6 +618,25 @@ async fn transformations() {
 }
 
 #[tokio::test]
+async fn subqueries() {
+    let Some(pair) = Pair::start("oracle_subqueries").await else {
+        return;
+    };
+    pair.assert_same(&[
+        "SELECT mean(m) FROM (SELECT max(usage_user) AS m FROM cpu GROUP BY host)",
+        "SELECT sum(d) FROM (SELECT difference(bytes_in) AS d FROM net WHERE host = 'a')",
+        "SELECT count(u) FROM (SELECT usage_user AS u FROM cpu) GROUP BY host",
+        "SELECT max(m) FROM (SELECT mean(usage_user) AS m FROM cpu WHERE $RANGE GROUP BY time(30m), host) GROUP BY host",
+        "SELECT m FROM (SELECT mean(usage_user) AS m FROM cpu WHERE $RANGE GROUP BY time(1h)) WHERE m > 22",
+        "SELECT mean(used) FROM (SELECT used FROM mem, disk) GROUP BY host",
+        "SELECT top(m, 2) FROM (SELECT max(usage_user) AS m FROM cpu GROUP BY host)",
+        "SELECT max(s) FROM (SELECT sum(m) AS s FROM (SELECT max(usage_user) AS m FROM cpu GROUP BY host))",
+        "SELECT mean(x) FROM (SELECT usage_user AS x FROM cpu WHERE host = 'zzz')",
+    ])
+    .await;
+}
+
+#[tokio::test]
 async fn show_statements() {
     let Some(pair) = Pair::start("oracle_show").await else {
         return;
