@@ -140,7 +140,9 @@ pub(super) async fn run(
         .collect();
     for source in &select.from {
         if let MeasurementSelection::Subquery(inner) = source {
-            let table = subquery::register(context, schema, inner, params).await?;
+            let table =
+                subquery::register(context, schema, inner, select.condition.as_ref(), params)
+                    .await?;
             sources.push(Source {
                 schema: table,
                 measurement: col(MEASUREMENT_COLUMN),

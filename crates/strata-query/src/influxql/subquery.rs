@@ -17,7 +17,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::prelude::SessionContext;
 use strata_influxql::{
-    Dimension, DimensionKind, Expr as QlExpr, ExprKind, Literal, SelectStatement,
+    Condition, ConditionKind, Dimension, DimensionKind, Expr as QlExpr, ExprKind, Fill, Literal,
+    SelectStatement,
 };
 use strata_types::{Column, ColumnType, DatabaseSchema, Status, TIME_COLUMN, Table, TableSchema};
 
@@ -32,23 +33,33 @@ pub(super) async fn register(
     context: &SessionContext,
     schema: &DatabaseSchema,
     inner: &SelectStatement,
+    outer_condition: Option<&Condition>,
     params: &HashMap<String, Literal>,
 ) -> Result<TableSchema> {
+    let mut inner = inner.clone();
     let raw = !inner.fields.iter().any(|f| has_call(&f.expr));
     let grouped = inner
         .group_by
         .iter()
         .any(|d| !matches!(d.kind, DimensionKind::Time { .. }));
-    let inner = if raw && !grouped {
+    if raw && !grouped {
         // A raw inner query keeps its series' tags for the outer one, as InfluxDB's does.
-        let mut by_series = inner.clone();
-        by_series
-            .group_by
-            .push(Dimension::new(DimensionKind::Wildcard));
-        std::borrow::Cow::Owned(by_series)
-    } else {
-        std::borrow::Cow::Borrowed(inner)
-    };
+        inner.group_by.push(Dimension::new(DimensionKind::Wildcard));
+    }
+    // An inner query's empty intervals hold no point for the outer one (not even a count
+    // of 0), unless it asks for a fill.
+    inner.fill.get_or_insert(Fill::None);
+    // The outer query's time range bounds the inner one (its intervals, its fill).
+    let mut bounds = Vec::new();
+    if let Some(condition) = outer_condition {
+        time_bounds(condition, &mut bounds);
+    }
+    for bound in bounds {
+        inner.condition = Some(match inner.condition.take() {
+            Some(condition) => Condition::and(condition, bound),
+            None => bound,
+        });
+    }
     let (layout, rows) = Box::pin(super::select::run(context, schema, &inner, params)).await?;
     // Named after the inner query has run: its own subqueries take names too.
     let name = (0..MAX_SUBQUERIES)
@@ -99,6 +110,24 @@ pub(super) async fn register(
         },
         columns,
     })
+}
+
+/// The time comparisons of `condition` that bound it through ANDs alone.
+fn time_bounds(condition: &Condition, out: &mut Vec<Condition>) {
+    match &condition.kind {
+        ConditionKind::And(lhs, rhs) => {
+            time_bounds(lhs, out);
+            time_bounds(rhs, out);
+        }
+        ConditionKind::Comparison { lhs, rhs, .. } if is_time(lhs) || is_time(rhs) => {
+            out.push(condition.clone());
+        }
+        _ => {}
+    }
+}
+
+fn is_time(expr: &QlExpr) -> bool {
+    matches!(&expr.kind, ExprKind::VarRef { name, .. } if name.value.eq_ignore_ascii_case(TIME_COLUMN))
 }
 
 /// Whether an expression calls a function.

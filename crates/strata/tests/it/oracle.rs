@@ -632,6 +632,11 @@ async fn subqueries() {
         "SELECT top(m, 2) FROM (SELECT max(usage_user) AS m FROM cpu GROUP BY host)",
         "SELECT max(s) FROM (SELECT sum(m) AS s FROM (SELECT max(usage_user) AS m FROM cpu GROUP BY host))",
         "SELECT mean(x) FROM (SELECT usage_user AS x FROM cpu WHERE host = 'zzz')",
+        // The outer time range bounds the inner query's intervals.
+        "SELECT max(m) FROM (SELECT mean(usage_user) AS m FROM cpu GROUP BY time(30m)) WHERE time >= '2024-01-01T01:00:00Z' AND time < '2024-01-01T03:00:00Z'",
+        "SELECT count(m) FROM (SELECT count(usage_user) AS m FROM cpu GROUP BY time(30m)) WHERE time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T03:00:00Z'",
+        "SELECT m FROM (SELECT mean(usage_user) AS m FROM cpu GROUP BY time(30m)) WHERE time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T03:00:00Z'",
+        "SELECT m FROM (SELECT mean(usage_user) AS m FROM cpu GROUP BY time(30m) fill(0)) WHERE time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T03:00:00Z'",
     ])
     .await;
 }
