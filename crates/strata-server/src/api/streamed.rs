@@ -18,6 +18,9 @@ use strata_types::Error;
 
 use crate::error::caller_message;
 
+/// How long a marker has to reach the client before its connection is closed.
+const MARKER_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// What ends a body cut short by an error: the error's message in the format's words.
 pub type Marker = Arc<dyn Fn(&str) -> Option<Bytes> + Send + Sync>;
 
@@ -51,8 +54,10 @@ pub async fn streamed(
                     }
                 },
                 Sending::Closing(message) => {
-                    // A turn for the connection to flush the marker before it is closed.
-                    tokio::task::yield_now().await;
+                    // Time for the connection to write the marker out before it is closed:
+                    // the error drops what the connection still holds, and a busy node may
+                    // need more than one turn to send it.
+                    tokio::time::sleep(MARKER_GRACE).await;
                     Some((Err(std::io::Error::other(message)), Sending::Done))
                 }
                 Sending::Done => None,

@@ -338,8 +338,12 @@ async fn files_compacted_on_s3_stream_up_in_parts() {
     let data_dir = fx.server.data_dir.clone();
     let Fixture { mut server, token } = fx;
     assert!(server.terminate("TERM"));
+    // Cold after two seconds: a file persisted after the first compaction (the rest of a
+    // generation persisted in parts) is folded in too.
     let fx = Fixture {
         server: compacting(3)
+            .arg("--compaction-cold-after")
+            .arg("2s")
             .on_test_s3(&location)
             .data_dir(&data_dir)
             .start(),
