@@ -138,18 +138,6 @@ pub(super) async fn run(
             schema: table.clone(),
         })
         .collect();
-    for source in &select.from {
-        if let MeasurementSelection::Subquery(inner) = source {
-            let table =
-                subquery::register(context, schema, inner, select.condition.as_ref(), params)
-                    .await?;
-            sources.push(Source {
-                schema: table,
-                measurement: col(MEASUREMENT_COLUMN),
-                groups: vec![col(MEASUREMENT_COLUMN)],
-            });
-        }
-    }
     let aggregate = select.fields.iter().any(|f| has_aggregate(&f.expr));
     if !select.fields.iter().all(|f| has_variable(&f.expr)) {
         return Err(invalid("field must contain at least one variable"));
@@ -177,6 +165,19 @@ pub(super) async fn run(
         && interval.as_nanos() <= 0
     {
         return Err(invalid("the GROUP BY time() interval must be positive"));
+    }
+    // Subqueries run once the statement is known to be valid.
+    for source in &select.from {
+        if let MeasurementSelection::Subquery(inner) = source {
+            let table =
+                subquery::register(context, schema, inner, select.condition.as_ref(), params)
+                    .await?;
+            sources.push(Source {
+                schema: table,
+                measurement: col(MEASUREMENT_COLUMN),
+                groups: vec![col(MEASUREMENT_COLUMN)],
+            });
+        }
     }
     let state = context.state();
     let now = now();
