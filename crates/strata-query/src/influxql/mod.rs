@@ -16,6 +16,7 @@
 
 mod expr;
 mod fill;
+mod integral;
 mod mode;
 mod percentile;
 mod select;

@@ -143,6 +143,16 @@ pub(super) async fn run(
         return Err(invalid("field must contain at least one variable"));
     }
     let distinct = check_distinct(&select.fields)?;
+    if select.group_by_time().is_some()
+        && select
+            .fields
+            .iter()
+            .any(|f| matches!(&f.expr.kind, ExprKind::Call(c) if c.name == "integral"))
+    {
+        return Err(invalid(
+            "integral() with GROUP BY time() is not supported (it splits the area between intervals); integrate each range in its own query",
+        ));
+    }
     let selector = Selector::of(&select.fields)?;
     let group_by_time = select.group_by_time();
     let interval = group_by_time.map(|(i, o)| (i.as_nanos(), o.map_or(0, |o| o.as_nanos())));
@@ -1117,7 +1127,7 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
     }
     if matches!(
         call.name.as_str(),
-        "mean" | "median" | "stddev" | "sum" | "spread" | "percentile"
+        "mean" | "median" | "stddev" | "sum" | "spread" | "percentile" | "integral"
     ) && let Some(QlExpr {
         kind: ExprKind::VarRef { name, data_type },
         ..
@@ -1146,6 +1156,19 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
         "spread" => max(arg.clone()) - min(arg),
         "stddev" => stddev(float),
         "mode" => super::mode::mode().call(vec![arg, col(TIME_COLUMN)]),
+        "integral" => {
+            let unit = match call.args.get(1).map(|a| &a.kind) {
+                None => 1_000_000_000,
+                Some(ExprKind::Literal(Literal::Duration(d))) if d.as_nanos() > 0 => d.as_nanos(),
+                Some(_) => {
+                    return Err(invalid(format!(
+                        "second argument to integral must be a positive duration, like integral(\"value\", 1m) (at char {})",
+                        at.span.start + 1
+                    )));
+                }
+            };
+            super::integral::integral(unit).call(vec![float, col(TIME_COLUMN)])
+        }
         "first" => first_or_last(true, arg, by_time(), present)?,
         "last" => first_or_last(false, arg, by_time(), present)?,
         "percentile" => {
@@ -1169,7 +1192,7 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
         }
         other => {
             return Err(invalid(format!(
-                "function {other}() is not supported (at char {}); use count, sum, mean, median, mode, min, max, first, last, spread, stddev or percentile",
+                "function {other}() is not supported (at char {}); use count, sum, mean, median, mode, integral, min, max, first, last, spread, stddev or percentile",
                 at.span.start + 1
             )));
         }

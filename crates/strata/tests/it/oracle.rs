@@ -463,6 +463,16 @@ async fn aggregates_and_selectors() {
         "SELECT mean(used) FROM /m.*/ GROUP BY host",
         "SELECT mean(used) FROM mem, disk GROUP BY host",
         "SELECT max(bytes_in), max(used) FROM mem, net GROUP BY host",
+        // integral() per series (InfluxDB 1.6 lists the series of an integral() grouped by
+        // tags backwards, and twice for two integrals; with several series at one time,
+        // which point counts last is its arbitrary choice: each series is asked apart).
+        "SELECT integral(usage_user) FROM cpu WHERE host = 'b'",
+        "SELECT integral(usage_user, 1m) FROM cpu WHERE host = 'a'",
+        "SELECT integral(cores) FROM cpu WHERE host = 'a'",
+        "SELECT integral(used, 1h), integral(free, 1h) FROM mem WHERE host = 'b'",
+        "SELECT integral(usage_user) FROM cpu WHERE host = 'c' AND time < '2024-01-01T00:00:00Z'",
+        "SELECT integral(usage_user, 5) FROM cpu",
+        "SELECT integral(status) FROM cpu",
         // mode() of every type.
         "SELECT mode(status), mode(cores), mode(usage_user), mode(active) FROM cpu GROUP BY host",
         "SELECT mode(usage_system) FROM cpu WHERE host = 'a'",
