@@ -16,8 +16,8 @@ use strata_influxql::{
 };
 use strata_types::{ColumnType, TIME_COLUMN, TableSchema};
 
-use super::fill::bucket;
 use super::invalid;
+use super::zone::Windows;
 
 /// What names in an expression refer to.
 pub(super) struct Scope<'a> {
@@ -35,8 +35,7 @@ pub(super) struct Scope<'a> {
 /// DESC`, after its end), which moves that time bound.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ReadBeyond {
-    pub interval: i64,
-    pub offset: i64,
+    pub windows: Windows,
     pub intervals: i64,
     pub descending: bool,
 }
@@ -45,8 +44,8 @@ impl ReadBeyond {
     /// The start of the first interval of a range whose first time (last, descending) is
     /// `t`, moved `intervals` intervals on: where the transformation begins.
     pub fn first_interval(&self, t: i64, intervals: i64) -> i64 {
-        let moved = intervals.saturating_mul(self.interval);
-        let first = bucket(t, self.interval, self.offset);
+        let moved = intervals.saturating_mul(self.windows.interval);
+        let first = self.windows.start(t);
         if self.descending {
             first.saturating_add(moved)
         } else {
@@ -58,7 +57,7 @@ impl ReadBeyond {
     fn bound(&self, t: i64) -> i64 {
         let first = self.first_interval(t, self.intervals);
         if self.descending {
-            first.saturating_add(self.interval - 1)
+            first.saturating_add(self.windows.interval - 1)
         } else {
             first
         }

@@ -27,13 +27,14 @@ use strata_types::TIME_COLUMN;
 
 use super::expr::TimeRange;
 use super::transform::{SeriesTransforms, Transforms};
+use super::zone::Windows;
 use super::{MEASUREMENT_COLUMN, SeriesLayout, invalid};
 
 /// How to fill the intervals of a `GROUP BY time()` query.
 #[derive(Debug, Clone)]
 pub(super) struct FillSpec {
-    pub interval: i64,
-    pub offset: i64,
+    /// The intervals, in UTC or the statement's zone.
+    pub windows: Windows,
     /// The query's time range; its upper end is always set for interval queries.
     pub range: TimeRange,
     /// Never `Fill::None`, which needs no filling.
@@ -292,11 +293,6 @@ fn series_too_large(error: &DataFusionError) -> DataFusionError {
     ))
 }
 
-/// The start of the interval holding `t`.
-pub(super) fn bucket(t: i64, interval: i64, offset: i64) -> i64 {
-    t - (t - offset).rem_euclid(interval)
-}
-
 /// One series with a row for every interval of the query's range. `keys` are the columns
 /// naming the series (measurement and tags), the same on every row.
 fn fill(
@@ -313,29 +309,27 @@ fn fill(
         .downcast_ref::<TimestampNanosecondArray>()
         .ok_or_else(|| invalid("the time column is not a timestamp"))?;
     let first_row_time = (0..times.len()).map(|i| times.value(i)).min().unwrap_or(0);
-    let start = bucket(
-        spec.range.min.unwrap_or(first_row_time),
-        spec.interval,
-        spec.offset,
-    );
-    let end = bucket(
-        spec.range.max.unwrap_or(first_row_time),
-        spec.interval,
-        spec.offset,
-    );
-    if end < start {
-        return Ok(series.clone());
-    }
-    let count = (end - start) / spec.interval + 1;
-    if count > spec.max_intervals {
-        return Err(invalid(format!(
-            "GROUP BY time() over this time range makes {count} intervals per series, more than the {} allowed; narrow the time range (WHERE time >= … AND time <= …), use a larger interval or fill(none)",
-            spec.max_intervals
-        )));
-    }
+    let windows = spec.windows;
+    let start = windows.start(spec.range.min.unwrap_or(first_row_time));
+    let end = windows.start(spec.range.max.unwrap_or(first_row_time));
     // Interval start times in output order, and the rows holding each (rows are sorted by
     // time in the same order; an interval may have several, as distinct() gives).
-    let mut intervals: Vec<i64> = (0..count).map(|i| start + i * spec.interval).collect();
+    let mut intervals: Vec<i64> = Vec::new();
+    let mut t = start;
+    while t <= end {
+        if intervals.len() as i64 >= spec.max_intervals {
+            return Err(invalid(format!(
+                "GROUP BY time() over this time range makes more than the {} intervals per series allowed; narrow the time range (WHERE time >= … AND time <= …), use a larger interval or fill(none)",
+                spec.max_intervals
+            )));
+        }
+        intervals.push(t);
+        let next = windows.next(t);
+        if next <= t {
+            break;
+        }
+        t = next;
+    }
     if descending {
         intervals.reverse();
     }
@@ -364,7 +358,11 @@ fn fill(
         let column = series.column(index);
         let name = field.name().as_str();
         let filled: ArrayRef = if index == time_index {
-            Arc::new(TimestampNanosecondArray::from(grid.clone()).with_timezone("UTC"))
+            let zone = match field.data_type() {
+                DataType::Timestamp(_, Some(zone)) => zone.clone(),
+                _ => "UTC".into(),
+            };
+            Arc::new(TimestampNanosecondArray::from(grid.clone()).with_timezone(zone))
         } else if keys.contains(&name) {
             take(column, &key_rows, None)?
         } else {
@@ -463,10 +461,16 @@ mod tests {
 
     #[test]
     fn buckets_start_at_the_offset() {
-        assert_eq!(bucket(125, 60, 0), 120);
-        assert_eq!(bucket(125, 60, 10), 70);
-        assert_eq!(bucket(-1, 60, 0), -60);
-        assert_eq!(bucket(60, 60, 0), 60);
+        let windows = |offset| Windows {
+            interval: 60,
+            offset,
+            zone: None,
+        };
+        assert_eq!(windows(0).start(125), 120);
+        assert_eq!(windows(10).start(125), 70);
+        assert_eq!(windows(0).start(-1), -60);
+        assert_eq!(windows(0).start(60), 60);
+        assert_eq!(windows(10).next(125), 130);
     }
 
     fn values(column: &ArrayRef) -> Vec<Option<i64>> {

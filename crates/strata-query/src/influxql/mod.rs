@@ -25,6 +25,7 @@ mod show;
 mod subquery;
 mod transform;
 pub mod v1;
+mod zone;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -390,6 +391,7 @@ fn pool_of(context: &SessionContext) -> Arc<dyn MemoryPool> {
 /// Parses a request's text into its statements; `expected` is how many the caller takes.
 fn statements(text: &str, expected: Option<usize>) -> Result<Vec<Statement>> {
     let query = parse(text)?;
+    zone::check(&query.statements)?;
     match (query.statements.len(), expected) {
         (0, _) => Err(Error::invalid(
             "error parsing query: the query holds no statement; send SELECT or SHOW",

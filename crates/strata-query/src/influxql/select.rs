@@ -32,6 +32,7 @@ use super::fill::{FillSpec, Shaping, shape};
 use super::selector::Selector;
 use super::subquery;
 use super::transform::{Kind, Transform, Transforms};
+use super::zone::{self, Windows};
 use super::{MEASUREMENT_COLUMN, SeriesLayout, database_name, invalid};
 
 /// The database a SELECT reads: the one its `FROM` names (`db.rp.m`), else the request's.
@@ -119,13 +120,7 @@ pub(super) async fn run(
     select: &SelectStatement,
     params: &HashMap<String, Literal>,
 ) -> Result<(SeriesLayout, SendableRecordBatchStream)> {
-    if let Some(zone) = &select.timezone
-        && !matches!(zone.as_str(), "UTC" | "Etc/UTC")
-    {
-        return Err(invalid(format!(
-            "tz('{zone}') is not supported; times are reported in UTC"
-        )));
-    }
+    let zone = time_zone(select)?;
     let names = select.from.iter().filter_map(|s| match s {
         MeasurementSelection::Name(n) => Some(&n.name),
         MeasurementSelection::Subquery(_) => None,
@@ -155,14 +150,14 @@ pub(super) async fn run(
     }
     let selector = Selector::of(&select.fields)?;
     let group_by_time = select.group_by_time();
-    let interval = group_by_time.map(|(i, o)| (i.as_nanos(), o.map_or(0, |o| o.as_nanos())));
-    let intervals_before = check_transforms(&select.fields, interval.map(|(i, _)| i))?;
+    let windows = windows(select, zone);
+    let interval = windows.map(|w| w.interval);
+    let intervals_before = check_transforms(&select.fields, interval)?;
     let descending = select.order_by == Some(strata_influxql::Order::Descending);
-    let read_beyond = interval
+    let read_beyond = windows
         .filter(|_| intervals_before > 0)
-        .map(|(interval, offset)| ReadBeyond {
-            interval,
-            offset,
+        .map(|windows| ReadBeyond {
+            windows,
             intervals: intervals_before,
             descending,
         });
@@ -211,7 +206,7 @@ pub(super) async fn run(
         };
         let tags = group_tags(select, table)?;
         let fields = expand(&select.fields, table, &tags)?;
-        let fields = untransformed(fields, interval.map(|(i, _)| i), &mut transforms)?;
+        let fields = untransformed(fields, interval, &mut transforms)?;
         let fields = match &selector {
             Some(selector) => selector.columns(fields),
             None => fields,
@@ -353,6 +348,24 @@ pub(super) async fn run(
     }
     // Sorted before the projection, which keeps the order, so that hidden columns can sort.
     frame = frame.sort(sort)?.select(order)?;
+    if let Some(zone) = zone {
+        // Times shown in the statement's zone: the same instants.
+        let zoned = DataType::Timestamp(TimeUnit::Nanosecond, Some(zone.name().into()));
+        let columns: Vec<Expr> = frame
+            .schema()
+            .fields()
+            .iter()
+            .map(|field| {
+                let column = col(Column::new_unqualified(field.name().clone()));
+                if field.name() == TIME_COLUMN {
+                    cast(column, zoned.clone()).alias(TIME_COLUMN)
+                } else {
+                    column
+                }
+            })
+            .collect();
+        frame = frame.select(columns)?;
+    }
 
     let transforms = (!transforms.is_empty()).then(|| Transforms {
         keep_rows: select
@@ -367,9 +380,8 @@ pub(super) async fn run(
         // one.
         (Some(_), Some(Fill::None)) | (None, _) => None,
         (Some(_), _) if distinct || selector.as_ref().is_some_and(Selector::picks_several) => None,
-        (Some((interval, offset)), fill) => Some(FillSpec {
-            interval: interval.as_nanos(),
-            offset: offset.map_or(0, |o| o.as_nanos()),
+        (Some(_), fill) => windows.map(|windows| FillSpec {
+            windows,
             range: transforms.as_ref().map_or(range, |t| t.reads),
             fill: fill.unwrap_or(Fill::Null),
             counts,
@@ -433,7 +445,7 @@ fn bounded(
             if beyond.descending {
                 TimeRange {
                     min: None,
-                    max: Some(first + beyond.interval - 1),
+                    max: Some(first + beyond.windows.interval - 1),
                 }
             } else {
                 TimeRange {
@@ -1003,11 +1015,34 @@ fn plan_aggregate(
     })
 }
 
+/// The zone of the statement's `tz()`; `None` for UTC.
+fn time_zone(select: &SelectStatement) -> Result<Option<chrono_tz::Tz>> {
+    select
+        .timezone
+        .as_deref()
+        .map(zone::zone)
+        .transpose()
+        .map(Option::flatten)
+        .map_err(|e| invalid(e.message))
+}
+
+/// The statement's `GROUP BY time()` intervals, if it has them.
+fn windows(select: &SelectStatement, zone: Option<chrono_tz::Tz>) -> Option<Windows> {
+    select.group_by_time().map(|(interval, offset)| Windows {
+        interval: interval.as_nanos(),
+        offset: offset.map_or(0, |o| o.as_nanos()),
+        zone,
+    })
+}
+
 /// The start of the `GROUP BY time()` interval of each row, if the query has one.
 fn interval_start(select: &SelectStatement, scope: &Scope<'_>) -> Result<Option<Expr>> {
     let Some((interval, offset)) = select.group_by_time() else {
         return Ok(None);
     };
+    if let Some(windows) = windows(select, time_zone(select)?).filter(|w| w.zone.is_some()) {
+        return Ok(Some(windows.udf().call(vec![col(TIME_COLUMN)])));
+    }
     let interval = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(
         0,
         0,

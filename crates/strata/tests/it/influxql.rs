@@ -678,10 +678,6 @@ async fn v1_parameters_formats_and_errors() {
             "SELECT integral(usage) FROM cpu WHERE time >= 0 GROUP BY time(1m)",
             "integral() with GROUP BY time() is not supported",
         ),
-        (
-            "SELECT usage FROM cpu tz('Europe/Paris')",
-            "tz('Europe/Paris') is not supported",
-        ),
     ] {
         let error = fx.error(q).await;
         assert!(error.contains(words), "{q}: {error}");

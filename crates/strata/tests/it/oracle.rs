@@ -210,6 +210,29 @@ impl Pair {
         (status, value)
     }
 
+    /// The times of a JSON answer, as written.
+    async fn json_times(&self, base: &str, token: Option<&str>, q: &str) -> Vec<String> {
+        let mut request = reqwest::Client::new()
+            .get(format!("{base}/query"))
+            .query(&[("db", self.database.as_str()), ("q", q)]);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let answer: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+        let mut times = Vec::new();
+        for series in answer["results"][0]["series"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for row in series["values"].as_array().into_iter().flatten() {
+                times.push(row[0].as_str().unwrap_or_default().to_string());
+            }
+        }
+        assert!(!times.is_empty(), "{q}: {answer}");
+        times
+    }
+
     /// Asks both every query (`{db}` stands for the database) and fails listing each one they
     /// answer differently.
     async fn assert_same(&self, queries: &[&str]) {
@@ -649,6 +672,36 @@ async fn subqueries() {
         "SELECT m FROM (SELECT mean(usage_user) AS m FROM cpu GROUP BY time(30m) fill(0)) WHERE time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T03:00:00Z'",
     ])
     .await;
+}
+
+#[tokio::test]
+async fn time_zones() {
+    let Some(pair) = Pair::start("oracle_time_zones").await else {
+        return;
+    };
+    let days = "time >= '2023-12-31T00:00:00Z' AND time < '2024-01-02T00:00:00Z'";
+    let queries = [
+        "SELECT usage_user FROM cpu WHERE host = 'a' AND time < '2024-01-01T00:30:00Z' tz('America/New_York')".to_string(),
+        "SELECT count(usage_user) FROM cpu WHERE $RANGE GROUP BY time(1h) tz('America/New_York')".to_string(),
+        format!("SELECT count(usage_user) FROM cpu WHERE {days} GROUP BY time(1d) tz('America/New_York')"),
+        format!("SELECT max(used) FROM mem WHERE {days} GROUP BY time(1d), host tz('Asia/Kolkata')"),
+        format!("SELECT mean(usage_user) FROM cpu WHERE {days} GROUP BY time(1d) fill(0) tz('Europe/Paris')"),
+        "SELECT last(usage_user) FROM cpu WHERE host = 'b' tz('Australia/Sydney')".to_string(),
+        "SELECT usage_user FROM cpu tz('UTC') LIMIT 1".to_string(),
+        "SELECT usage_user FROM cpu tz('Nowhere/Bogus')".to_string(),
+    ];
+    let queries: Vec<&str> = queries.iter().map(String::as_str).collect();
+    pair.assert_same(&queries).await;
+    // MessagePack times are instants; in JSON they are written in the zone.
+    for q in &queries[..4] {
+        let q = q.replace("$RANGE", RANGE);
+        assert_eq!(
+            pair.json_times(&pair.oracle, None, &q).await,
+            pair.json_times(&pair.server.base, Some(&pair.token), &q)
+                .await,
+            "{q}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ impl Cell<'_> {
             return;
         }
         let text = match self {
-            Cell::Time(a) => a.value(row).div_euclid(epoch.nanos()).to_string(),
+            Cell::Time(a, _) => a.value(row).div_euclid(epoch.nanos()).to_string(),
             Cell::Float(a) => a.value(row).to_string(),
             Cell::Int(a) => a.value(row).to_string(),
             Cell::UInt(a) => a.value(row).to_string(),

@@ -7,11 +7,11 @@
 //! closes the statement's series and gives its `error`; chunks end with a line holding it.
 
 use arrow::array::RecordBatch;
-use chrono::DateTime;
 use datafusion::execution::memory_pool::MemoryReservation;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use strata_types::Result;
 
+use super::super::zone::rfc3339;
 use super::chunks::{ChunkFormat, ChunkSeries, Chunks, More};
 use super::{AnswerWriter, Cell, Describe, Epoch, SeriesKey, Statement, written};
 use crate::ByteStream;
@@ -57,11 +57,11 @@ impl Cell<'_> {
         }
         // Writing to a Vec cannot fail.
         let _ = match self {
-            Cell::Time(a) => match epoch {
+            Cell::Time(a, zone) => match epoch {
                 Some(epoch) => serde_json::to_writer(out, &a.value(row).div_euclid(epoch.nanos())),
                 None => {
                     out.push(b'"');
-                    out.extend_from_slice(rfc3339(a.value(row)).as_bytes());
+                    out.extend_from_slice(rfc3339(a.value(row), *zone).as_bytes());
                     out.push(b'"');
                     Ok(())
                 }
@@ -74,18 +74,6 @@ impl Cell<'_> {
             Cell::Null => Ok(()),
         };
     }
-}
-
-/// A time as Go's RFC3339Nano prints it: fraction digits without trailing zeros.
-fn rfc3339(ns: i64) -> String {
-    let time = DateTime::from_timestamp_nanos(ns);
-    let seconds = time.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let fraction = ns.rem_euclid(1_000_000_000);
-    if fraction == 0 {
-        return format!("{seconds}Z");
-    }
-    let digits = format!("{fraction:09}");
-    format!("{seconds}.{}Z", digits.trim_end_matches('0'))
 }
 
 /// JSON written as it goes through a serde_json formatter, which keeps the bytes those of
@@ -528,16 +516,5 @@ mod tests {
             without_rows(&mut Chunks::<JsonLines>::new(None, 10)),
             format!(r#"{{"results":[{{"series":{series},"statement_id":0}}]}}"#) + "\n"
         );
-    }
-
-    #[test]
-    fn times_print_like_go_rfc3339nano() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_672_531_200_500_000_000), "2023-01-01T00:00:00.5Z");
-        assert_eq!(
-            rfc3339(1_672_531_200_000_000_001),
-            "2023-01-01T00:00:00.000000001Z"
-        );
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999999999Z");
     }
 }

@@ -292,7 +292,8 @@ impl SeriesKey {
 
 /// One column of a batch, typed for writing.
 enum Cell<'a> {
-    Time(&'a TimestampNanosecondArray),
+    /// Times, and the zone they are shown in (`None`: UTC).
+    Time(&'a TimestampNanosecondArray, Option<chrono_tz::Tz>),
     Float(&'a Float64Array),
     Int(&'a Int64Array),
     UInt(&'a UInt64Array),
@@ -319,9 +320,10 @@ impl<'a> Cell<'a> {
     /// `column`, which [`Statement::rows`] made of a type shown as is.
     fn of(column: &'a ArrayRef) -> Self {
         match column.data_type() {
-            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
-                Cell::Time(column.as_primitive::<TimestampNanosecondType>())
-            }
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => Cell::Time(
+                column.as_primitive::<TimestampNanosecondType>(),
+                super::zone::of_column(column.as_ref()),
+            ),
             DataType::Float64 => Cell::Float(column.as_primitive::<Float64Type>()),
             DataType::Int64 => Cell::Int(column.as_primitive::<Int64Type>()),
             DataType::UInt64 => Cell::UInt(column.as_primitive::<UInt64Type>()),
@@ -333,7 +335,7 @@ impl<'a> Cell<'a> {
 
     fn is_null(&self, row: usize) -> bool {
         match self {
-            Cell::Time(a) => a.is_null(row),
+            Cell::Time(a, _) => a.is_null(row),
             Cell::Float(a) => a.is_null(row) || !a.value(row).is_finite(),
             Cell::Int(a) => a.is_null(row),
             Cell::UInt(a) => a.is_null(row),

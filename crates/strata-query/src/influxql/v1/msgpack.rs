@@ -96,7 +96,7 @@ impl Cell<'_> {
             return;
         }
         match self {
-            Cell::Time(a) => match epoch {
+            Cell::Time(a, _) => match epoch {
                 Some(epoch) => integer(out, a.value(row).div_euclid(epoch.nanos())),
                 None => time(out, a.value(row)),
             },
