@@ -339,7 +339,8 @@ pub(super) async fn run(
         .collect();
     let mut sort: Vec<SortExpr> = std::iter::once(MEASUREMENT_COLUMN)
         .chain(tag_columns.iter().map(String::as_str))
-        .map(|c| col(Column::new_unqualified(c)).sort(true, true))
+        // ORDER BY time DESC lists the series backwards too, as InfluxDB does.
+        .map(|c| col(Column::new_unqualified(c)).sort(!descending, !descending))
         .collect();
     sort.push(col(TIME_COLUMN).sort(!descending, false));
     if distinct {
