@@ -226,9 +226,16 @@ fn keep(
 }
 
 fn top(call: &Call) -> Result<Pick> {
-    let (last, middle) = call.args[1..]
-        .split_last()
-        .expect("the parser checks top() has two arguments or more");
+    let (last, middle) = call
+        .args
+        .get(1..)
+        .and_then(<[QlExpr]>::split_last)
+        .ok_or_else(|| {
+            invalid(format!(
+                "{}() needs a field and a number of points, like {}(\"value\", 3)",
+                call.name, call.name
+            ))
+        })?;
     let count = match &last.kind {
         ExprKind::Literal(Literal::Integer(n)) if *n >= 1 => *n as usize,
         ExprKind::Literal(Literal::Integer(n)) => {
