@@ -6,6 +6,7 @@
 //!   earliest, at their own times in time order. With tags, the best point of each distinct
 //!   combination of the tags competes, and the tags are shown after the value.
 //! - `percentile(field, P)` alone: the point of nearest rank ⌊n·P/100 + 0.5⌋ by value.
+//! - `sample(field, N)`: N points chosen at random, at their own times in time order.
 //! - `first`, `last`, `min` or `max` beside other fields or tags: the point the function
 //!   selects (first and last take the largest value of points at one time, as InfluxDB does;
 //!   min and max the earliest point). Alone they are aggregates, answered faster.
@@ -16,6 +17,7 @@
 use arrow::datatypes::DataType;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result;
+use datafusion::execution::FunctionRegistry;
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::expr::WindowFunction;
@@ -36,6 +38,10 @@ enum Pick {
         tags: Vec<String>,
     },
     Percentile(f64),
+    /// `count` points chosen at random.
+    Sample {
+        count: usize,
+    },
     First,
     Last,
     Min,
@@ -79,6 +85,9 @@ impl Selector {
             }
             "top" | "bottom" => top(call)?,
             "percentile" if others_plain => Pick::Percentile(percent(call)?),
+            "sample" if others_plain => Pick::Sample {
+                count: sample_size(call)?,
+            },
             // Alone, these are aggregates (answered from statistics where they can be).
             _ if fields.len() == 1 || !others_plain => return Ok(None),
             "first" => Pick::First,
@@ -98,7 +107,7 @@ impl Selector {
     /// their own times, also in a `GROUP BY time()` query (whose empty intervals are then
     /// not filled).
     pub fn picks_several(&self) -> bool {
-        matches!(self.pick, Pick::Top { .. })
+        matches!(self.pick, Pick::Top { .. } | Pick::Sample { .. })
     }
 
     /// The SELECT list's columns, the call replaced by what it selects (and followed by the
@@ -130,7 +139,7 @@ impl Selector {
     ) -> Result<DataFrame> {
         let value = expr::value(&self.argument, scope)?;
         let value_type = value.get_type(frame.schema())?;
-        let ranks_values = !matches!(self.pick, Pick::First | Pick::Last);
+        let ranks_values = !matches!(self.pick, Pick::First | Pick::Last | Pick::Sample { .. });
         if ranks_values && !value_type.is_numeric() {
             return Err(invalid(format!(
                 "{}() selects by number, and its values are {value_type}",
@@ -158,6 +167,15 @@ impl Selector {
             Pick::Percentile(percent) => {
                 let order = vec![by_value(false), time().sort(true, false)];
                 keep(frame, groups, order, Rank::Percentile(*percent))
+            }
+            Pick::Sample { count } => {
+                let random = scope.functions.udf("random")?.call(vec![]);
+                keep(
+                    frame,
+                    groups,
+                    vec![random.sort(true, false)],
+                    Rank::AtMost(*count),
+                )
             }
             Pick::First => {
                 let order = vec![time().sort(true, false), by_value(true)];
@@ -266,6 +284,18 @@ fn top(call: &Call) -> Result<Pick> {
         bottom: call.name == "bottom",
         tags,
     })
+}
+
+fn sample_size(call: &Call) -> Result<usize> {
+    match call.args.get(1).map(|a| &a.kind) {
+        Some(ExprKind::Literal(Literal::Integer(n))) if *n >= 1 => Ok(*n as usize),
+        Some(ExprKind::Literal(Literal::Integer(n))) => Err(invalid(format!(
+            "sample window must be greater than 1, got {n}"
+        ))),
+        _ => Err(invalid(
+            "sample() needs a number of points as its second argument, like sample(\"value\", 10)",
+        )),
+    }
 }
 
 fn percent(call: &Call) -> Result<f64> {

@@ -788,6 +788,36 @@ async fn the_v3_influxql_endpoint_answers_one_table() {
 }
 
 #[tokio::test]
+async fn sample_chooses_points_of_each_series() {
+    let fx = Fixture::start().await;
+    for _ in 0..5 {
+        let series = fx
+            .series("SELECT sample(usage, 2) FROM cpu GROUP BY host")
+            .await;
+        let all = fx.series("SELECT usage FROM cpu GROUP BY host").await;
+        assert_eq!(series.as_array().unwrap().len(), 3, "{series}");
+        for (sampled, all) in series
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(all.as_array().unwrap())
+        {
+            let values = sampled["values"].as_array().unwrap();
+            let points = all["values"].as_array().unwrap();
+            assert_eq!(values.len(), points.len().min(2), "{sampled}");
+            // Points of the series, in time order.
+            assert!(values.iter().all(|v| points.contains(v)), "{sampled}");
+            assert!(
+                values
+                    .windows(2)
+                    .all(|w| w[0][0].as_str() < w[1][0].as_str()),
+                "{sampled}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn relative_times_use_now() {
     let fx = Fixture::start().await;
     // A point without a timestamp is written at the server's now.

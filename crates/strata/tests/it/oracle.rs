@@ -525,6 +525,10 @@ async fn aggregates_and_selectors() {
         "SELECT percentile(usage_user, 0) FROM cpu",
         "SELECT percentile(usage_user, 100) FROM cpu WHERE host = 'c'",
         "SELECT max(usage_user), mean(usage_user), host FROM cpu",
+        // sample(): what it chooses is random, but not when it may take every point.
+        "SELECT sample(usage_user, 100) FROM cpu WHERE host = 'c'",
+        "SELECT sample(status, 50), usage_user FROM cpu WHERE host = 'c' AND time < '2024-01-01T01:00:00Z'",
+        "SELECT sample(usage_user, 0) FROM cpu",
         // top() and bottom().
         "SELECT top(usage_user, 3) FROM cpu WHERE host = 'a'",
         "SELECT top(usage_user, host, 2) FROM cpu",
