@@ -800,8 +800,9 @@ async fn unauthenticated_sign_in_endpoints_are_cheap_to_refuse() {
     let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |m| m.len());
     let before = size(&catalog) + size(&catalog.with_extension("db-wal"));
     // 40 sign-in posts with a 1 MB field: refused for their size, or throttled after the
-    // first 30. Either refusal may come before the body is read, and then the connection
-    // may close under the sender instead.
+    // first 30 (give or take the few a busy node answers before it has counted the ones
+    // before them). Either refusal may come before the body is read, and then the
+    // connection may close under the sender instead.
     let junk = "x".repeat(1 << 20);
     let (mut too_large, mut throttled, mut cut) = (0, 0, 0);
     for _ in 0..40 {
@@ -822,7 +823,7 @@ async fn unauthenticated_sign_in_endpoints_are_cheap_to_refuse() {
         }
     }
     assert!(
-        too_large + cut >= 30 && throttled + cut >= 10,
+        too_large + cut >= 30 && throttled + cut >= 5,
         "{too_large} refused for size, {throttled} throttled, {cut} cut off"
     );
     let after = size(&catalog) + size(&catalog.with_extension("db-wal"));
