@@ -26,6 +26,7 @@ use strata_influxql::{Fill, Number};
 use strata_types::TIME_COLUMN;
 
 use super::expr::TimeRange;
+use super::integral::WindowedIntegrals;
 use super::transform::{SeriesTransforms, Transforms};
 use super::zone::Windows;
 use super::{MEASUREMENT_COLUMN, SeriesLayout, invalid};
@@ -56,12 +57,15 @@ pub(super) struct Shaping {
     pub descending: bool,
     /// Applied to each series after `fill`, before LIMIT and OFFSET.
     pub transforms: Option<Arc<Transforms>>,
+    /// `integral()`s by interval, computed from each series' points before `fill`.
+    pub integrals: Option<Arc<WindowedIntegrals>>,
 }
 
 impl Shaping {
     fn is_noop(&self) -> bool {
         self.fill.is_none()
             && self.transforms.is_none()
+            && self.integrals.is_none()
             && self.limit.is_none()
             && self.offset == 0
             && self.slimit.is_none()
@@ -122,9 +126,13 @@ pub(super) fn shape(
         .map(|name| schema.index_of(name))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| invalid("a series column is missing from the result"))?;
-    let output_schema = match &shaping.transforms {
-        Some(transforms) => transforms.output_schema(&schema),
+    let reduced_schema = match &shaping.integrals {
+        Some(integrals) => integrals.output_schema(&schema),
         None => schema.clone(),
+    };
+    let output_schema = match &shaping.transforms {
+        Some(transforms) => transforms.output_schema(&reduced_schema),
+        None => reduced_schema.clone(),
     };
     let transforms = shaping
         .transforms
@@ -133,6 +141,7 @@ pub(super) fn shape(
     let shaper = Shaper {
         rows,
         schema,
+        reduced_schema,
         transforms,
         keys,
         key_names,
@@ -187,6 +196,8 @@ struct Shaper {
     rows: SendableRecordBatchStream,
     /// The schema of the rows read (before transformations).
     schema: SchemaRef,
+    /// The schema of a series' rows once its integrals are computed.
+    reduced_schema: SchemaRef,
     transforms: Option<SeriesTransforms>,
     /// The columns naming a series (measurement and tags), by index and name.
     keys: Vec<usize>,
@@ -240,7 +251,7 @@ impl Shaper {
                 continue;
             }
             let rows = batch.slice(run.start, run.len());
-            if self.shaping.fill.is_some() {
+            if self.shaping.fill.is_some() || self.shaping.integrals.is_some() {
                 // A slice keeps its batch's buffers: counted by its share of them.
                 let bytes = batch.get_array_memory_size() * run.len() / batch.num_rows().max(1);
                 self.memory
@@ -265,23 +276,34 @@ impl Shaper {
         Ok(out)
     }
 
-    /// Completes the series being read: a filled series is filled and cut to LIMIT/OFFSET.
+    /// Whether a series is held until it ends: to be integrated by interval, or filled.
+    fn holds_series(&self) -> bool {
+        self.shaping.fill.is_some() || self.shaping.integrals.is_some()
+    }
+
+    /// Completes the series being read, when it is held: integrated, filled, transformed and
+    /// cut to LIMIT/OFFSET.
     fn end_series(&mut self) -> Result<Vec<RecordBatch>> {
-        let (Some(spec), false) = (&self.shaping.fill, self.held.is_empty()) else {
+        if self.held.is_empty() || !self.holds_series() {
             return Ok(Vec::new());
-        };
-        let rows = concat_batches(&self.schema, &std::mem::take(&mut self.held))?;
+        }
+        let mut rows = concat_batches(&self.schema, &std::mem::take(&mut self.held))?;
         let keys: Vec<&str> = self.key_names.iter().map(String::as_str).collect();
-        let mut filled = fill(&rows, spec, self.shaping.descending, &keys)?;
+        if let Some(integrals) = &self.shaping.integrals {
+            rows = integrals.reduce(&rows, &keys, &self.reduced_schema)?;
+        }
+        if let Some(spec) = &self.shaping.fill {
+            rows = fill(&rows, spec, self.shaping.descending, &keys)?;
+        }
         self.memory.free();
         if let Some(transforms) = &mut self.transforms {
-            filled = transforms.apply(&filled)?;
+            rows = transforms.apply(&rows)?;
         }
         let window = self.shaping.window();
-        let start = window.start.min(filled.num_rows());
-        let end = window.end.min(filled.num_rows());
+        let start = window.start.min(rows.num_rows());
+        let end = window.end.min(rows.num_rows());
         Ok((end > start)
-            .then(|| filled.slice(start, end - start))
+            .then(|| rows.slice(start, end - start))
             .into_iter()
             .collect())
     }

@@ -1,14 +1,26 @@
 //! InfluxQL's `integral(field[, unit])`: the area under the field's points, joined by straight
 //! lines (the trapezoid rule), in value × `unit` (1s by default). Of points at one time only
-//! the last counts, as InfluxDB reads them.
+//! the last counts, as InfluxDB reads them. Without `GROUP BY time()` it is an aggregate;
+//! with it, each series' points are integrated interval by interval as they stream.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, TimestampNanosecondType};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, RecordBatch, TimestampNanosecondArray, UInt32Array,
+    new_null_array,
+};
+use arrow::compute::{cast, take};
+use arrow::datatypes::{
+    DataType, Field, Float64Type, Int64Type, Schema, SchemaRef, TimestampNanosecondType,
+};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Accumulator, AggregateUDF, Volatility, create_udaf};
+use strata_types::TIME_COLUMN;
+
+use super::invalid;
+use super::zone::Windows;
 
 /// The aggregate `integral(value, time)` of Float64 values, in `unit` nanoseconds.
 pub(super) fn integral(unit: i64) -> AggregateUDF {
@@ -114,6 +126,134 @@ impl Accumulator for Integral {
             }
         }
         Ok(())
+    }
+}
+
+/// The `integral()`s of a `GROUP BY time()` query, computed from each series' points as
+/// InfluxDB computes them: the area of each interval, the line between two points on either
+/// side of an interval's end cut at that end (where its value is interpolated). Only
+/// intervals a series has points in get a row, and they are not filled.
+#[derive(Debug)]
+pub(super) struct WindowedIntegrals {
+    /// The columns integrated, and the unit of each.
+    pub columns: Vec<(String, i64)>,
+    pub windows: Windows,
+}
+
+impl WindowedIntegrals {
+    /// The schema of the rows: the integrals are floats.
+    pub fn output_schema(&self, schema: &SchemaRef) -> SchemaRef {
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|field| {
+                if self.columns.iter().any(|(name, _)| name == field.name()) {
+                    Field::new(field.name(), DataType::Float64, true)
+                } else {
+                    field.as_ref().clone()
+                }
+            })
+            .collect();
+        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+    }
+
+    /// One series' points, in time order, as a row per interval (of `output`'s schema);
+    /// `keys` name the series' columns.
+    pub fn reduce(
+        &self,
+        rows: &RecordBatch,
+        keys: &[&str],
+        output: &SchemaRef,
+    ) -> Result<RecordBatch> {
+        let times = rows
+            .column_by_name(TIME_COLUMN)
+            .ok_or_else(|| invalid("the time column is missing"))?
+            .as_primitive::<TimestampNanosecondType>()
+            .clone();
+        let mut intervals: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
+        for (index, (name, unit)) in self.columns.iter().enumerate() {
+            let column = rows
+                .column_by_name(name)
+                .ok_or_else(|| invalid(format!("the column {name} is missing")))?;
+            let values = cast(column, &DataType::Float64)?;
+            let values = values.as_primitive::<Float64Type>();
+            let points = (0..values.len())
+                .filter(|&row| values.is_valid(row))
+                .map(|row| (times.value(row), values.value(row)));
+            for (start, area) in self.areas(points, *unit) {
+                intervals
+                    .entry(start)
+                    .or_insert_with(|| vec![None; self.columns.len()])[index] = Some(area);
+            }
+        }
+        let first_row = UInt32Array::from(vec![0u32; intervals.len()]);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(output.fields().len());
+        for field in output.fields() {
+            let name = field.name().as_str();
+            let column: ArrayRef = if name == TIME_COLUMN {
+                let zone = match field.data_type() {
+                    DataType::Timestamp(_, Some(zone)) => zone.clone(),
+                    _ => "UTC".into(),
+                };
+                Arc::new(
+                    TimestampNanosecondArray::from(intervals.keys().copied().collect::<Vec<_>>())
+                        .with_timezone(zone),
+                )
+            } else if let Some(index) = self.columns.iter().position(|(c, _)| c == name) {
+                Arc::new(
+                    intervals
+                        .values()
+                        .map(|areas| areas[index])
+                        .collect::<Float64Array>(),
+                )
+            } else if keys.contains(&name) {
+                let column = rows
+                    .column_by_name(name)
+                    .ok_or_else(|| invalid(format!("the column {name} is missing")))?;
+                take(column, &first_row, None)?
+            } else {
+                new_null_array(field.data_type(), intervals.len())
+            };
+            columns.push(column);
+        }
+        Ok(RecordBatch::try_new(output.clone(), columns)?)
+    }
+
+    /// Each interval's start and area, from points in time order.
+    fn areas(&self, points: impl Iterator<Item = (i64, f64)>, unit: i64) -> Vec<(i64, f64)> {
+        let unit = unit as f64;
+        let mut out = Vec::new();
+        let mut previous: Option<(i64, f64)> = None;
+        let (mut start, mut end, mut sum) = (0, 0, 0.0);
+        for (time, value) in points {
+            let Some((before, before_value)) = previous else {
+                previous = Some((time, value));
+                (start, end) = (self.windows.start(time), self.windows.next(time));
+                continue;
+            };
+            if time == before {
+                previous = Some((time, value));
+                continue;
+            }
+            if time >= end {
+                // The line to this point, cut at the interval's end.
+                let at_end = before_value
+                    + (value - before_value) * ((end - before) as f64 / (time - before) as f64);
+                sum += (at_end + before_value) / 2.0 * ((end - before) as f64 / unit);
+                out.push((start, sum));
+                previous = Some((end, at_end));
+                // The next interval is this point's: what lies between (a gap of whole
+                // intervals) is added to it, as InfluxDB adds it.
+                (start, end, sum) = (self.windows.start(time), self.windows.next(time), 0.0);
+            }
+            let (before, before_value) = previous.unwrap_or((time, value));
+            sum += (value + before_value) / 2.0 * ((time - before) as f64 / unit);
+            previous = Some((time, value));
+        }
+        if previous.is_some() {
+            out.push((start, sum));
+        }
+        out
     }
 }
 

@@ -29,6 +29,7 @@ use strata_types::{ColumnType, DatabaseSchema, Error, TIME_COLUMN, TableSchema};
 
 use super::expr::{self, ReadBeyond, Scope, TimeRange, column_kind};
 use super::fill::{FillSpec, Shaping, shape};
+use super::integral::WindowedIntegrals;
 use super::selector::Selector;
 use super::subquery;
 use super::transform::{Kind, Transform, Transforms};
@@ -138,14 +139,18 @@ pub(super) async fn run(
         return Err(invalid("field must contain at least one variable"));
     }
     let distinct = check_distinct(&select.fields)?;
-    if select.group_by_time().is_some()
-        && select
-            .fields
-            .iter()
-            .any(|f| matches!(&f.expr.kind, ExprKind::Call(c) if c.name == "integral"))
-    {
+    let is_integral = |f: &Field| matches!(&f.expr.kind, ExprKind::Call(c) if c.name == "integral");
+    // integral() by interval is computed from the points as they stream (integral.rs).
+    let integrals_by_interval =
+        select.group_by_time().is_some() && select.fields.iter().any(is_integral);
+    if integrals_by_interval && !select.fields.iter().all(is_integral) {
         return Err(invalid(
-            "integral() with GROUP BY time() is not supported (it splits the area between intervals); integrate each range in its own query",
+            "integral() with GROUP BY time() cannot be combined with other fields or functions; query them apart",
+        ));
+    }
+    if integrals_by_interval && select.order_by == Some(strata_influxql::Order::Descending) {
+        return Err(invalid(
+            "integral() with GROUP BY time() is answered in time order only; leave out ORDER BY time DESC",
         ));
     }
     let selector = Selector::of(&select.fields)?;
@@ -192,6 +197,7 @@ pub(super) async fn run(
     let mut value_names: Vec<String> = Vec::new();
     let mut counts: Vec<String> = Vec::new();
     let mut transforms: Vec<Transform> = Vec::new();
+    let mut integral_columns: Vec<(String, i64)> = Vec::new();
     let mut range = TimeRange::default();
     // Whether a measurement was left out because the SELECT list names only its tags.
     let mut tags_only = false;
@@ -210,6 +216,11 @@ pub(super) async fn run(
         let fields = match &selector {
             Some(selector) => selector.columns(fields),
             None => fields,
+        };
+        let fields = if integrals_by_interval {
+            integrated(fields, &mut integral_columns)?
+        } else {
+            fields
         };
         let referenced = referenced_fields(fields.iter().map(|(e, _)| e), table);
         if referenced.is_empty() {
@@ -265,7 +276,7 @@ pub(super) async fn run(
                 time = interval;
             }
         }
-        if aggregate && selector.is_none() {
+        if aggregate && selector.is_none() && !integrals_by_interval {
             let planned = plan_aggregate(select, &fields, &scope, &tags, &source.groups, range)?;
             frame = frame.aggregate(planned.group_by, planned.aggregates)?;
             if planned.empty_guard {
@@ -380,7 +391,13 @@ pub(super) async fn run(
         // distinct(), top() and bottom() show the points an interval has: none for an empty
         // one.
         (Some(_), Some(Fill::None)) | (None, _) => None,
-        (Some(_), _) if distinct || selector.as_ref().is_some_and(Selector::picks_several) => None,
+        (Some(_), _)
+            if distinct
+                || integrals_by_interval
+                || selector.as_ref().is_some_and(Selector::picks_several) =>
+        {
+            None
+        }
         (Some(_), fill) => windows.map(|windows| FillSpec {
             windows,
             range: transforms.as_ref().map_or(range, |t| t.reads),
@@ -397,7 +414,8 @@ pub(super) async fn run(
         && sources[0].groups.is_empty()
         && tag_columns.is_empty()
         && fill.is_none()
-        && transforms.is_none();
+        && transforms.is_none()
+        && !integrals_by_interval;
     if one_series && (limit.is_some() || offset > 0) {
         frame = frame.limit(offset, limit)?;
     }
@@ -411,6 +429,12 @@ pub(super) async fn run(
         soffset: select.soffset.unwrap_or(0) as usize,
         descending,
         transforms: transforms.map(Arc::new),
+        integrals: windows.filter(|_| integrals_by_interval).map(|windows| {
+            Arc::new(WindowedIntegrals {
+                columns: integral_columns,
+                windows,
+            })
+        }),
     };
     let memory =
         MemoryConsumer::new("InfluxQL series").register(&context.runtime_env().memory_pool);
@@ -472,6 +496,44 @@ fn bounded(
         reads,
         descending: false,
     }
+}
+
+/// The unit of an `integral()`: its second argument, 1s by default.
+fn integral_unit(call: &Call, at: &QlExpr) -> Result<i64> {
+    match call.args.get(1).map(|a| &a.kind) {
+        None => Ok(1_000_000_000),
+        Some(ExprKind::Literal(Literal::Duration(d))) if d.as_nanos() > 0 => Ok(d.as_nanos()),
+        Some(_) => Err(invalid(format!(
+            "second argument to integral must be a positive duration, like integral(\"value\", 1m) (at char {})",
+            at.span.start + 1
+        ))),
+    }
+}
+
+/// The SELECT fields, all `integral()`s, replaced by the fields they integrate (under their
+/// names); the columns and their units are added to `columns`.
+fn integrated(
+    fields: Vec<(QlExpr, String)>,
+    columns: &mut Vec<(String, i64)>,
+) -> Result<Vec<(QlExpr, String)>> {
+    fields
+        .into_iter()
+        .map(|(expr, name)| {
+            let ExprKind::Call(call) = &expr.kind else {
+                return Ok((expr, name));
+            };
+            let unit = integral_unit(call, &expr)?;
+            if !columns.iter().any(|(c, _)| *c == name) {
+                columns.push((name.clone(), unit));
+            }
+            let argument = call
+                .args
+                .first()
+                .cloned()
+                .ok_or_else(|| invalid("integral() needs a field, like integral(\"value\")"))?;
+            Ok((argument, name))
+        })
+        .collect()
 }
 
 /// The transformation call a SELECT field is, if it is one.
@@ -1193,17 +1255,7 @@ fn aggregate_call(call: &Call, at: &QlExpr, scope: &Scope<'_>) -> Result<Expr> {
         "stddev" => stddev(float),
         "mode" => super::mode::mode().call(vec![arg, col(TIME_COLUMN)]),
         "integral" => {
-            let unit = match call.args.get(1).map(|a| &a.kind) {
-                None => 1_000_000_000,
-                Some(ExprKind::Literal(Literal::Duration(d))) if d.as_nanos() > 0 => d.as_nanos(),
-                Some(_) => {
-                    return Err(invalid(format!(
-                        "second argument to integral must be a positive duration, like integral(\"value\", 1m) (at char {})",
-                        at.span.start + 1
-                    )));
-                }
-            };
-            super::integral::integral(unit).call(vec![float, col(TIME_COLUMN)])
+            super::integral::integral(integral_unit(call, at)?).call(vec![float, col(TIME_COLUMN)])
         }
         "first" => first_or_last(true, arg, by_time(), present)?,
         "last" => first_or_last(false, arg, by_time(), present)?,

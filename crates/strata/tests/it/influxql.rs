@@ -675,8 +675,12 @@ async fn v1_parameters_formats_and_errors() {
             "invalid regular expression",
         ),
         (
-            "SELECT integral(usage) FROM cpu WHERE time >= 0 GROUP BY time(1m)",
-            "integral() with GROUP BY time() is not supported",
+            "SELECT integral(usage), mean(usage) FROM cpu WHERE time >= 0 GROUP BY time(1m)",
+            "integral() with GROUP BY time() cannot be combined",
+        ),
+        (
+            "SELECT integral(usage) FROM cpu WHERE time >= 0 GROUP BY time(1m) ORDER BY time DESC",
+            "leave out ORDER BY time DESC",
         ),
     ] {
         let error = fx.error(q).await;

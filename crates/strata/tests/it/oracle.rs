@@ -591,6 +591,12 @@ async fn group_by_time_and_fill() {
         "SELECT count(usage_user) FROM cpu GROUP BY time(1h) fill(none)",
         "SELECT mean(usage_user), max(usage_system) FROM cpu WHERE $RANGE GROUP BY time(2h)",
         "SELECT percentile(usage_user, 50) FROM cpu WHERE $RANGE GROUP BY time(1h)",
+        // integral() by interval: the line across an interval's end is cut there.
+        "SELECT integral(usage_user, 1m) FROM cpu WHERE host = 'a' AND time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T02:00:00Z' GROUP BY time(1h)",
+        "SELECT integral(usage_user) FROM cpu WHERE host = 'a' AND $RANGE GROUP BY time(30m)",
+        "SELECT integral(used, 1m), integral(free, 1m) FROM mem WHERE host = 'b' AND $RANGE GROUP BY time(1h) fill(0)",
+        "SELECT integral(usage_user) FROM cpu WHERE host = 'c' AND $RANGE GROUP BY time(45m)",
+        "SELECT integral(bytes_in, 1s) FROM net WHERE host = 'a' AND $RANGE GROUP BY time(40m) fill(none)",
         "SELECT max(usage_user) FROM cpu WHERE $RANGE GROUP BY time(1h), host",
         "SELECT median(usage_user) FROM cpu WHERE $RANGE GROUP BY time(1h)",
         "SELECT sum(usage_user) FROM cpu WHERE $RANGE AND host = 'a' GROUP BY time(30m)",
