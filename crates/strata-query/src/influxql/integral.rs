@@ -259,7 +259,32 @@ impl WindowedIntegrals {
 
 #[cfg(test)]
 mod tests {
-    use super::area;
+    use super::*;
+
+    #[test]
+    fn areas_by_interval_cut_lines_at_interval_ends() {
+        let integrals = WindowedIntegrals {
+            columns: Vec::new(),
+            windows: Windows {
+                interval: 10,
+                offset: 0,
+                zone: None,
+            },
+        };
+        let areas = |points: &[(i64, f64)]| integrals.areas(points.iter().copied(), 1);
+        // 5→15 crosses the end of [0, 10) at 10, where the line is at 10.
+        assert_eq!(
+            areas(&[(0, 0.0), (5, 10.0), (15, 10.0)]),
+            [(0, 25.0 + 50.0), (10, 50.0)]
+        );
+        // A gap of whole intervals goes to the interval of the point after it.
+        assert_eq!(
+            areas(&[(0, 0.0), (8, 8.0), (32, 8.0)]),
+            [(0, 32.0 + 16.0), (30, 176.0)]
+        );
+        assert_eq!(areas(&[(3, 1.0)]), [(0, 0.0)]);
+        assert!(areas(&[]).is_empty());
+    }
 
     #[test]
     fn trapezoids_in_the_unit() {
