@@ -26,26 +26,11 @@ set -euo pipefail
 # Only the export line goes to stdout (fd 3); every other line, ours or a tool's, to stderr.
 exec 3>&1 1>&2
 
+readonly service=influxdb1.sh
+source "$(dirname "$0")/service-lib.sh"
+
 readonly START_TIMEOUT=60
 readonly STOP_TIMEOUT=30
-
-die() {
-    echo "influxdb1.sh: $*"
-    exit 1
-}
-
-log() {
-    echo "influxdb1.sh: $*"
-}
-
-usage() {
-    echo "usage: $0 start DIR | stop DIR"
-    exit 2
-}
-
-is_root() {
-    [[ $(id -u) -eq 0 ]]
-}
 
 # Prints the path of influxd, or nothing.
 find_influxd() {
@@ -55,50 +40,6 @@ find_influxd() {
         path=/usr/bin/influxd
     fi
     echo "$path"
-}
-
-install_influxdb() {
-    log "influxd not found; installing Debian's influxdb package with apt-get"
-    command -v apt-get >/dev/null || die "influxd is not installed and apt-get is not available; install InfluxDB 1.x yourself"
-    local sudo=()
-    if ! is_root; then
-        command -v sudo >/dev/null || die "influxd is not installed; run as root or install sudo so that apt-get can install it"
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update 3>&-
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends influxdb 3>&-
-}
-
-# Prints N distinct ports that are free on 127.0.0.1 right now, one a line.
-free_ports() {
-    local n=$1
-    if command -v python3 >/dev/null; then
-        python3 - "$n" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-for s in socks:
-    s.close()
-EOF
-        return
-    fi
-    # No python3: try random high ports until enough refuse connections.
-    local ports=() port attempt
-    for attempt in $(seq 1 200); do
-        port=$((20000 + RANDOM % 40000))
-        [[ " ${ports[*]} " == *" $port "* ]] && continue
-        if ! (exec 4<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            ports+=("$port")
-            ((${#ports[@]} == n)) && break
-        fi
-    done
-    ((${#ports[@]} == n)) || die "found no $n free ports on 127.0.0.1"
-    printf '%s\n' "${ports[@]}"
 }
 
 # True when GET /ping on 127.0.0.1:PORT answers 204 No Content, as InfluxDB 1.x does. Plain bash,
@@ -120,12 +61,6 @@ running_pid() {
     tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$DIR/influxdb.conf" || return 1
     alive "$pid" || return 1
     echo "$pid"
-}
-
-# True while process PID runs (a zombie, dead but not yet reaped, does not count).
-alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $stat != Z* ]]
 }
 
 # Writes DIR/influxdb.conf for HTTP on 127.0.0.1:$1 and RPC on 127.0.0.1:$2. Settings left out
@@ -192,7 +127,7 @@ start() {
     local influxd
     influxd=$(find_influxd)
     if [[ -z $influxd ]]; then
-        install_influxdb
+        apt_install influxdb influxd
         influxd=$(find_influxd)
         [[ -n $influxd ]] || die "installed influxdb but found no influxd"
     fi
@@ -288,20 +223,4 @@ stop() {
     return 0
 }
 
-[[ $# -eq 2 ]] || usage
-case $1 in
-start)
-    mkdir -p "$2"
-    DIR=$(cd "$2" && pwd -P)
-    start
-    ;;
-stop)
-    if [[ ! -d $2 ]]; then
-        log "$2 does not exist; nothing to stop"
-        exit 0
-    fi
-    DIR=$(cd "$2" && pwd -P)
-    stop
-    ;;
-*) usage ;;
-esac
+dispatch "$@"

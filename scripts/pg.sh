@@ -19,26 +19,11 @@ set -euo pipefail
 # Only the URL goes to stdout (fd 3); every other line, ours or a tool's, to stderr.
 exec 3>&1 1>&2
 
+readonly service=pg.sh
+source "$(dirname "$0")/service-lib.sh"
+
 readonly DATABASE=strata_test
 readonly SUPERUSER=postgres
-
-die() {
-    echo "pg.sh: $*"
-    exit 1
-}
-
-log() {
-    echo "pg.sh: $*"
-}
-
-usage() {
-    echo "usage: $0 start DIR | stop DIR"
-    exit 2
-}
-
-is_root() {
-    [[ $(id -u) -eq 0 ]]
-}
 
 # Prints the directory holding initdb and pg_ctl, or nothing.
 find_bindir() {
@@ -59,18 +44,6 @@ find_bindir() {
             return
         fi
     done
-}
-
-install_postgres() {
-    log "PostgreSQL not found; installing it with apt-get"
-    command -v apt-get >/dev/null || die "PostgreSQL is not installed and apt-get is not available; install PostgreSQL (initdb, pg_ctl) yourself"
-    local sudo=()
-    if ! is_root; then
-        command -v sudo >/dev/null || die "PostgreSQL is not installed; run as root or install sudo so that apt-get can install it"
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update 3>&-
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql 3>&-
 }
 
 # The user who owns the server when we are root: PostgreSQL refuses to run as root.
@@ -104,27 +77,6 @@ ensure_postgres_user() {
     fi
 }
 
-free_port() {
-    if command -v python3 >/dev/null; then
-        python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-        return
-    fi
-    # No python3: try random high ports until one refuses connections.
-    local port attempt
-    for attempt in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 4<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-    die "found no free port on 127.0.0.1"
-}
-
 # Prints the value of a `key=value` line of DIR/pg.env.
 setting() {
     sed -n "s/^$1=//p" "$DIR/pg.env" 2>/dev/null | tail -n 1
@@ -152,9 +104,10 @@ server_running() {
 }
 
 start() {
+    DATA=$DIR/data
     BINDIR=$(find_bindir)
     if [[ -z $BINDIR ]]; then
-        install_postgres
+        apt_install postgresql PostgreSQL
         BINDIR=$(find_bindir)
         [[ -n $BINDIR ]] || die "installed PostgreSQL but found no initdb/pg_ctl"
     fi
@@ -195,7 +148,7 @@ start() {
 
     local port attempt
     for attempt in 1 2 3; do
-        port=$(free_port)
+        port=$(free_ports 1)
         if as_owner "$BINDIR/pg_ctl" start -w -t 60 -D "$DATA" -l "$DIR/server.log" \
             -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$(printf %q "$socket_dir") -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"; then
             printf 'port=%s\n' "$port" >"$DIR/pg.env"
@@ -211,6 +164,7 @@ start() {
 }
 
 stop() {
+    DATA=$DIR/data
     [[ -f $DATA/PG_VERSION ]] || {
         log "no cluster in $DIR; nothing to stop"
         return 0
@@ -232,22 +186,4 @@ stop() {
     return 0
 }
 
-[[ $# -eq 2 ]] || usage
-case $1 in
-start)
-    mkdir -p "$2"
-    DIR=$(cd "$2" && pwd -P)
-    DATA=$DIR/data
-    start
-    ;;
-stop)
-    if [[ ! -d $2 ]]; then
-        log "$2 does not exist; nothing to stop"
-        exit 0
-    fi
-    DIR=$(cd "$2" && pwd -P)
-    DATA=$DIR/data
-    stop
-    ;;
-*) usage ;;
-esac
+dispatch "$@"

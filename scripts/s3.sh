@@ -32,6 +32,9 @@ set -euo pipefail
 # Only the variables go to stdout (fd 3); every other line, ours or a tool's, to stderr.
 exec 3>&1 1>&2
 
+readonly service=s3.sh
+source "$(dirname "$0")/service-lib.sh"
+
 readonly SEAWEEDFS_VERSION=${STRATA_SEAWEEDFS_VERSION:-4.48}
 readonly CACHE=$HOME/.cache/strata-seaweedfs
 readonly VENV=$CACHE/venv
@@ -40,20 +43,6 @@ readonly PY=$VENV/bin/python
 readonly BUCKET=strata-test
 readonly REGION=us-east-1
 readonly START_TIMEOUT=60
-
-die() {
-    echo "s3.sh: $*"
-    exit 1
-}
-
-log() {
-    echo "s3.sh: $*"
-}
-
-usage() {
-    echo "usage: $0 start DIR | stop DIR"
-    exit 2
-}
 
 installed() {
     [[ -x $WEED && -x $PY ]] &&
@@ -87,22 +76,6 @@ ensure_installed() {
     exec 4>&-
 }
 
-# Prints N distinct ports that are free on 127.0.0.1 right now, one a line.
-free_ports() {
-    "$PY" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-for s in socks:
-    s.close()
-EOF
-}
-
 # The pid in DIR/weed.pid when that process is alive and is the server of this DIR.
 running_pid() {
     local pid
@@ -110,12 +83,6 @@ running_pid() {
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "-dir=$DIR/data" || return 1
     echo "$pid"
-}
-
-# True while process PID runs (a zombie, dead but not yet reaped, does not count).
-alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $stat != Z* ]]
 }
 
 port_answers() {
@@ -331,20 +298,4 @@ stop() {
     return 0
 }
 
-[[ $# -eq 2 ]] || usage
-case $1 in
-start)
-    mkdir -p "$2"
-    DIR=$(cd "$2" && pwd -P)
-    start
-    ;;
-stop)
-    if [[ ! -d $2 ]]; then
-        log "$2 does not exist; nothing to stop"
-        exit 0
-    fi
-    DIR=$(cd "$2" && pwd -P)
-    stop
-    ;;
-*) usage ;;
-esac
+dispatch "$@"
