@@ -488,8 +488,6 @@ pub async fn json_response(response: reqwest::Response) -> (StatusCode, Value) {
     (status, value)
 }
 
-/// The interpreter `scripts/pyenv.sh` prepared (pyarrow, influxdb3-python); `None` (skip the
-/// test) outside `scripts/test`, except under CI, where it must be there.
 /// A fresh prefix of the test S3 bucket (SeaweedFS's S3 API, started by scripts/test); `None`
 /// when no S3 endpoint is configured, which CI never allows.
 pub fn test_s3_location() -> Option<String> {
@@ -505,18 +503,25 @@ pub fn test_s3_location() -> Option<String> {
     Some(format!("s3://{bucket}/{}", uuid::Uuid::new_v4()))
 }
 
-pub fn python() -> Option<String> {
-    match std::env::var("STRATA_TEST_PYTHON") {
-        Ok(python) => Some(python),
+/// The value of `var`, which `scripts/test` sets for the tests that need `what`; `None`
+/// (skip the test) outside it, except under CI, where it must be set.
+pub fn set_by_test_script(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(value) => Some(value),
         Err(_) => {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "CI runs the Python clients: set STRATA_TEST_PYTHON (scripts/test does)"
+                "CI runs {what}: set {var} (scripts/test does)"
             );
-            eprintln!("skipped: STRATA_TEST_PYTHON is not set (scripts/test sets it)");
+            eprintln!("skipped: {var} is not set (scripts/test sets it)");
             None
         }
     }
+}
+
+/// The interpreter `scripts/pyenv.sh` prepared (pyarrow, influxdb3-python, the 1.x client).
+pub fn python() -> Option<String> {
+    set_by_test_script("STRATA_TEST_PYTHON", "the Python clients")
 }
 
 /// Runs `tests/python/SCRIPT ARGS…` and returns the JSON it prints.

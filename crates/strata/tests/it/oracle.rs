@@ -23,17 +23,10 @@ const RANGE: &str = "time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T04:00
 
 /// The oracle's address, or `None` (skip) outside `scripts/test`, except under CI.
 fn oracle_url() -> Option<String> {
-    match std::env::var("STRATA_TEST_INFLUXDB1_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI compares with InfluxDB 1.x: set STRATA_TEST_INFLUXDB1_URL (scripts/test does)"
-            );
-            eprintln!("skipped: STRATA_TEST_INFLUXDB1_URL is not set (scripts/test sets it)");
-            None
-        }
-    }
+    set_by_test_script(
+        "STRATA_TEST_INFLUXDB1_URL",
+        "the comparisons with InfluxDB 1.x",
+    )
 }
 
 /// Line protocol of four measurements over four hours from T0, in nanoseconds:
